@@ -1,0 +1,206 @@
+/**
+ * Future: the one state machine every executor and every asyncio Task shares.
+ *
+ *     pending ──> running ──> finished (result or error)
+ *        │           │
+ *        └───────────┴──────> cancelled
+ *
+ * A Future is settled only through `./internal.ts`, which executors use and
+ * which is never re-exported (CPython: "should only be used by Executors and
+ * in tests"). The Promise behind `then` is created lazily, so a future nobody
+ * awaits costs no Promise and a failure nobody awaits is never an unhandled
+ * rejection (as in Python, where an exception is kept until retrieved).
+ */
+import { CancelledError, InvalidStateError } from './errors.js';
+
+/** The states of a {@link Future}. */
+export type FutureState = 'pending' | 'running' | 'cancelled' | 'finished';
+
+/** @internal numeric states, in the order a future moves through them (plain numbers: cheap to compare). */
+export const S = { Pending: 0, Running: 1, Cancelled: 2, Finished: 3 } as const;
+type StateNum = (typeof S)[keyof typeof S];
+const STATE_NAMES: readonly FutureState[] = ['pending', 'running', 'cancelled', 'finished'];
+
+type DoneCallback<T> = (f: Future<T>) => void;
+
+/**
+ * Told when a future it owns is cancelled by a caller. Executors implement it to
+ * drop a queued task or to stop a running one.
+ * @internal
+ */
+export interface CancelHandler {
+  /** `wasRunning` tells which state the future left. */
+  futureCancelled(f: Future<unknown>, wasRunning: boolean, reason: unknown): void;
+}
+
+/**
+ * The eventual result of an operation, as in `concurrent.futures` and `asyncio`.
+ * `await future` gives the result or throws; `result()` reads it synchronously.
+ *
+ * @example
+ * const f = pool.submit(tasks.fib, 30);
+ * f.addDoneCallback((done) => console.log(done.result()));
+ * console.log(await f);
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  /** @internal */ _s: StateNum = S.Pending;
+  /** @internal result value, error, or cancel reason */ _v: unknown = undefined;
+  /** @internal true when `_v` is an error */ _failed = false;
+  /** @internal */ _cbs: DoneCallback<T> | DoneCallback<T>[] | undefined = undefined;
+  /** @internal */ _p: Promise<T> | undefined = undefined;
+  /** @internal */ _resolve: ((v: T) => void) | undefined = undefined;
+  /** @internal */ _reject: ((e: unknown) => void) | undefined = undefined;
+  /** @internal the executor that owns this future, told about cancellation */ _owner: CancelHandler | undefined = undefined;
+  /** @internal the owner's bookkeeping for this future */ _slot: unknown = undefined;
+
+  /** The current state: `'pending' | 'running' | 'cancelled' | 'finished'`. */
+  get state(): FutureState { return STATE_NAMES[this._s]!; }
+
+  /**
+   * Cancels the future. A pending one is cancelled at once. A running one is
+   * cancelled too and its task's signal aborts; the executor that runs it stops it
+   * (a worker that ignores the signal is terminated after `cancelGrace`).
+   * @returns true if the future was cancelled (or cancellation was requested), false if it was already done.
+   */
+  cancel(reason?: unknown): boolean {
+    const s = this._s;
+    if (s >= S.Cancelled) return false;
+    return this._cancel(reason, s === S.Running);
+  }
+
+  /**
+   * How a cancellation request is carried out. A plain future settles at once;
+   * an asyncio Task overrides this to let its body run its cleanup first.
+   * @internal
+   */
+  _cancel(reason: unknown, wasRunning: boolean): boolean {
+    settleCancelled(this, reason);
+    this._owner?.futureCancelled(this as Future<unknown>, wasRunning, reason);
+    return true;
+  }
+
+  /** True if the future was cancelled. */
+  cancelled(): boolean { return this._s === S.Cancelled; }
+  /** True while the task runs. */
+  running(): boolean { return this._s === S.Running; }
+  /** True once finished or cancelled. */
+  done(): boolean { return this._s >= S.Cancelled; }
+
+  /**
+   * The result, synchronously.
+   * @throws InvalidStateError if not done; CancelledError if cancelled; the task's own error if it failed.
+   */
+  result(): T {
+    if (this._s < S.Cancelled) throw new InvalidStateError(`Result is not ready: the future is ${this.state}`);
+    if (this._s === S.Cancelled) throw toCancelledError(this._v);
+    if (this._failed) throw this._v;
+    return this._v as T;
+  }
+
+  /**
+   * The error the task failed with, synchronously; `undefined` if it succeeded.
+   * @throws InvalidStateError if not done; CancelledError if cancelled.
+   */
+  exception(): unknown {
+    if (this._s < S.Cancelled) throw new InvalidStateError(`Exception is not set: the future is ${this.state}`);
+    if (this._s === S.Cancelled) throw toCancelledError(this._v);
+    return this._failed ? this._v : undefined;
+  }
+
+  /** Calls `fn(future)` once the future is done (at once if it already is). */
+  addDoneCallback(fn: DoneCallback<T>): void {
+    if (typeof fn !== 'function') throw new TypeError(`addDoneCallback expects a function, got ${typeof fn}`);
+    if (this._s >= S.Cancelled) { runCallback(fn, this); return; }
+    const cbs = this._cbs;
+    if (cbs === undefined) this._cbs = fn;
+    else if (typeof cbs === 'function') this._cbs = [cbs, fn];
+    else cbs.push(fn);
+  }
+
+  /** Removes every registration of `fn`; returns how many were removed. */
+  removeDoneCallback(fn: DoneCallback<T>): number {
+    const cbs = this._cbs;
+    if (cbs === undefined) return 0;
+    if (typeof cbs === 'function') {
+      if (cbs !== fn) return 0;
+      this._cbs = undefined;
+      return 1;
+    }
+    const kept = cbs.filter((c) => c !== fn);
+    const removed = cbs.length - kept.length;
+    this._cbs = kept.length ? kept : undefined;
+    return removed;
+  }
+
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.asPromise().then(onfulfilled, onrejected);
+  }
+
+  catch<R = never>(onrejected?: ((reason: any) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this.asPromise().catch(onrejected);
+  }
+
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this.asPromise().finally(onfinally);
+  }
+
+  /** The future as a native Promise (created once, on first use). */
+  asPromise(): Promise<T> {
+    let p = this._p;
+    if (p !== undefined) return p;
+    const s = this._s;
+    if (s === S.Finished) p = this._failed ? Promise.reject(this._v) : Promise.resolve(this._v as T);
+    else if (s === S.Cancelled) p = Promise.reject(toCancelledError(this._v));
+    else p = new Promise<T>((res, rej) => { this._resolve = res; this._reject = rej; });
+    this._p = p;
+    return p;
+  }
+
+  get [Symbol.toStringTag](): string { return `Future ${this.state}`; }
+}
+
+/** The CancelledError a cancelled future rejects with; a CancelledError reason is kept as it is. */
+export function toCancelledError(reason: unknown): CancelledError {
+  if (reason instanceof CancelledError) return reason;
+  if (reason === undefined) return new CancelledError();
+  const msg = reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'The operation was cancelled';
+  return new CancelledError(msg, { cause: reason });
+}
+
+function runCallback<T>(fn: DoneCallback<T>, f: Future<T>): void {
+  try {
+    fn(f);
+  } catch (err) {
+    // Python logs and goes on ("exception calling callback for <Future>"); so do we.
+    process.emitWarning(`A done callback of a Future threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, 'WeftWarning');
+  }
+}
+
+/** @internal runs the callbacks and settles the lazy promise; the state is already set. */
+export function finish<T>(f: Future<T>): void {
+  const res = f._resolve;
+  if (res !== undefined) {
+    if (f._s === S.Cancelled) f._reject!(toCancelledError(f._v));
+    else if (f._failed) f._reject!(f._v);
+    else res(f._v as T);
+    f._resolve = f._reject = undefined;
+  }
+  const cbs = f._cbs;
+  if (cbs !== undefined) {
+    f._cbs = undefined;
+    if (typeof cbs === 'function') runCallback(cbs, f);
+    else for (let i = 0; i < cbs.length; i++) runCallback(cbs[i]!, f);
+  }
+}
+
+/** @internal */
+export function settleCancelled(f: Future<any>, reason: unknown): boolean {
+  if (f._s >= S.Cancelled) return false;
+  f._s = S.Cancelled;
+  f._v = reason;
+  finish(f);
+  return true;
+}

@@ -46,9 +46,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _s: StateNum = S.Pending;
   /** @internal result value, error, or cancel reason */ _v: unknown = undefined;
   /** @internal true when `_v` is an error */ _failed = false;
-  /** @internal */ _cbs: DoneCallback<T> | DoneCallback<T>[] | undefined = undefined;
+  /** @internal */ _cbs: DoneCallback<any> | DoneCallback<any>[] | undefined = undefined;
   /** @internal */ _p: Promise<T> | undefined = undefined;
-  /** @internal */ _resolve: ((v: T) => void) | undefined = undefined;
+  /** @internal */ _resolve: ((v: any) => void) | undefined = undefined;
   /** @internal */ _reject: ((e: unknown) => void) | undefined = undefined;
   /** @internal the executor that owns this future, told about cancellation */ _owner: CancelHandler | undefined = undefined;
   /** @internal the owner's bookkeeping for this future */ _slot: unknown = undefined;

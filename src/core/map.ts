@@ -1,0 +1,275 @@
+/**
+ * Executor.map: lazy, bounded, chunked, ordered or in completion order.
+ *
+ *   input iterator ──pump──> chunks in flight (at most 4 per worker) ──> consumer
+ *
+ * The pump reads the input only as far as the in-flight limit and `buffersize`
+ * allow, so an endless generator is fine. With `chunksize: 'auto'` the first
+ * chunks hold one item each, one per worker, until the first comes back with
+ * the time the worker measured; from then on chunks are sized so that each runs
+ * for about a millisecond (tiny items travel by the thousand, big ones alone).
+ * A chunk's reply carries `[results, ms]`.
+ */
+import type { Future } from './future.js';
+import type { Executor, TaskFn } from './executor.js';
+import { CancelledError, ExecutorShutdownError, TimeoutError, describe } from './errors.js';
+import { toCancelledError } from './future.js';
+
+export interface MapOptions {
+  /** Items per task: a number, or 'auto' (default) to size chunks from measured task time. */
+  chunksize?: number | 'auto';
+  /** true (default): results in input order; false: in completion order. */
+  ordered?: boolean;
+  /** Most items submitted but not yet handed to you; the input is read lazily. */
+  buffersize?: number;
+  /** Aborting it cancels the remaining work; the iteration throws CancelledError. */
+  signal?: AbortSignal;
+  /** Milliseconds for the whole map, from the call; then TimeoutError. */
+  timeout?: number;
+}
+
+/** The result of `map`: iterate it (`for await`) or `await` it for an array. */
+export interface MapResult<R> extends AsyncIterableIterator<R>, PromiseLike<R[]> {}
+
+const TARGET_MS = 1;
+const MAX_CHUNK = 2048;
+const CHUNKS_PER_WORKER = 4;
+
+interface Chunk<R> { f: Future<unknown>; n: number; settled: boolean }
+
+export class MapRun<T, R> implements MapResult<R> {
+  private readonly it: Iterator<T> | AsyncIterator<T>;
+  private readonly isAsync: boolean;
+  private readonly ordered: boolean;
+  private readonly fixed: number;       // fixed chunk size, or 0 for auto
+  private readonly chunked: boolean;
+  private readonly par: number;
+  private readonly buffersize: number;
+  private inputDone = false;
+  private pumping = false;
+  private finished = false;
+  private error: unknown = undefined;
+  private failed = false;
+  private chunks: Chunk<R>[] = [];      // in submission order (ordered) — head at chunks[head]
+  private head = 0;
+  private ready: Chunk<R>[] = [];       // completion order (unordered)
+  private readyHead = 0;
+  private buffered = 0;                 // items submitted and not yet consumed
+  private perItem = 0;
+  private measured = false;
+  private wake: (() => void) | undefined;
+  private out: R[] = [];
+  private outIdx = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private onAbort: (() => void) | undefined;
+  private mode: 'none' | 'iterate' | 'collect' = 'none';
+  private collected: Promise<R[]> | undefined;
+
+  constructor(private readonly exec: Executor, private readonly fn: TaskFn<[T], unknown>,
+    items: Iterable<T> | AsyncIterable<T>, private readonly opts: MapOptions, closed: boolean) {
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`map options must be an object, got ${describe(opts)}`);
+    const cs = opts.chunksize ?? 'auto';
+    if (cs !== 'auto' && (typeof cs !== 'number' || !Number.isInteger(cs) || cs < 1)) {
+      throw new RangeError(`chunksize must be a positive integer or 'auto', got ${describe(cs)}`);
+    }
+    const bs = opts.buffersize ?? Infinity;
+    if (typeof bs !== 'number' || !(bs >= 1) || (bs !== Infinity && !Number.isInteger(bs))) {
+      throw new RangeError(`buffersize must be a positive integer, got ${describe(bs)}`);
+    }
+    if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout >= 0))) {
+      throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`);
+    }
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    if (typeof fn !== 'function') throw new TypeError(`map expects a task (a function or a TaskRef), got ${describe(fn)}`);
+    if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
+      this.it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+      this.isAsync = true;
+    } else if (items != null && typeof (items as any)[Symbol.iterator] === 'function') {
+      this.it = (items as Iterable<T>)[Symbol.iterator]();
+      this.isAsync = false;
+    } else {
+      throw new TypeError(`map expects an iterable or async iterable of items, got ${describe(items)}`);
+    }
+    this.ordered = opts.ordered ?? true;
+    this.chunked = exec._chunks();
+    this.fixed = cs === 'auto' ? 0 : this.chunked ? cs : 1;
+    this.par = Math.max(1, exec._parallelism());
+    this.buffersize = bs;
+    if (closed) { this.fail(new ExecutorShutdownError()); return; }
+    const signal = opts.signal;
+    if (signal) {
+      if (signal.aborted) { this.fail(toCancelledError(signal.reason)); return; }
+      this.onAbort = () => this.fail(toCancelledError(signal.reason));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+    if (opts.timeout !== undefined && opts.timeout !== Infinity) {
+      this.timer = setTimeout(() => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)), opts.timeout);
+      this.timer.unref?.();
+    }
+    // Python's map submits at once; so do we (in a microtask, so options errors surface first).
+    queueMicrotask(() => void this.pump());
+  }
+
+  // ── feeding ──────────────────────────────────────────────────────────────
+
+  private inFlight(): number { return this.chunks.length - this.head + this.ready.length - this.readyHead; }
+
+  private nextSize(): number {
+    let n = this.fixed;
+    if (n === 0) n = !this.chunked || !this.measured ? 1 : Math.max(1, Math.min(MAX_CHUNK, Math.floor(TARGET_MS / Math.max(this.perItem, 1e-6))));
+    return Math.min(n, this.buffersize - this.buffered);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || this.finished) return;
+    this.pumping = true;
+    try {
+      while (!this.inputDone && !this.failed) {
+        const limit = this.fixed === 0 && this.chunked && !this.measured ? this.par : this.par * CHUNKS_PER_WORKER;
+        if (this.inFlight() >= limit || this.buffered >= this.buffersize) break;
+        const size = this.nextSize();
+        const items: T[] = [];
+        while (items.length < size) {
+          const r = this.isAsync ? await (this.it as AsyncIterator<T>).next() : (this.it as Iterator<T>).next();
+          if (r.done) { this.inputDone = true; break; }
+          items.push(r.value);
+        }
+        if (this.failed) return; // failed while awaiting the input; fail() already cleaned up
+        if (items.length) this.submit(items);
+      }
+    } catch (err) {
+      this.fail(err);
+    } finally {
+      this.pumping = false;
+      this.poke();
+    }
+  }
+
+  private submit(items: T[]): void {
+    const f = this.chunked ? this.exec._submit(this.fn, [items], undefined, true) : this.exec._submit(this.fn, [items[0]], undefined, false);
+    const c: Chunk<R> = { f, n: items.length, settled: false };
+    this.buffered += items.length;
+    if (this.ordered) this.chunks.push(c);
+    f.addDoneCallback(() => this.chunkDone(c));
+  }
+
+  private chunkDone(c: Chunk<R>): void {
+    c.settled = true;
+    if (this.failed) return;
+    if (!this.ordered) this.ready.push(c);
+    if (this.chunked && !c.f.cancelled() && c.f.exception() === undefined) {
+      const ms = (c.f.result() as [unknown[], number])[1];
+      const per = ms / c.n;
+      this.perItem = this.measured ? this.perItem * 0.7 + per * 0.3 : per;
+      this.measured = true;
+    }
+    this.poke();
+    void this.pump();
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    if (w) { this.wake = undefined; w(); }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed || this.finished) return;
+    this.failed = true;
+    this.error = err;
+    this.stop();
+    this.poke();
+  }
+
+  /** Cancels what is in flight, closes the input, drops timers and listeners. */
+  private stop(): void {
+    for (let i = this.head; i < this.chunks.length; i++) this.chunks[i]!.f.cancel();
+    for (let i = this.readyHead; i < this.ready.length; i++) this.ready[i]!.f.cancel();
+    this.cleanup();
+    if (!this.inputDone) {
+      this.inputDone = true;
+      try { void Promise.resolve(this.it.return?.()).catch(() => {}); } catch { /* a broken iterator */ }
+    }
+  }
+
+  private cleanup(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.onAbort) { this.opts.signal!.removeEventListener('abort', this.onAbort); this.onAbort = undefined; }
+  }
+
+  // ── consuming ────────────────────────────────────────────────────────────
+
+  /** The next chunk's results in the order asked for; undefined at the end. */
+  private async nextChunk(): Promise<R[] | undefined> {
+    for (;;) {
+      if (this.failed) throw this.error;
+      if (this.finished) return undefined;
+      let c: Chunk<R> | undefined;
+      if (this.ordered) {
+        const h = this.chunks[this.head];
+        if (h !== undefined && h.settled) { c = h; this.chunks[this.head++] = undefined as any; this.compact(); }
+      } else if (this.readyHead < this.ready.length) {
+        c = this.ready[this.readyHead++]; this.compact();
+      }
+      if (c !== undefined) {
+        this.buffered -= c.n;
+        void this.pump();
+        const f = c.f;
+        if (f.cancelled()) { this.fail(new CancelledError('A task of this map was cancelled')); throw this.error; }
+        const e = f.exception();
+        if (e !== undefined) { this.fail(e); throw e; }
+        return this.chunked ? (f.result() as [R[], number])[0] : [f.result() as R];
+      }
+      if (this.inputDone && !this.pumping && this.inFlight() === 0) {
+        this.finished = true;
+        this.cleanup();
+        return undefined;
+      }
+      await new Promise<void>((r) => { this.wake = r; });
+    }
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.chunks.length) { this.chunks = this.chunks.slice(this.head); this.head = 0; }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) { this.ready = this.ready.slice(this.readyHead); this.readyHead = 0; }
+  }
+
+  private claim(mode: 'iterate' | 'collect'): void {
+    if (this.mode !== 'none' && this.mode !== mode) {
+      throw new TypeError('A map result is consumed either by iterating it or by awaiting it, not both');
+    }
+    this.mode = mode;
+  }
+
+  async next(): Promise<IteratorResult<R>> {
+    this.claim('iterate');
+    while (this.outIdx >= this.out.length) {
+      const rs = await this.nextChunk();
+      if (rs === undefined) return { value: undefined, done: true };
+      this.out = rs; this.outIdx = 0;
+    }
+    return { value: this.out[this.outIdx++]!, done: false };
+  }
+
+  async return(value?: unknown): Promise<IteratorResult<R>> {
+    if (!this.finished && !this.failed) { this.finished = true; this.stop(); this.poke(); }
+    return { value: value as R, done: true };
+  }
+
+  [Symbol.asyncIterator](): this { return this; }
+
+  then<A = R[], B = never>(onOk?: ((v: R[]) => A | PromiseLike<A>) | null, onErr?: ((e: any) => B | PromiseLike<B>) | null): Promise<A | B> {
+    if (this.collected === undefined) {
+      try { this.claim('collect'); } catch (e) { return Promise.reject(e).then(onOk, onErr); }
+      this.collected = (async () => {
+        const all: R[] = [];
+        for (let rs = await this.nextChunk(); rs !== undefined; rs = await this.nextChunk()) {
+          for (let i = 0; i < rs.length; i++) all.push(rs[i]!);
+        }
+        return all;
+      })();
+    }
+    return this.collected.then(onOk, onErr);
+  }
+
+  get [Symbol.toStringTag](): string { return 'MapResult'; }
+}

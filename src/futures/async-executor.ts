@@ -1,0 +1,149 @@
+/**
+ * AsyncExecutor: the executor contract on this thread's event loop, for
+ * I/O-bound async functions. At most `maxConcurrency` run at once; any function
+ * is accepted, closures included (nothing is shipped anywhere).
+ */
+import { Executor, intOption, type SubmitOptions } from '../core/executor.js';
+import type { Future } from '../core/future.js';
+import { setRunning } from '../core/internal.js';
+import { runInContext, type TaskContext } from '../core/context.js';
+import { TimeoutError, describe } from '../core/errors.js';
+import { Transfer } from '../core/tasks.js';
+
+interface Job {
+  f: Future<unknown>;
+  fn: Function;
+  args: unknown[];
+  timeout: number;
+  submitAt: number;
+  ac: AbortController | undefined;
+  timer: NodeJS.Timeout | undefined;
+  running: boolean;
+}
+
+/** Context of a job: the signal is made only if the task asks for it. */
+class JobContext implements TaskContext {
+  constructor(private readonly job: Job) {}
+  get signal(): AbortSignal { return (this.job.ac ??= new AbortController()).signal; }
+  get task(): unknown { return this.job.f; }
+}
+
+/**
+ * Runs async functions on this event loop, at most `maxConcurrency` at once.
+ *
+ * @example
+ * await using ex = new AsyncExecutor({ maxConcurrency: 5 });
+ * const pages = await ex.map((url: string) => fetch(url, { signal: currentSignal() }).then((r) => r.text()), urls);
+ */
+export class AsyncExecutor extends Executor {
+  private readonly max: number;
+  private queue: Job[] = [];
+  private qHead = 0;
+  private queuedLive = 0;
+  private running = 0;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(opts?: { maxConcurrency?: number }) {
+    super();
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`AsyncExecutor options must be an object, got ${describe(opts)}`);
+    this.max = intOption('maxConcurrency', opts?.maxConcurrency, Infinity, 1, true);
+  }
+
+  /** @internal */
+  _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
+    if (chunk) { const items = args[0] as unknown[]; args = [items[0]]; }
+    const job: Job = { f, fn, args, timeout: opts?.timeout ?? Infinity, submitAt: performance.now(), ac: undefined, timer: undefined, running: false };
+    this._own(f, job);
+    if (this.running < this.max) this.start(job);
+    else { this.queue.push(job); this.queuedLive++; }
+  }
+
+  private start(job: Job): void {
+    const f = job.f;
+    if (!setRunning(f)) return;
+    this.running++;
+    job.running = true;
+    const t0 = performance.now();
+    this._rec.waitSample(t0 - job.submitAt);
+    job.submitAt = t0;
+    if (job.timeout !== Infinity) {
+      job.timer = setTimeout(() => {
+        job.timer = undefined;
+        this._fail(f, new TimeoutError(`The task did not finish within its timeout of ${job.timeout} ms`));
+        job.ac?.abort(new TimeoutError('timeout'));
+        this.release(job);
+      }, job.timeout);
+    }
+    let r: unknown;
+    try {
+      r = runInContext(new JobContext(job), () => job.fn(...job.args));
+    } catch (err) {
+      this.end(job, false, err);
+      return;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
+      (r as PromiseLike<unknown>).then((v) => this.end(job, true, v), (e) => this.end(job, false, e));
+    } else this.end(job, true, r);
+  }
+
+  private end(job: Job, ok: boolean, value: unknown): void {
+    if (value instanceof Transfer) value = value.value;
+    if (ok) this._ok(job.f, value); else this._fail(job.f, value);
+    this.release(job);
+  }
+
+  /** Frees the job's slot (once) and starts the next queued job. */
+  private release(job: Job): void {
+    if (!job.running) return;
+    job.running = false;
+    if (job.timer) { clearTimeout(job.timer); job.timer = undefined; }
+    this._rec.runSample(performance.now() - job.submitAt);
+    this._rec.busyMs += performance.now() - job.submitAt;
+    this.running--;
+    while (this.running < this.max && this.qHead < this.queue.length) {
+      const next = this.queue[this.qHead]!;
+      this.queue[this.qHead++] = undefined as any;
+      if (next.f.done()) continue;
+      this.queuedLive--;
+      this.start(next);
+    }
+    if (this.qHead === this.queue.length) { this.queue = []; this.qHead = 0; }
+    this.checkDrained();
+  }
+
+  /** @internal */
+  protected _cancelTask(f: Future<unknown>, wasRunning: boolean, reason: unknown): void {
+    const job = (f as any)._slot as Job;
+    if (!wasRunning) { this.queuedLive--; this.checkDrained(); return; }
+    (job.ac ??= new AbortController()).abort(reason);
+    this.release(job);
+  }
+
+  /** @internal */
+  protected _cancelQueued(): void {
+    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i]?.f.cancel();
+  }
+
+  private checkDrained(): void {
+    if (!this._closed || this.running > 0 || this.queuedLive > 0) return;
+    const w = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const r of w) r();
+  }
+
+  /** @internal */
+  protected _shutdown(): Promise<void> {
+    return new Promise<void>((resolve) => { this.drainWaiters.push(resolve); this.checkDrained(); });
+  }
+
+  /** @internal */
+  protected _live() {
+    return { workers: this.running, busy: this.running, idle: 0, queued: this.queuedLive };
+  }
+
+  /** @internal */
+  _parallelism(): number { return this.max === Infinity ? 64 : this.max; }
+
+  /** @internal map runs one item per task here: chunks would only serialise async items. */
+  override _chunks(): boolean { return false; }
+}

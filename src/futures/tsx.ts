@@ -1,0 +1,38 @@
+/**
+ * Finding tsx, so worker threads can load TypeScript task modules.
+ *
+ * On Node 20, tsx's loader hooks do not reach worker threads, and inheriting
+ * the parent's `--import tsx` does not help. What works: the worker registers
+ * tsx's ESM API itself before it imports a .ts module. We find that API next
+ * to the tsx the parent runs under. Node 22.18+/24 strip types natively and
+ * need nothing.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+let cached: string | undefined | null = null;
+
+/** file URL of tsx's ESM API when this process runs under tsx, else undefined. */
+export function tsxApiUrl(): string | undefined {
+  if (cached !== null) return cached;
+  cached = undefined;
+  const flags = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (!flags.some((f) => /tsx/.test(f))) return cached;
+  const candidates: string[] = [];
+  for (const f of flags) {
+    const m = /^(?:file:\/\/)?(.*[\\/]node_modules[\\/]tsx)[\\/]/.exec(f);
+    if (m) candidates.push(decodeURIComponent(m[1]!));
+  }
+  for (const base of [process.cwd(), ...(process.argv[1] ? [dirname(process.argv[1])] : [])]) {
+    try {
+      candidates.push(dirname(createRequire(join(base, 'noop.js')).resolve('tsx/package.json')));
+    } catch { /* not resolvable from there */ }
+  }
+  for (const dir of candidates) {
+    const api = join(dir, 'dist', 'esm', 'api', 'index.mjs');
+    if (existsSync(api)) return (cached = pathToFileURL(api).href);
+  }
+  return cached;
+}

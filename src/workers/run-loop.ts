@@ -1,0 +1,345 @@
+/**
+ * The run loop inside every worker (thread or child process).
+ *
+ * It keeps the worker's event loop free between tasks (no blocking wait), so
+ * timers, fetch and async tasks inside workers keep working. Tasks run one at a
+ * time in arrival order; sync tasks of one batch run back to back and their
+ * replies leave in one message.
+ *
+ * Exactly-once across crashes (threads): before a task starts, the loop claims
+ * it on the shared gate word with a compare-exchange (started count n-1 -> n).
+ * A parent about to terminate this worker swaps the word to FROZEN first, so
+ * it knows exactly which tasks started (and may have had effects) and which did
+ * not (and can be given to another worker).
+ */
+import { setWorkerContext, type TaskContext } from '../core/context.js';
+import { isTaskTable } from '../core/tasks.js';
+import { TaskDefinitionError } from '../core/errors.js';
+import type { Transferable } from '../core/tasks.js';
+import { serializeError } from '../transport/errors.js';
+import { encodeResult, decodeShared } from '../transport/codec.js';
+import {
+  INIT, RUN, CANCEL, STOP, READY, INIT_FAILED, DONE, STARTED, FATAL,
+  F_KIND, F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_SHARED, F_NOTIFY_START,
+  OK, ERR, SKIPPED, TASK_FIELDS, GATE_STARTED, GATE_FROZEN, type WorkerInit,
+} from '../transport/protocol.js';
+
+/** How the loop talks to its parent. */
+export interface Port {
+  post(msg: unknown, transfer?: Transferable[]): void;
+  onMessage(cb: (msg: any) => void): void;
+  exit(code: number): void;
+  threadId: number;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+const TS_EXT = /\.(?:[mc]?ts|tsx)$/;
+
+/** Raised by the loader when a task module threw at import: the worker must be replaced. */
+class ModuleInitError extends Error {}
+
+export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(): void } {
+  // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
+  let q: unknown[] = [];
+  let qHead = 0;
+  let busy = false;          // a task is running (async) or the loop is draining
+  let stopping = false;
+  let started = 0;           // tasks taken so far (mirrors the gate word)
+  const skip = new Set<number>();
+
+  // ── the running task's context ──────────────────────────────────────────
+  let runningId = -1;
+  let runningAc: AbortController | undefined;
+  const ctx: TaskContext = {
+    get signal() { return (runningAc ??= new AbortController()).signal; },
+  };
+
+  // ── replies, batched ────────────────────────────────────────────────────
+  let out: unknown[] = [];
+  let outTransfer: Transferable[] = [];
+  let busyMs = 0;
+  let firstPendingAt = 0;
+
+  const fnCache = new Map<string, Fn>();
+  let tsxReady: Promise<void> | undefined;
+  let tsxUrl: string | undefined;
+  let reviveShared: ((type: string, data: unknown) => object) | undefined;
+
+  function flush(): void {
+    if (out.length === 0) return;
+    const batch = out, transfer = outTransfer, ms = busyMs;
+    out = []; outTransfer = []; busyMs = 0;
+    try {
+      port.post([DONE, batch, ms], transfer);
+    } catch {
+      // A result structured clone refuses: send the replies one by one so only that task fails.
+      for (let i = 0; i < batch.length; i += 3) {
+        const one = [batch[i], batch[i + 1], batch[i + 2]];
+        try {
+          port.post([DONE, one, 0], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
+        } catch (e) {
+          port.post([DONE, [batch[i], ERR, serializeError(new TypeError(
+            `The task's result cannot be sent back from the worker: ${(e as Error).message}`))], 0]);
+        }
+      }
+    }
+  }
+
+  function reply(id: number, status: number, value: unknown): void {
+    if (out.length === 0) firstPendingAt = performance.now();
+    out.push(id, status, value);
+  }
+
+  // ── resolving a task's function ─────────────────────────────────────────
+  async function load(flags: number, target: string, name: string): Promise<Fn> {
+    const key = cacheKey(flags, target, name);
+    let fn = fnCache.get(key);
+    if (fn !== undefined) return fn;
+    const kind = flags & F_KIND;
+    if (kind === F_INLINE) fn = compileInline(target);
+    else fn = await loadFromModule(kind, target, name);
+    fnCache.set(key, fn);
+    return fn;
+  }
+
+  async function loadFromModule(kind: number, url: string, name: string): Promise<Fn> {
+    if (tsxUrl !== undefined && TS_EXT.test(url)) await (tsxReady ??= registerTsx(tsxUrl));
+    let mod: any;
+    try {
+      mod = await import(url);
+    } catch (err: any) {
+      if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(shortPath(url))) throw err;
+      if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+      throw Object.assign(new ModuleInitError(`Task module ${url} threw while being imported`), { cause: err });
+    }
+    let fn: unknown;
+    if (kind === F_TABLE) {
+      if (isTaskTable(mod.default) && name in mod.default) fn = mod.default[name];
+      else for (const v of Object.values(mod)) if (isTaskTable(v) && name in (v as object)) { fn = (v as any)[name]; break; }
+    } else {
+      fn = mod[name];
+      if (fn === undefined && isTaskTable(mod.default)) fn = mod.default[name];
+    }
+    if (typeof fn !== 'function') {
+      throw new TaskDefinitionError(`Task module ${url} has no task named "${name}"` +
+        (kind === F_TABLE ? ' in its defineTasks table' : ' among its exports'));
+    }
+    return fn as Fn;
+  }
+
+  // ── running ─────────────────────────────────────────────────────────────
+  function take(): boolean {
+    // Claim the next task on the gate; false once the parent froze this worker.
+    started++;
+    if (gate === undefined) return true;
+    return Atomics.compareExchange(gate, GATE_STARTED, started - 1, started) === started - 1;
+  }
+
+  function drain(): void {
+    busy = true;
+    while (qHead < q.length) {
+      const id = q[qHead] as number, flags = q[qHead + 1] as number;
+      const target = q[qHead + 2] as string, name = q[qHead + 3] as string;
+      const fn = fnCache.get(cacheKey(flags, target, name));
+      if (fn === undefined || ((flags & F_SHARED) !== 0 && reviveShared === undefined)) {
+        // Slow path: load the module (or the shared-object reviver) first, then come back.
+        prepare(flags, target, name).then(drain, (err) => {
+          qHead += TASK_FIELDS;
+          if (take()) failLoad(id, err);
+          drain();
+        });
+        flush();
+        return;
+      }
+      let args = q[qHead + 4] as unknown[];
+      q[qHead + 4] = undefined;
+      qHead += TASK_FIELDS;
+      if (!take()) { q = []; qHead = 0; busy = false; flush(); return; }
+      if (skip.size !== 0 && skip.delete(id)) { reply(id, SKIPPED, undefined); continue; }
+      if ((flags & F_SHARED) !== 0) args = decodeShared(args, reviveShared!);
+      if ((flags & F_NOTIFY_START) !== 0) port.post([STARTED, id]);
+      if (!runTask(id, flags, fn, args)) return; // went async; resumes in `settled`
+      if (performance.now() - firstPendingAt > 4) flush();
+    }
+    if (q.length > 4096) { q = []; qHead = 0; }
+    else if (qHead === q.length) { q.length = 0; qHead = 0; }
+    busy = false;
+    flush();
+    if (stopping) port.exit(0);
+  }
+
+  async function prepare(flags: number, target: string, name: string): Promise<void> {
+    if ((flags & F_SHARED) !== 0 && reviveShared === undefined) {
+      reviveShared = (await import('../threading/revive.js' as string)).revive;
+    }
+    await load(flags, target, name);
+  }
+
+  function failLoad(id: number, err: unknown): void {
+    if (err instanceof ModuleInitError) {
+      // The module may have left this worker half-initialised: report, then exit so the pool replaces us.
+      flush();
+      port.post([FATAL, id, serializeError((err as any).cause ?? err)]);
+      port.exit(1);
+      return;
+    }
+    reply(id, ERR, serializeError(err));
+  }
+
+  /** Runs one task; true if it finished synchronously. */
+  function runTask(id: number, flags: number, fn: Fn, args: unknown[]): boolean {
+    runningId = id;
+    runningAc = undefined;
+    setWorkerContext(ctx);
+    const t0 = performance.now();
+    let r: unknown;
+    try {
+      r = (flags & F_CHUNK) !== 0 ? runChunk(fn, args[0] as unknown[], 0, []) : fn(...args);
+    } catch (err) {
+      finishTask(id, ERR, serializeError(err), t0);
+      return true;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
+      (r as Promise<unknown>).then(
+        (v) => { finishTask(id, OK, encodeResult(v, outTransfer), t0); drain(); },
+        (e) => { finishTask(id, ERR, serializeError(e), t0); drain(); },
+      );
+      return false;
+    }
+    finishTask(id, OK, encodeResult(r, outTransfer), t0);
+    return true;
+  }
+
+  function finishTask(id: number, status: number, value: unknown, t0: number): void {
+    const ms = performance.now() - t0;
+    busyMs += ms;
+    if ((status === OK) && value instanceof ChunkResult) value = [value.results, ms];
+    setWorkerContext(undefined);
+    runningId = -1;
+    runningAc = undefined;
+    reply(id, status, value);
+  }
+
+  port.onMessage((msg: any) => {
+    switch (msg[0]) {
+      case RUN: {
+        const batch = msg[1] as unknown[];
+        if (qHead === q.length) { q = batch; qHead = 0; } else for (let i = 0; i < batch.length; i++) q.push(batch[i]);
+        if (!busy) drain();
+        break;
+      }
+      case CANCEL: {
+        const id = msg[1] as number;
+        if (id === runningId) (runningAc ??= new AbortController()).abort(msg[2]);
+        else skip.add(id);
+        break;
+      }
+      case STOP:
+        stopping = true;
+        if (!busy) port.exit(0);
+        break;
+      case INIT:
+        init(msg[1] as WorkerInit);
+        break;
+    }
+  });
+
+  async function init(opts: WorkerInit): Promise<void> {
+    tsxUrl = opts.tsx;
+    try {
+      if (opts.initializer) {
+        const { flags, target, name } = opts.initializer;
+        const fn = await load(flags, target, name);
+        setWorkerContext(ctx);
+        try { await fn(...(opts.initargs ?? [])); } finally { setWorkerContext(undefined); }
+      }
+      port.post([READY, port.threadId]);
+    } catch (err) {
+      port.post([INIT_FAILED, serializeError((err as any) instanceof ModuleInitError ? (err as any).cause : err)]);
+    }
+  }
+
+  return { flush };
+}
+
+// ── helpers ───────────────────────────────────────────────────────────────
+
+function cacheKey(flags: number, target: string, name: string): string {
+  return (flags & F_KIND) === F_INLINE ? target : `${flags & F_KIND}\u0000${target}\u0000${name}`;
+}
+
+function shortPath(url: string): string {
+  try { return decodeURIComponent(new URL(url).pathname); } catch { return url; }
+}
+
+/** Results of a map chunk, tagged so the reply carries [results, ms]. */
+class ChunkResult { constructor(readonly results: unknown[]) {} }
+
+function runChunk(fn: Fn, items: unknown[], from: number, results: unknown[]): ChunkResult | Promise<ChunkResult> {
+  for (let i = from; i < items.length; i++) {
+    const r = fn(items[i]);
+    if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
+      return (r as Promise<unknown>).then((v) => { results[i] = v; return runChunk(fn, items, i + 1, results); });
+    }
+    results[i] = r;
+  }
+  return new ChunkResult(results);
+}
+
+/**
+ * Compiles an inline task from its source. A ReferenceError it throws later
+ * means it used a variable of the scope it was written in: reported as a
+ * TaskDefinitionError naming the identifier.
+ */
+function compileInline(source: string): Fn {
+  let fn: unknown;
+  try {
+    fn = (0, eval)(`(${source})`);
+  } catch {
+    try {
+      // method shorthand: `name(a) { ... }`
+      fn = (0, eval)(`({ ${source} })`);
+      fn = fn && Object.values(fn as object)[0];
+    } catch (err) {
+      throw new TaskDefinitionError(`An inline task could not be compiled from its source; move it into a task module ` +
+        `(defineTasks(import.meta.url, {...})). Source: ${source.slice(0, 200)}`, { cause: err });
+    }
+  }
+  if (typeof fn !== 'function') throw new TaskDefinitionError(`An inline task's source is not a function: ${source.slice(0, 200)}`);
+  const inner = fn as Fn;
+  return function inlineTask(this: unknown, ...args: unknown[]) {
+    try {
+      const r = inner.apply(this, args);
+      if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') return (r as Promise<unknown>).catch(rethrowScopeError);
+      return r;
+    } catch (err) {
+      return rethrowScopeError(err);
+    }
+  };
+}
+
+function rethrowScopeError(err: unknown): never {
+  if (err instanceof ReferenceError) {
+    const m = /^(\S+) is not defined$/.exec(err.message);
+    if (m) {
+      throw new TaskDefinitionError(`An inline task uses "${m[1]}" from the scope it was written in, but inline tasks are ` +
+        `shipped as source and must be self-contained. Pass "${m[1]}" as an argument, or move the function into a task ` +
+        'module (defineTasks(import.meta.url, {...})).', { cause: err });
+    }
+  }
+  throw err;
+}
+
+function collectTransfer(value: unknown, all: Transferable[]): Transferable[] | undefined {
+  // After a failed batch we no longer know which transferables belong to which reply;
+  // keep those reachable at the top of this value.
+  const mine = all.filter((t) => t === value || (ArrayBuffer.isView(value) && t === value.buffer));
+  return mine.length ? mine : undefined;
+}
+
+async function registerTsx(url: string): Promise<void> {
+  const api = await import(url);
+  api.register();
+}
+

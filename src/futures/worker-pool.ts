@@ -27,9 +27,10 @@ import {
 import { isTaskRef, type TaskRef, type Transferable } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
 import { deserializeError } from '../transport/errors.js';
+import { BrokerSession } from '../transport/brokered.js';
 import {
-  INIT, RUN, CANCEL, READY, INIT_FAILED, DONE, STARTED, FATAL,
-  F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_NOTIFY_START, OK, ERR, REPLY_FIELDS, type WorkerInit,
+  INIT, RUN, CANCEL, READY, INIT_FAILED, DONE, STARTED, FATAL, BROKER,
+  F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_NOTIFY_START, OK, ERR, SKIPPED, REPLY_FIELDS, type WorkerInit,
 } from '../transport/protocol.js';
 import { availableParallelism } from 'node:os';
 
@@ -58,7 +59,11 @@ export interface TaskRec {
   submitAt: number;
   w: WorkerSlot | undefined;
   timer: NodeJS.Timeout | undefined;
+  stat: FnStat;
 }
+
+/** Measured run time of one task function (ms, moving average; -1 until measured). */
+interface FnStat { avg: number }
 
 /** @internal one worker as the dispatcher sees it. */
 export interface WorkerSlot {
@@ -76,6 +81,7 @@ export interface WorkerSlot {
   threadId: number;
   done: number;         // tasks finished by this worker
   gone: boolean;
+  broker?: BrokerSession; // serves the multiprocessing Queues/Pipes its tasks use (transport/brokered.ts)
 }
 
 const TARGET_BATCH_MS = 1;
@@ -100,7 +106,7 @@ export abstract class WorkerPoolExecutor extends Executor {
   private starting = 0;
   private nextWorkerId = 1;
   private flushScheduled = false;
-  private avgTaskMs = -1;
+  private readonly fnStats = new Map<string, Map<string, FnStat>>();
   private broken: BrokenExecutorError | undefined;
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
@@ -185,7 +191,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
       f, id: nextTaskId++, flags, target, name, args, transfer: transfer.length ? transfer : undefined,
-      timeout, submitAt: performance.now(), w: undefined, timer: undefined,
+      timeout, submitAt: performance.now(), w: undefined, timer: undefined, stat: this.statOf(target, name),
     };
     this._own(f, rec);
     this.queue.push(rec);
@@ -198,8 +204,21 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   // ── dispatching ───────────────────────────────────────────────────────────
 
-  private cap(): number {
-    const avg = this.avgTaskMs;
+  /** Timing record of a task function (per module and name, or per inline source). */
+  private statOf(target: string, name: string): FnStat {
+    let byName = this.fnStats.get(target);
+    if (byName === undefined) this.fnStats.set(target, byName = new Map());
+    let st = byName.get(name);
+    if (st === undefined) byName.set(name, st = { avg: -1 });
+    return st;
+  }
+
+  /**
+   * Tasks in flight per worker for a function: about TARGET_BATCH_MS of work,
+   * 1 until it has been measured (a slow function never piles up behind itself).
+   */
+  private static cap(st: FnStat): number {
+    const avg = st.avg;
     if (avg < 0) return 1;
     return Math.max(1, Math.min(MAX_CAP, Math.floor(TARGET_BATCH_MS / Math.max(avg, 1e-4))));
   }
@@ -208,11 +227,17 @@ export abstract class WorkerPoolExecutor extends Executor {
   private flush(): void {
     this.flushScheduled = false;
     if (this.queuedLive === 0) { this.compactQueue(); return; }
-    const cap = this.cap();
     let idleReady = 0;
+    // Share the queue evenly among the workers that have room, so a burst of
+    // slow tasks never lands on one worker while another idles.
+    let withRoom = 0;
+    for (const w of this.workers) if (w.ready && !w.retiring && w.taken < this._maxTasksPerWorker) withRoom++;
     for (const w of this.workers) {
       if (!w.ready || w.retiring) continue;
-      let room = Math.min(cap - (w.inflight.length - w.head), this._maxTasksPerWorker - w.taken);
+      const head = this.queue[this.qHead];
+      const cap = head === undefined ? 1 : WorkerPoolExecutor.cap(head.stat);
+      const share = Math.ceil(this.queuedLive / Math.max(1, withRoom--));
+      let room = Math.min(cap - (w.inflight.length - w.head), this._maxTasksPerWorker - w.taken, share);
       if (room <= 0) continue;
       const batch: unknown[] = [];
       let transfer: Transferable[] | undefined;
@@ -308,11 +333,14 @@ export abstract class WorkerPoolExecutor extends Executor {
       case FATAL:
         w.fatal = deserializeError(msg[2]);
         return;
+      case BROKER:
+        if (w.gone) return;
+        (w.broker ??= new BrokerSession((m) => this._post(w, m))).handle(msg);
+        return;
     }
   }
 
   private onDone(w: WorkerSlot, batch: unknown[], busyMs: number): void {
-    const n = batch.length / REPLY_FIELDS;
     const now = performance.now();
     for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
       const id = batch[i] as number;
@@ -329,13 +357,13 @@ export abstract class WorkerPoolExecutor extends Executor {
       if (status === OK) this._ok(rec.f, batch[i + 2]);
       else if (status === ERR) this._fail(rec.f, deserializeError(batch[i + 2]));
       // SKIPPED: the future was cancelled already.
+      if (status !== SKIPPED) {
+        const ms = batch[i + 3] as number, st = rec.stat;
+        st.avg = st.avg < 0 ? ms : st.avg * 0.8 + ms * 0.2;
+      }
     }
     if (w.head > 256 && w.head * 2 >= w.inflight.length) { w.inflight = w.inflight.slice(w.head); w.head = 0; }
-    if (n > 0) {
-      this._rec.busyMs += busyMs;
-      const per = busyMs / n;
-      this.avgTaskMs = this.avgTaskMs < 0 ? per : this.avgTaskMs * 0.8 + per * 0.2;
-    }
+    this._rec.busyMs += busyMs;
     if (w.done >= this._maxTasksPerWorker && !w.retiring) this.retire(w);
     if (w.inflight.length === w.head) this.becameIdle(w);
     if (this.queuedLive > 0) this.flush();
@@ -426,7 +454,8 @@ export abstract class WorkerPoolExecutor extends Executor {
     if (w.gone) return;
     w.retiring = true;
     const started = this._freeze(w);
-    if (w.frozenAt < 0) w.frozenAt = started ?? Infinity;
+    // undefined: not known yet (a child process tells once it is gone); workerGone asks again.
+    if (w.frozenAt < 0 && started !== undefined) w.frozenAt = started;
     this._terminate(w);
   }
 
@@ -444,6 +473,7 @@ export abstract class WorkerPoolExecutor extends Executor {
   protected workerGone(w: WorkerSlot, info: { exitCode?: number | null; signal?: string | null; cause?: unknown }): void {
     if (w.gone) return;
     w.gone = true;
+    w.broker?.close();
     this.workers.delete(w);
     if (w.idleTimer) clearTimeout(w.idleTimer);
     if (!w.ready) this.starting--;
@@ -498,6 +528,7 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   private becameIdle(w: WorkerSlot): void {
     if (w.refd) { w.refd = false; this._setRef(w, false); }
+    if (w.retiring) { this._terminate(w); return; }
     if (this._closed) { this.checkDrained(); return; }
     if (this.workers.size > this._min && this._idleTimeout !== Infinity && !w.idleTimer) {
       w.idleTimer = setTimeout(() => {
@@ -508,11 +539,10 @@ export abstract class WorkerPoolExecutor extends Executor {
     }
   }
 
-  /** Lets a worker go once it has answered everything it holds. */
+  /** Lets a worker go once it has answered everything it holds (see `becameIdle`). */
   private retire(w: WorkerSlot): void {
     w.retiring = true;
     if (w.inflight.length === w.head) this._terminate(w);
-    else setImmediate(() => this.retire(w));
   }
 
   // ── shutting down ─────────────────────────────────────────────────────────

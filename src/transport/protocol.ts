@@ -10,19 +10,25 @@
  *     [RUN, batch]                         batch: [id, flags, target, name, args] * n
  *     [CANCEL, id]                         abort that task's signal, or skip it if not started
  *     [STOP]                               exit when idle
+ *     [BROKER_REPLY, callId, ok, value]    answer to a BROKER call (brokered.ts)
  *   worker -> parent
  *     [READY, threadId]                    initializer done; tasks may come
  *     [INIT_FAILED, error]                 initializer failed: the pool is broken
- *     [DONE, batch, busyMs]                batch: [id, status, value] * n, in the order the tasks were taken
+ *     [DONE, batch, busyMs, started]       batch: [id, status, value] * n, in the order the tasks were taken;
+ *                                          started: tasks taken so far (child processes use it, see process-pool.ts)
  *     [STARTED, id]                        only for tasks that asked (they have a timeout)
  *     [FATAL, id, error]                   the worker is about to exit (a task module threw at import)
+ *     [PROGRESS, started, final, error?]   tasks taken so far: the answer to each CANCEL (processes only),
+ *                                          and (final = 1) the last word of a child process that exits on its
+ *                                          own (process.exit in a task, an uncaught error: then `error`)
+ *     [BROKER, callId, channel, op, args]  an operation on a brokered object (multiprocessing Queue, Pipe)
  *
  * A worker runs one task at a time, in the order they arrive, so replies arrive
  * in dispatch order and the parent matches them without a lookup table.
  */
 
-export const INIT = 0, RUN = 1, CANCEL = 2, STOP = 3;
-export const READY = 10, INIT_FAILED = 11, DONE = 12, STARTED = 13, FATAL = 14;
+export const INIT = 0, RUN = 1, CANCEL = 2, STOP = 3, BROKER_REPLY = 4;
+export const READY = 10, INIT_FAILED = 11, DONE = 12, STARTED = 13, FATAL = 14, PROGRESS = 15, BROKER = 16;
 
 /** Task flags (the second field of a task in a RUN batch). */
 export const F_TABLE = 0;        // target: module URL, name: key of its defineTasks table
@@ -32,12 +38,13 @@ export const F_KIND = 3;         // mask of the three above
 export const F_CHUNK = 4;        // args = [items]; run fn on each, reply [results, ms]
 export const F_SHARED = 8;       // args hold shared-object markers to revive
 export const F_NOTIFY_START = 16; // reply STARTED when the task starts (it has a timeout)
+export const F_BROKERED = 32;    // args hold brokered-object markers to revive (multiprocessing Queue, Pipe)
 
 /** Reply statuses. */
 export const OK = 0, ERR = 1, SKIPPED = 2;
 
 export const TASK_FIELDS = 5;
-export const REPLY_FIELDS = 3;
+export const REPLY_FIELDS = 4;
 
 /** What a worker is started with. */
 export interface WorkerInit {
@@ -46,6 +53,11 @@ export interface WorkerInit {
   /** file URL of tsx's ESM API when the parent runs under tsx (to load TypeScript task modules). */
   tsx?: string | undefined;
   name?: string;
+  /**
+   * 'process': the child runs one multiprocessing Process target, then exits
+   * (code 0; code 1 after printing the error if the target threw).
+   */
+  mode?: 'pool' | 'process';
 }
 
 /** Worker-side gate word indexes (threads only, in a SharedArrayBuffer). */

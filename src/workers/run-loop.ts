@@ -11,17 +11,22 @@
  * A parent about to terminate this worker swaps the word to FROZEN first, so
  * it knows exactly which tasks started (and may have had effects) and which did
  * not (and can be given to another worker).
+ *
+ * Child processes have no shared word: every DONE message carries the started
+ * count, each CANCEL is answered with it (PROGRESS) when the port asks for it,
+ * and a child that exits on its own says it last (see process-pool.ts).
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
 import { isTaskTable } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
 import type { Transferable } from '../core/tasks.js';
 import { serializeError } from '../transport/errors.js';
-import { encodeResult, decodeShared } from '../transport/codec.js';
+import { encodeResult, decodeShared, decodeBrokered } from '../transport/codec.js';
+import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
 import {
-  INIT, RUN, CANCEL, STOP, READY, INIT_FAILED, DONE, STARTED, FATAL,
-  F_KIND, F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_SHARED, F_NOTIFY_START,
-  OK, ERR, SKIPPED, TASK_FIELDS, GATE_STARTED, GATE_FROZEN, type WorkerInit,
+  INIT, RUN, CANCEL, STOP, READY, INIT_FAILED, DONE, STARTED, FATAL, PROGRESS, BROKER_REPLY,
+  F_KIND, F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_SHARED, F_BROKERED, F_NOTIFY_START,
+  OK, ERR, SKIPPED, TASK_FIELDS, REPLY_FIELDS, GATE_STARTED, GATE_FROZEN, type WorkerInit,
 } from '../transport/protocol.js';
 
 /** How the loop talks to its parent. */
@@ -30,6 +35,15 @@ export interface Port {
   onMessage(cb: (msg: any) => void): void;
   exit(code: number): void;
   threadId: number;
+  /** Answer each CANCEL with [PROGRESS, started, 0] (child processes: they have no gate word). */
+  reportsProgress?: boolean;
+  /**
+   * Child processes: called before the loop takes a task it has not claimed yet, with
+   * the new claim (tasks it may take, counted from the first); the loop waits for
+   * `then` so the claim has left the process before the task starts. After a crash
+   * the parent knows that no task past the last claim ever started.
+   */
+  claim?(upTo: number, then: () => void): void;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -39,13 +53,14 @@ const TS_EXT = /\.(?:[mc]?ts|tsx)$/;
 /** Raised by the loader when a task module threw at import: the worker must be replaced. */
 class ModuleInitError extends Error {}
 
-export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(): void } {
+export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(): void; started(): number } {
   // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
   let q: unknown[] = [];
   let qHead = 0;
   let busy = false;          // a task is running (async) or the loop is draining
   let stopping = false;
   let started = 0;           // tasks taken so far (mirrors the gate word)
+  let claimed = 0;           // tasks the parent was told we may take (port.claim)
   const skip = new Set<number>();
 
   // ── the running task's context ──────────────────────────────────────────
@@ -65,30 +80,32 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   let tsxReady: Promise<void> | undefined;
   let tsxUrl: string | undefined;
   let reviveShared: ((type: string, data: unknown) => object) | undefined;
+  let reviveBrokered: ((type: string, data: unknown) => object) | undefined;
+  setBrokerLink((msg) => port.post(msg));
 
   function flush(): void {
     if (out.length === 0) return;
     const batch = out, transfer = outTransfer, ms = busyMs;
     out = []; outTransfer = []; busyMs = 0;
     try {
-      port.post([DONE, batch, ms], transfer);
+      port.post([DONE, batch, ms, started], transfer);
     } catch {
       // A result structured clone refuses: send the replies one by one so only that task fails.
-      for (let i = 0; i < batch.length; i += 3) {
-        const one = [batch[i], batch[i + 1], batch[i + 2]];
+      for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
+        const one = batch.slice(i, i + REPLY_FIELDS);
         try {
-          port.post([DONE, one, 0], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
+          port.post([DONE, one, 0, started], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
         } catch (e) {
           port.post([DONE, [batch[i], ERR, serializeError(new TypeError(
-            `The task's result cannot be sent back from the worker: ${(e as Error).message}`))], 0]);
+            `The task's result cannot be sent back from the worker: ${(e as Error).message}`))], 0, started]);
         }
       }
     }
   }
 
-  function reply(id: number, status: number, value: unknown): void {
+  function reply(id: number, status: number, value: unknown, ms = 0): void {
     if (out.length === 0) firstPendingAt = performance.now();
-    out.push(id, status, value);
+    out.push(id, status, value, ms);
   }
 
   // ── resolving a task's function ─────────────────────────────────────────
@@ -142,7 +159,8 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       const id = q[qHead] as number, flags = q[qHead + 1] as number;
       const target = q[qHead + 2] as string, name = q[qHead + 3] as string;
       const fn = fnCache.get(cacheKey(flags, target, name));
-      if (fn === undefined || ((flags & F_SHARED) !== 0 && reviveShared === undefined)) {
+      if (fn === undefined || ((flags & F_SHARED) !== 0 && reviveShared === undefined) ||
+          ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined)) {
         // Slow path: load the module (or the shared-object reviver) first, then come back.
         prepare(flags, target, name).then(drain, (err) => {
           qHead += TASK_FIELDS;
@@ -152,12 +170,19 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
         flush();
         return;
       }
+      if (port.claim !== undefined && started >= claimed) {
+        // Claim every task received so far in one message, and go on once it has left.
+        claimed = started + (q.length - qHead) / TASK_FIELDS;
+        port.claim(claimed, drain);
+        return;
+      }
       let args = q[qHead + 4] as unknown[];
       q[qHead + 4] = undefined;
       qHead += TASK_FIELDS;
       if (!take()) { q = []; qHead = 0; busy = false; flush(); return; }
       if (skip.size !== 0 && skip.delete(id)) { reply(id, SKIPPED, undefined); continue; }
       if ((flags & F_SHARED) !== 0) args = decodeShared(args, reviveShared!);
+      if ((flags & F_BROKERED) !== 0) args = decodeBrokered(args, reviveBrokered!);
       if ((flags & F_NOTIFY_START) !== 0) port.post([STARTED, id]);
       if (!runTask(id, flags, fn, args)) return; // went async; resumes in `settled`
       if (performance.now() - firstPendingAt > 4) flush();
@@ -172,6 +197,9 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   async function prepare(flags: number, target: string, name: string): Promise<void> {
     if ((flags & F_SHARED) !== 0 && reviveShared === undefined) {
       reviveShared = (await import('../threading/revive.js' as string)).revive;
+    }
+    if ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined) {
+      reviveBrokered = (await import('../multiprocessing/revive.js' as string)).revive;
     }
     await load(flags, target, name);
   }
@@ -218,7 +246,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     setWorkerContext(undefined);
     runningId = -1;
     runningAc = undefined;
-    reply(id, status, value);
+    reply(id, status, value, ms);
   }
 
   port.onMessage((msg: any) => {
@@ -233,6 +261,11 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
         const id = msg[1] as number;
         if (id === runningId) (runningAc ??= new AbortController()).abort(msg[2]);
         else skip.add(id);
+        if (port.reportsProgress) port.post([PROGRESS, started, 0]);
+        break;
+      }
+      case BROKER_REPLY: {
+        onBrokerReply(msg);
         break;
       }
       case STOP:
@@ -260,7 +293,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     }
   }
 
-  return { flush };
+  return { flush, started: () => started };
 }
 
 // ── helpers ───────────────────────────────────────────────────────────────

@@ -30,6 +30,7 @@ export interface ThreadPoolOptions extends PoolOptions {
 interface ThreadSlot extends WorkerSlot { worker?: Worker; gate?: Int32Array; exited?: Promise<void> }
 
 const ENTRY = new URL('../workers/thread-entry.js', import.meta.url);
+const kThreadExited = Symbol.for('weft.threading.threadExited');
 
 /**
  * Runs tasks on a pool of worker threads: `concurrent.futures.ThreadPoolExecutor`,
@@ -69,13 +70,16 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
       resourceLimits: this.resourceLimits,
     });
     w.worker = worker;
+    w.threadId = worker.threadId;
     let lastError: unknown;
     worker.on('message', (msg) => this.workerMessage(w, msg));
     worker.on('error', (err) => { lastError = err; });
     w.exited = new Promise<void>((resolve) => {
       worker.once('exit', (code) => {
-        resolve();
+        // Shared-memory locks the thread still held are released as abandoned (weft/threading).
+        (globalThis as any)[kThreadExited]?.(w.threadId);
         this.workerGone(w, { exitCode: code, cause: lastError });
+        resolve();
       });
     });
   }

@@ -1,0 +1,33 @@
+/**
+ * Which thread is running this code.
+ */
+import { isMainThread, threadId } from 'node:worker_threads';
+
+/** What {@link currentThread} returns. */
+export interface ThreadInfo {
+  /** 'MainThread' on the main thread; the `Thread`'s name inside one; else 'Worker-<threadId>'. */
+  readonly name: string;
+  /** `worker_threads.threadId` (0 on the main thread); the same number as the `Thread`'s `ident`. */
+  readonly ident: number;
+  /** True on the main thread. */
+  readonly isMain: boolean;
+}
+
+const kName = Symbol.for('weft.threading.threadName');
+
+/** @internal names this thread (the `Thread` wrapper does it before running the target). */
+export function setCurrentThreadName(name: string): void {
+  (globalThis as Record<symbol, unknown>)[kName] = name;
+}
+
+/**
+ * Python's `threading.current_thread()`: the name and id of the thread running now.
+ *
+ * @example
+ * const { name, ident, isMain } = currentThread();
+ */
+export function currentThread(): ThreadInfo {
+  const named = (globalThis as Record<symbol, unknown>)[kName];
+  const name = typeof named === 'string' ? named : isMainThread ? 'MainThread' : `Worker-${threadId}`;
+  return { name, ident: threadId, isMain: isMainThread };
+}

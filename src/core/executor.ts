@@ -8,7 +8,7 @@
  * never as synchronous throws, so a loop of submits never loses a result.
  */
 import { Future, type CancelHandler } from './future.js';
-import { own, failedFuture, setResult, setException } from './internal.js';
+import { own, failedFuture, setResult, setException, setCancelled } from './internal.js';
 import { ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
 import { MapRun, type MapOptions, type MapResult } from './map.js';
@@ -64,15 +64,17 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
       const bad = checkSubmitOptions(opts);
       if (bad) return failedFuture(bad);
     }
-    const f = this._submit(fn, args.slice(), opts, false) as Future<Awaited<R>>;
     const signal = opts?.signal;
+    if (signal?.aborted) {
+      const f = new Future<Awaited<R>>();
+      setCancelled(f, signal.reason);   // never started, never counted as submitted
+      return f;
+    }
+    const f = this._submit(fn, args.slice(), opts, false) as Future<Awaited<R>>;
     if (signal !== undefined && !f.done()) {
-      if (signal.aborted) f.cancel(signal.reason);
-      else {
-        const onAbort = () => f.cancel(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        f.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
-      }
+      const onAbort = () => f.cancel(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      f.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
     }
     return f;
   }

@@ -112,7 +112,9 @@ export class MapRun<T, R> implements MapResult<R> {
 
   // ── feeding ──────────────────────────────────────────────────────────────
 
-  private inFlight(): number { return this.chunks.length - this.head + this.ready.length - this.readyHead; }
+  // Unordered chunks are held here until they complete (then they move to `ready`).
+  private readonly unorderedRunning = new Set<Chunk<R>>();
+  private inFlight(): number { return this.chunks.length - this.head + this.unorderedRunning.size + this.ready.length - this.readyHead; }
 
   private nextSize(): number {
     let n = this.fixed;
@@ -149,12 +151,13 @@ export class MapRun<T, R> implements MapResult<R> {
     const f = this.chunked ? this.exec._submit(this.fn, [items], undefined, true) : this.exec._submit(this.fn, [items[0]], undefined, false);
     const c: Chunk<R> = { f, n: items.length, settled: false };
     this.buffered += items.length;
-    if (this.ordered) this.chunks.push(c);
+    if (this.ordered) this.chunks.push(c); else this.unorderedRunning.add(c);
     f.addDoneCallback(() => this.chunkDone(c));
   }
 
   private chunkDone(c: Chunk<R>): void {
     c.settled = true;
+    if (!this.ordered) this.unorderedRunning.delete(c);
     if (this.failed) return;
     if (!this.ordered) this.ready.push(c);
     if (this.chunked && !c.f.cancelled() && c.f.exception() === undefined) {
@@ -184,6 +187,7 @@ export class MapRun<T, R> implements MapResult<R> {
   private stop(): void {
     for (let i = this.head; i < this.chunks.length; i++) this.chunks[i]!.f.cancel();
     for (let i = this.readyHead; i < this.ready.length; i++) this.ready[i]!.f.cancel();
+    for (const c of [...this.unorderedRunning]) c.f.cancel();
     this.cleanup();
     if (!this.inputDone) {
       this.inputDone = true;

@@ -116,6 +116,27 @@ export function isTaskTable(value: unknown): value is Record<string, TaskRef> {
   return value !== null && typeof value === 'object' && (value as any)[kTaskTable] === true;
 }
 
+/**
+ * @internal Finds a task in an imported task module: in its `defineTasks` table
+ * (kind 'table'), or among its exports (kind 'export', falling back to the table).
+ * @throws TaskDefinitionError naming the module and the task when it is not there.
+ */
+export function findTask(mod: Record<string, unknown>, kind: 'table' | 'export', name: string, url: string): (...args: any[]) => unknown {
+  let fn: unknown;
+  if (kind === 'table') {
+    if (isTaskTable(mod.default) && name in mod.default) fn = mod.default[name];
+    else for (const v of Object.values(mod)) if (isTaskTable(v) && name in v) { fn = v[name]; break; }
+  } else {
+    fn = mod[name];
+    if (fn === undefined && isTaskTable(mod.default)) fn = mod.default[name];
+  }
+  if (typeof fn !== 'function') {
+    throw new TaskDefinitionError(`Task module ${url} has no task named "${name}"` +
+      (kind === 'table' ? ' in its defineTasks table' : ' among its exports'));
+  }
+  return fn as (...args: any[]) => unknown;
+}
+
 /** A value with a list of objects to move rather than copy; see {@link transfer}. */
 export class Transfer<T = unknown> {
   constructor(readonly value: T, readonly transferList: readonly Transferable[]) {}

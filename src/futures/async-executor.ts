@@ -8,7 +8,7 @@ import type { Future } from '../core/future.js';
 import { setRunning } from '../core/internal.js';
 import { runInContext, type TaskContext } from '../core/context.js';
 import { TimeoutError, describe } from '../core/errors.js';
-import { Transfer } from '../core/tasks.js';
+import { Transfer, isTaskRef, findTask, type TaskRef } from '../core/tasks.js';
 
 interface Job {
   f: Future<unknown>;
@@ -42,6 +42,7 @@ export class AsyncExecutor extends Executor {
   private queuedLive = 0;
   private running = 0;
   private drainWaiters: (() => void)[] = [];
+  private scheduled = false;
 
   constructor(opts?: { maxConcurrency?: number }) {
     super();
@@ -52,10 +53,27 @@ export class AsyncExecutor extends Executor {
   /** @internal */
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
     if (chunk) { const items = args[0] as unknown[]; args = [items[0]]; }
+    for (let i = 0; i < args.length; i++) if (args[i] instanceof Transfer) args[i] = (args[i] as Transfer).value;
     const job: Job = { f, fn, args, timeout: opts?.timeout ?? Infinity, submitAt: performance.now(), ac: undefined, timer: undefined, running: false };
     this._own(f, job);
-    if (this.running < this.max) this.start(job);
-    else { this.queue.push(job); this.queuedLive++; }
+    // Like every executor, run later, never inside submit(): the caller gets a pending future.
+    this.queue.push(job);
+    this.queuedLive++;
+    if (!this.scheduled) { this.scheduled = true; queueMicrotask(this.boundPump); }
+  }
+
+  private readonly boundPump = () => { this.scheduled = false; this.pump(); };
+
+  /** Starts queued jobs while there is room. */
+  private pump(): void {
+    while (this.running < this.max && this.qHead < this.queue.length) {
+      const next = this.queue[this.qHead]!;
+      this.queue[this.qHead++] = undefined as any;
+      if (next.f.done()) continue;
+      this.queuedLive--;
+      this.start(next);
+    }
+    if (this.qHead === this.queue.length) { this.queue = []; this.qHead = 0; }
   }
 
   private start(job: Job): void {
@@ -76,7 +94,10 @@ export class AsyncExecutor extends Executor {
     }
     let r: unknown;
     try {
-      r = runInContext(new JobContext(job), () => job.fn(...job.args));
+      const fn = job.fn;
+      r = isTaskRef(fn) && fn.kind === 'export'
+        ? runInContext(new JobContext(job), callExport, fn, job.args)   // a tasksFrom ref: import its module here
+        : runInContext(new JobContext(job), () => fn(...job.args));
     } catch (err) {
       this.end(job, false, err);
       return;
@@ -100,14 +121,7 @@ export class AsyncExecutor extends Executor {
     this._rec.runSample(performance.now() - job.submitAt);
     this._rec.busyMs += performance.now() - job.submitAt;
     this.running--;
-    while (this.running < this.max && this.qHead < this.queue.length) {
-      const next = this.queue[this.qHead]!;
-      this.queue[this.qHead++] = undefined as any;
-      if (next.f.done()) continue;
-      this.queuedLive--;
-      this.start(next);
-    }
-    if (this.qHead === this.queue.length) { this.queue = []; this.qHead = 0; }
+    this.pump();
     this.checkDrained();
   }
 
@@ -146,4 +160,10 @@ export class AsyncExecutor extends Executor {
 
   /** @internal map runs one item per task here: chunks would only serialise async items. */
   override _chunks(): boolean { return false; }
+}
+
+/** Runs a `tasksFrom` ref on this thread: imports its module, then calls the export. */
+async function callExport(ref: TaskRef, args: unknown[]): Promise<unknown> {
+  const mod = await import(ref.module);
+  return findTask(mod, 'export', ref.taskName, ref.module)(...args);
 }

@@ -530,13 +530,20 @@ export abstract class WorkerPoolExecutor extends Executor {
     if (w.refd) { w.refd = false; this._setRef(w, false); }
     if (w.retiring) { this._terminate(w); return; }
     if (this._closed) { this.checkDrained(); return; }
-    if (this.workers.size > this._min && this._idleTimeout !== Infinity && !w.idleTimer) {
+    if (this.staying() > this._min && this._idleTimeout !== Infinity && !w.idleTimer) {
       w.idleTimer = setTimeout(() => {
         w.idleTimer = undefined;
-        if (w.inflight.length === w.head && this.workers.size > this._min) this.retire(w);
+        if (w.inflight.length === w.head && !w.retiring && this.staying() > this._min) this.retire(w);
       }, this._idleTimeout);
       w.idleTimer.unref();
     }
+  }
+
+  /** Workers not on their way out. */
+  private staying(): number {
+    let n = 0;
+    for (const w of this.workers) if (!w.retiring) n++;
+    return n;
   }
 
   /** Lets a worker go once it has answered everything it holds (see `becameIdle`). */

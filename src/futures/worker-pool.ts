@@ -4,13 +4,14 @@
  * message, ref and stop one worker.
  *
  *   submit ─> queue ─(one microtask later: every submit of this tick)─> flush
- *     flush: per ready worker, up to `cap` tasks in ONE message
+ *     flush: per ready worker, about a millisecond of expected work in ONE message
  *     worker: runs them one at a time, replies for a whole turn in ONE message
  *   reply ─> settle futures in dispatch order ─> flush again
  *
- * `cap` (tasks in flight per worker) adapts to the measured task time: about a
- * millisecond of work, so tiny tasks travel hundreds to a message while slow
- * ones go one at a time and never wait behind another on a busy worker.
+ * What a worker holds adapts to the measured time of each task function: about
+ * a millisecond of expected work, so tiny tasks travel hundreds to a message
+ * while slow ones go one at a time and never wait behind another on a busy
+ * worker. The queue is shared evenly among the workers that have room.
  *
  * Every way a worker ends (exit, error, OOM, failed start, terminate) goes
  * through `workerGone`, which settles or re-queues every task it held: tasks
@@ -60,6 +61,7 @@ export interface TaskRec {
   w: WorkerSlot | undefined;
   timer: NodeJS.Timeout | undefined;
   stat: FnStat;
+  est: number;          // expected run time (ms) counted in its worker's backlog
 }
 
 /** Measured run time of one task function (ms, moving average; -1 until measured). */
@@ -80,6 +82,7 @@ export interface WorkerSlot {
   idleTimer: NodeJS.Timeout | undefined;
   threadId: number;
   done: number;         // tasks finished by this worker
+  backlog: number;      // expected ms of work sent and not answered
   gone: boolean;
   broker?: BrokerSession; // serves the multiprocessing Queues/Pipes its tasks use (transport/brokered.ts)
 }
@@ -191,7 +194,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
       f, id: nextTaskId++, flags, target, name, args, transfer: transfer.length ? transfer : undefined,
-      timeout, submitAt: performance.now(), w: undefined, timer: undefined, stat: this.statOf(target, name),
+      timeout, submitAt: performance.now(), w: undefined, timer: undefined, stat: this.statOf(target, name), est: 0,
     };
     this._own(f, rec);
     this.queue.push(rec);
@@ -214,13 +217,11 @@ export abstract class WorkerPoolExecutor extends Executor {
   }
 
   /**
-   * Tasks in flight per worker for a function: about TARGET_BATCH_MS of work,
-   * 1 until it has been measured (a slow function never piles up behind itself).
+   * Expected run time of a task (ms): its function's measured average, or the
+   * whole budget while it is unmeasured (so it travels alone).
    */
-  private static cap(st: FnStat): number {
-    const avg = st.avg;
-    if (avg < 0) return 1;
-    return Math.max(1, Math.min(MAX_CAP, Math.floor(TARGET_BATCH_MS / Math.max(avg, 1e-4))));
+  private static estimate(st: FnStat): number {
+    return st.avg < 0 ? TARGET_BATCH_MS : Math.max(st.avg, 1e-4);
   }
 
   /** Sends queued tasks to ready workers (one message each) and starts workers if needed. */
@@ -234,27 +235,34 @@ export abstract class WorkerPoolExecutor extends Executor {
     for (const w of this.workers) if (w.ready && !w.retiring && w.taken < this._maxTasksPerWorker) withRoom++;
     for (const w of this.workers) {
       if (!w.ready || w.retiring) continue;
-      const head = this.queue[this.qHead];
-      const cap = head === undefined ? 1 : WorkerPoolExecutor.cap(head.stat);
       const share = Math.ceil(this.queuedLive / Math.max(1, withRoom--));
-      let room = Math.min(cap - (w.inflight.length - w.head), this._maxTasksPerWorker - w.taken, share);
+      let room = Math.min(MAX_CAP - (w.inflight.length - w.head), this._maxTasksPerWorker - w.taken, share);
       if (room <= 0) continue;
       const batch: unknown[] = [];
       let transfer: Transferable[] | undefined;
       const recs: TaskRec[] = [];
       while (room > 0 && this.qHead < this.queue.length) {
         const rec = this.queue[this.qHead]!;
+        if (rec.f.done()) { this.queue[this.qHead++] = undefined as any; continue; } // cancelled while queued
+        // A worker holds about TARGET_BATCH_MS of expected work: tiny tasks travel by
+        // the hundred, a slow one alone, and nothing waits behind a long task.
+        const est = WorkerPoolExecutor.estimate(rec.stat);
+        if (w.backlog > 0 && w.backlog + est > TARGET_BATCH_MS) break;
         this.queue[this.qHead++] = undefined as any;
-        if (rec.f.done()) continue;      // cancelled while queued
         this.queuedLive--;
         setRunning(rec.f);
         rec.w = w;
+        rec.est = est;
+        w.backlog += est;
         batch.push(rec.id, rec.flags, rec.target, rec.name, rec.args);
         if (rec.transfer) (transfer ??= []).push(...rec.transfer);
         recs.push(rec);
         room--;
       }
-      if (recs.length === 0) break;
+      if (recs.length === 0) {
+        if (this.qHead >= this.queue.length) break;
+        continue;   // this worker's budget is full; the next one may have room
+      }
       this.send(w, batch, recs, transfer);
       if (this.queuedLive === 0) break;
     }
@@ -297,7 +305,7 @@ export abstract class WorkerPoolExecutor extends Executor {
   private spawn(): void {
     const w: WorkerSlot = {
       id: this.nextWorkerId++, ready: false, inflight: [], head: 0, taken: 0, acked: 0, refd: true,
-      retiring: false, frozenAt: -1, fatal: undefined, idleTimer: undefined, threadId: -1, done: 0, gone: false,
+      retiring: false, frozenAt: -1, fatal: undefined, idleTimer: undefined, threadId: -1, done: 0, gone: false, backlog: 0,
     };
     this.workers.add(w);
     this.starting++;
@@ -350,6 +358,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       w.inflight[w.head++] = undefined as any;
       w.acked++;
       w.done++;
+      w.backlog -= rec.est;
       rec.args = undefined;
       if (rec.timer) { clearTimeout(rec.timer); rec.timer = undefined; }
       this._rec.runSample(now - rec.submitAt);
@@ -363,6 +372,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       }
     }
     if (w.head > 256 && w.head * 2 >= w.inflight.length) { w.inflight = w.inflight.slice(w.head); w.head = 0; }
+    if (w.inflight.length === w.head) w.backlog = 0; // no drift from float sums
     this._rec.busyMs += busyMs;
     if (w.done >= this._maxTasksPerWorker && !w.retiring) this.retire(w);
     if (w.inflight.length === w.head) this.becameIdle(w);

@@ -7,17 +7,22 @@
  * - Shared-memory objects (weft/threading), also nested in plain objects and
  *   arrays, become markers and are revived on the other side on the same memory.
  *   The walk runs only in programs that made a shared object.
+ * - Brokered objects (multiprocessing Queue, Pipe Connection; see brokered.ts),
+ *   also nested, become markers naming their broker channel and are revived
+ *   on the other side as proxies that talk to the holder. The walk runs only in
+ *   programs that made one.
  * - Functions and symbols are refused up front with a TypeError naming the argument.
  */
 import { Transfer, type Transferable } from '../core/tasks.js';
 import { describe } from '../core/errors.js';
 import { SHARED_MARKER, isShareable, kShare, shareables, type SharedMarker } from './shared.js';
-import { F_SHARED } from './protocol.js';
+import { BROKER_MARKER, brokerables, isBrokerable, kBroker, type BrokerMarker } from './brokered.js';
+import { F_SHARED, F_BROKERED } from './protocol.js';
 
-/** Encodes `args` in place; returns extra flags (F_SHARED) or throws a TypeError naming the bad argument. */
+/** Encodes `args` in place; returns extra flags (F_SHARED, F_BROKERED) or throws a TypeError naming the bad argument. */
 export function encodeArgs(args: unknown[], transferList: Transferable[], forProcess: boolean): number {
-  let flags = 0;
-  const walk = shareables.created > 0;
+  const st = { flags: 0 };
+  const walk = shareables.created > 0 || brokerables.created > 0;
   for (let i = 0; i < args.length; i++) {
     let a = args[i];
     if (a instanceof Transfer) {
@@ -30,20 +35,26 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
         'only structured-clonable values (and weft shared objects) cross threads');
     }
     if (walk && a !== null && t === 'object') {
-      const enc = encodeShared(a, forProcess, i, 0);
-      if (enc !== a) { args[i] = enc; flags |= F_SHARED; }
+      const enc = encodeShared(a, forProcess, i, 0, st);
+      if (enc !== a) args[i] = enc;
     }
   }
-  return flags;
+  return st.flags;
 }
 
-function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: number): any {
+function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: number, st: { flags: number }): any {
+  if (isBrokerable(v)) {
+    const d = v[kBroker]();
+    st.flags |= F_BROKERED;
+    return { [BROKER_MARKER]: d.type, data: d.data } satisfies BrokerMarker;
+  }
   if (isShareable(v)) {
     if (forProcess) {
       throw new TypeError(`Argument ${argIndex + 1} is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading); ` +
         'shared memory does not cross processes: use a ThreadPoolExecutor or a multiprocessing Queue/Pipe');
     }
     const d = v[kShare]();
+    st.flags |= F_SHARED;
     return { [SHARED_MARKER]: d.type, data: d.data } satisfies SharedMarker;
   }
   if (depth > 32) return v;
@@ -52,7 +63,7 @@ function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: numb
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       if (x !== null && typeof x === 'object') {
-        const e = encodeShared(x, forProcess, argIndex, depth + 1);
+        const e = encodeShared(x, forProcess, argIndex, depth + 1, st);
         if (e !== x) (out ??= v.slice())[i] = e;
       }
     }
@@ -64,7 +75,7 @@ function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: numb
   for (const k of Object.keys(v)) {
     const x = v[k];
     if (x !== null && typeof x === 'object') {
-      const e = encodeShared(x, forProcess, argIndex, depth + 1);
+      const e = encodeShared(x, forProcess, argIndex, depth + 1, st);
       if (e !== x) (out ??= { ...v })[k] = e;
     }
   }
@@ -84,15 +95,24 @@ type Reviver = (type: string, data: unknown) => object;
 
 /** Replaces shared-object markers with working objects (args flagged F_SHARED). */
 export function decodeShared(v: any, revive: Reviver, depth = 0): any {
+  return decodeMarkers(v, SHARED_MARKER, revive, depth);
+}
+
+/** Replaces brokered-object markers with proxies (args flagged F_BROKERED). */
+export function decodeBrokered(v: any, revive: Reviver): any {
+  return decodeMarkers(v, BROKER_MARKER, revive, 0);
+}
+
+function decodeMarkers(v: any, key: string, revive: Reviver, depth: number): any {
   if (v === null || typeof v !== 'object' || depth > 33) return v;
-  if (typeof v[SHARED_MARKER] === 'string') return revive(v[SHARED_MARKER], v.data);
+  if (typeof v[key] === 'string') return revive(v[key], v.data);
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) v[i] = decodeShared(v[i], revive, depth + 1);
+    for (let i = 0; i < v.length; i++) v[i] = decodeMarkers(v[i], key, revive, depth + 1);
     return v;
   }
   const proto = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
-  for (const k of Object.keys(v)) v[k] = decodeShared(v[k], revive, depth + 1);
+  for (const k of Object.keys(v)) v[k] = decodeMarkers(v[k], key, revive, depth + 1);
   return v;
 }
 

@@ -97,7 +97,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
           port.post([DONE, one, 0, started], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
         } catch (e) {
           port.post([DONE, [batch[i], ERR, serializeError(new TypeError(
-            `The task's result cannot be sent back from the worker: ${(e as Error).message}`))], 0, started]);
+            `The task's result cannot be sent back from the worker: ${(e as Error).message}`)), 0], 0, started]);
         }
       }
     }

@@ -1,0 +1,88 @@
+/**
+ * run(): the entry point of an asyncio program (Python's `asyncio.run`).
+ *
+ *   main as root Task ──> (SIGINT/SIGTERM: cancel main, cleanup runs) ──> main ends
+ *     ──> leftover tasks cancelled and awaited ──> default executors shut down
+ *     ──> signal listeners removed ──> result / error (or exit 130 / 143 after a signal)
+ */
+import { shutdownDefaultExecutors } from '../core/defaults.js';
+import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
+import { currentTask } from './current-task.js';
+import { Task, liveTasks, setLiveTasks } from './task.js';
+
+/** Options of {@link run}. */
+export interface RunOptions {
+  /** Default true: SIGINT / SIGTERM cancel `main`; after cleanup the process exits with 130 / 143. */
+  handleSignals?: boolean;
+}
+
+const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+function settled(f: Task<unknown>): Promise<void> {
+  return f.asPromise().then(noop, noop);
+}
+function noop(): void {}
+
+/**
+ * Runs `main` as the root {@link Task} and returns its result. While it runs, SIGINT
+ * and SIGTERM cancel it (a second signal exits at once); its cleanup runs, then the
+ * process exits with 130 (SIGINT) or 143 (SIGTERM). When `main` ends, tasks it left
+ * running are cancelled and awaited, default executors (`toThread`'s pool) are shut
+ * down, and the signal listeners are removed.
+ *
+ * @param main the program.
+ * @param opts `handleSignals` (default true).
+ * @returns main's result.
+ * @throws main's error; CancelledError if main was cancelled (not by a signal);
+ *   InvalidStateError if called from inside a task; TypeError if `main` is not a function.
+ *
+ * @example
+ * await run(async () => {
+ *   console.log('hello');
+ *   await sleep(1000);
+ *   console.log('world');
+ * });
+ */
+export async function run<T>(main: () => Promise<T> | T, opts?: RunOptions): Promise<T> {
+  if (typeof main !== 'function') throw new TypeError(`run(main) expects an async function, got ${describe(main)}`);
+  if (currentTask() !== undefined) throw new InvalidStateError('run() cannot be called from a running task: await the function instead');
+  const handleSignals = opts?.handleSignals ?? true;
+  // Every task created while main runs is tracked, so the leftovers can be cancelled.
+  // (A second run() started while one is active does not own the registry: it leaves
+  // the leftovers to the first.)
+  const outer = liveTasks;
+  const owned = outer === undefined;
+  const registry = outer ?? new Set<Task<unknown>>();
+  if (owned) setLiveTasks(registry);
+  const root = new Task(main as () => T, { name: 'main' });
+  let gotSignal: string | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (gotSignal !== undefined) process.exit(EXIT_CODES[sig] ?? 1);
+    gotSignal = sig;
+    root.cancel(new CancelledError(`Cancelled by ${sig}`));
+  };
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    await settled(root as Task<unknown>);
+    // Cancel what main left running, and wait for it (Python's _cancel_all_tasks).
+    registry.delete(root as Task<unknown>);
+    while (owned && registry.size > 0) {
+      const left = [...registry];
+      for (const t of left) t.cancel();
+      await Promise.all(left.map(settled));
+      for (const t of left) registry.delete(t);
+    }
+    if (owned) await shutdownDefaultExecutors({ wait: true });
+  } finally {
+    if (handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (owned) setLiveTasks(undefined);
+  }
+  if (gotSignal !== undefined) process.exit(EXIT_CODES[gotSignal] ?? 1);
+  return root.result();
+}

@@ -1,0 +1,77 @@
+import { describe } from '../core/errors.js';
+import { Guard } from '../core/guard.js';
+import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+
+/** What `Semaphore.statistics()` reports. */
+export interface SemaphoreStatistics { value: number; waiters: number; acquisitions: number; contended: number }
+
+/**
+ * A counter of permits (Python's `asyncio.Semaphore`), FIFO-fair: `release()` hands
+ * the permit straight to the longest waiter.
+ *
+ * Cancel safety: a rejected `acquire()` took no permit; a resolved one owns its permit
+ * even if its task is cancelled right after (the guard gives it back). Permits are
+ * never lost or duplicated.
+ *
+ * @example
+ * const sem = new Semaphore(10);
+ * await Promise.all(urls.map(async (u) => { using _ = await sem.acquire(); return fetch(u); }));
+ */
+export class Semaphore {
+  /** @internal */ _value: number;
+  /** @internal */ readonly _waiters = new WaiterQueue<Guard>();
+  /** @internal */ _acq = 0;
+  /** @internal */ _contended = 0;
+
+  /**
+   * @param value initial number of permits (default 1).
+   * @throws RangeError if `value` is not an integer >= 0.
+   */
+  constructor(value = 1) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`Semaphore(value) expects an integer >= 0, got ${describe(value)}`);
+    }
+    this._value = value;
+  }
+
+  /**
+   * Takes a permit, waiting in FIFO order if there is none.
+   * @param o `signal`, `timeout` (ms).
+   * @returns a guard that gives the permit back when disposed.
+   * @throws (as a rejection) CancelledError, TimeoutError, TypeError/RangeError for bad options.
+   */
+  acquire(o?: WaitOptions): Promise<Guard> {
+    if (o !== undefined) { const bad = checkWaitOptions(o, 'Semaphore.acquire()'); if (bad) return Promise.reject(bad); }
+    this._acq++;
+    if (this._value > 0) {
+      this._value--;
+      return Promise.resolve(new Guard(this));
+    }
+    this._contended++;
+    return this._waiters.wait(o);
+  }
+
+  /** Takes a permit if one is free, without waiting; undefined otherwise. */
+  tryAcquire(): Guard | undefined {
+    if (this._value === 0) return undefined;
+    this._value--;
+    this._acq++;
+    return new Guard(this);
+  }
+
+  /** Gives a permit back; the longest waiter (if any) gets it. */
+  release(): void {
+    if (!this._waiters.grantHead(new Guard(this))) this._value++;
+  }
+
+  /** True when no permit is free. */
+  locked(): boolean { return this._value === 0; }
+
+  /** Free permits now. */
+  get value(): number { return this._value; }
+
+  /** `value`, `waiters`, `acquisitions`, `contended`. */
+  statistics(): SemaphoreStatistics {
+    return { value: this._value, waiters: this._waiters.size, acquisitions: this._acq, contended: this._contended };
+  }
+}

@@ -1,0 +1,44 @@
+import { CancelledError, TimeoutError } from '../core/errors.js';
+import { Future, S } from '../core/future.js';
+import { toFuture, wait } from '../core/wait.js';
+import { checkMs } from './deadline.js';
+import { Task } from './task.js';
+
+function settled(f: Future<unknown>): Promise<void> {
+  return f.asPromise().then(noop, noop);
+}
+function noop(): void {}
+
+/**
+ * Waits for an awaitable with a time limit (Python's `asyncio.wait_for`). On expiry a
+ * Future/Task is cancelled (a Task is awaited until its cleanup ran) and `waitFor`
+ * rejects with TimeoutError. If the calling task is cancelled, the awaitable is
+ * cancelled too. A plain promise cannot be cancelled: it is left to settle on its own.
+ *
+ * @param aw a Task, Future or promise.
+ * @param ms milliseconds (`Infinity`: no limit).
+ * @returns its result.
+ * @throws TimeoutError on expiry; its own error; CancelledError if cancelled.
+ *
+ * @example
+ * const line = await waitFor(q.get(), 1000);
+ */
+export async function waitFor<T>(aw: PromiseLike<T>, ms: number): Promise<T> {
+  checkMs('waitFor(aw, ms)', ms);
+  const f = toFuture(aw) as Future<T>;
+  if (f._s < S.Cancelled) {
+    let res;
+    try {
+      res = await wait([f], { timeout: ms });
+    } catch (e) {
+      if (e instanceof CancelledError) f.cancel(e);
+      throw e;
+    }
+    if (res.notDone.size > 0) {
+      f.cancel(new TimeoutError(`waitFor: not done within ${ms} ms`));
+      if (f instanceof Task) await settled(f);
+      if (f._s !== S.Finished) throw new TimeoutError(`waitFor: not done within ${ms} ms`);
+    }
+  }
+  return f.result();
+}

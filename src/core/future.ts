@@ -12,6 +12,7 @@
  * rejection (as in Python, where an exception is kept until retrieved).
  */
 import { CancelledError, InvalidStateError } from './errors.js';
+import { currentContext } from './context.js';
 
 /** The states of a {@link Future}. */
 export type FutureState = 'pending' | 'running' | 'cancelled' | 'finished';
@@ -132,10 +133,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return removed;
   }
 
+  /**
+   * `await future`. Inside an asyncio Task (or an AsyncExecutor job) the wait is
+   * tied to that task: cancelling the task rejects the wait with CancelledError
+   * and cancels this future too (as `asyncio.wrap_future` does in Python).
+   */
   then<R1 = T, R2 = never>(
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    if (awaitHook !== undefined && this._s < S.Cancelled && currentContext() !== undefined) {
+      return awaitHook(this, true).then(onfulfilled, onrejected);
+    }
     return this.asPromise().then(onfulfilled, onrejected);
   }
 
@@ -160,6 +169,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   get [Symbol.toStringTag](): string { return `Future ${this.state}`; }
+}
+
+let awaitHook: (<T>(f: Future<T>, propagate: boolean) => Promise<T>) | undefined;
+
+/**
+ * @internal Installed by core/wait.ts (which imports this file, hence the hook):
+ * how `await future` honours the current task's cancellation.
+ */
+export function setAwaitHook(hook: <T>(f: Future<T>, propagate: boolean) => Promise<T>): void {
+  awaitHook = hook;
 }
 
 /** The CancelledError a cancelled future rejects with; a CancelledError reason is kept as it is. */

@@ -9,7 +9,7 @@
  */
 import { currentContext } from './context.js';
 import { CancelledError, TimeoutError, describe } from './errors.js';
-import { Future, S } from './future.js';
+import { Future, S, setAwaitHook } from './future.js';
 import { setException, setResult } from './internal.js';
 import { Ring } from './ring.js';
 import { Wait, WaiterQueue, armWait, checkWaitOptions, promiseOf } from './waiters.js';
@@ -86,6 +86,8 @@ export function awaitInContext<T>(f: Future<T>, propagate: boolean): Promise<T> 
   f.asPromise().then((v) => { w._grant(v); }, (e) => { if (!w.done) { w._detach(); w.reject(e); } });
   return p;
 }
+
+setAwaitHook(awaitInContext);
 
 // ─── wait ────────────────────────────────────────────────────────────────────
 

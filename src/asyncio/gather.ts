@@ -58,6 +58,11 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     returnExceptions = r === true;
     items = [...args[0]];
   } else {
+    if (args.length === 1 && Array.isArray(args[0]) && args[0].some((x) => x !== null && typeof (x as PromiseLike<unknown>)?.then === 'function')) {
+      // gather([t1, t2]) would resolve at once to [[t1, t2]] and leave the tasks unwatched.
+      throw new TypeError('gather() takes awaitables as separate arguments: gather(...tasks), ' +
+        `or a list with options: gather(tasks, { returnExceptions }); got one array of ${args[0].length} items`);
+    }
     items = args;
   }
   const outer = new GatheringFuture<unknown[]>();

@@ -32,6 +32,13 @@ describe('gather', { timeout: 30_000 }, () => {
     assert.deepEqual(r2, [1, 2]);
   });
 
+  it('one array of awaitables without options is refused with a hint (not resolved to [array])', async () => {
+    const t = createTask(() => sleep(1, 'x'));
+    assert.throws(() => gather([t, sleep(1)] as any), (e: unknown) => e instanceof TypeError && /gather\(\.\.\.tasks\)/.test((e as Error).message));
+    assert.equal(await t, 'x');
+    assert.deepEqual(await gather([1, 2] as any), [[1, 2]], 'an array of plain values is one plain value, as the signature says');
+  });
+
   it('cancelling the gather future cancels its children', async () => {
     const a = createTask(() => sleep(10_000));
     const b = createTask(() => sleep(10_000));

@@ -9,7 +9,7 @@
  */
 import { Future, type CancelHandler } from './future.js';
 import { own, failedFuture, setResult, setException, setCancelled } from './internal.js';
-import { ExecutorShutdownError, describe } from './errors.js';
+import { CancelledError, ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
 import { MapRun, type MapOptions, type MapResult } from './map.js';
 import type { TaskRef, Transferable } from './tasks.js';
@@ -43,6 +43,8 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   /** @internal */ protected readonly _rec = new Recorder();
   /** @internal */ protected _closed = false;
   /** @internal */ private _shutdownPromise: Promise<void> | undefined;
+  /** @internal maps still reading their input (shutdown lets them finish submitting). */
+  readonly _maps = new Set<MapRun<any, any>>();
 
   /** Submits `fn(...args)`; returns its Future at once. */
   submit<A extends unknown[], R>(fn: TaskFn<A, R>, ...args: A): Future<Awaited<R>> {
@@ -98,8 +100,15 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
     if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`shutdown(opts) expects an object, got ${describe(opts)}`));
     const wait = opts.wait ?? true;
     this._closed = true;
-    const p = (this._shutdownPromise ??= this._shutdown(opts.cancelFutures ?? false));
-    if (opts.cancelFutures) this._cancelQueued();
+    const cancel = opts.cancelFutures ?? false;
+    // Maps under way: with cancelFutures they stop; otherwise they submit the rest of
+    // their input first (Python's map submits everything at once), then the queue drains.
+    const maps = [...this._maps];
+    if (cancel) for (const m of maps) m._abort(new CancelledError('The executor was shut down with cancelFutures'));
+    const p = (this._shutdownPromise ??= (cancel || maps.length === 0
+      ? this._shutdown(cancel)
+      : Promise.all(maps.map((m) => m._drainInput())).then(() => this._shutdown(cancel))));
+    if (cancel) this._cancelQueued();
     return wait ? p : Promise.resolve();
   }
 
@@ -131,8 +140,8 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   }
 
   /** @internal one accepted task: a new owned future, counted, handed to the subclass. */
-  _submit(fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): Future<unknown> {
-    if (this._closed) return failedFuture(new ExecutorShutdownError());
+  _submit(fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean, force = false): Future<unknown> {
+    if (this._closed && !force) return failedFuture(new ExecutorShutdownError());
     const f = new Future<unknown>();
     this._rec.submitted++;
     this._enqueue(f, fn, args, opts, chunk);

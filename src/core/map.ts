@@ -103,9 +103,10 @@ export class MapRun<T, R> implements MapResult<R> {
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
     if (opts.timeout !== undefined && opts.timeout !== Infinity) {
+      // Not unref'd: a pending map with a deadline must reach it, even if nothing else runs.
       this.timer = setTimeout(() => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)), opts.timeout);
-      this.timer.unref?.();
     }
+    exec._maps.add(this);
     // Python's map submits at once; so do we (in a microtask, so options errors surface first).
     queueMicrotask(() => void this.pump());
   }
@@ -126,29 +127,62 @@ export class MapRun<T, R> implements MapResult<R> {
     if (this.pumping || this.finished) return;
     this.pumping = true;
     try {
-      while (!this.inputDone && !this.failed) {
-        const limit = this.fixed === 0 && this.chunked && !this.measured ? this.par : this.par * CHUNKS_PER_WORKER;
-        if (this.inFlight() >= limit || this.buffered >= this.buffersize) break;
-        const size = this.nextSize();
+      while (!this.inputDone && !this.failed && !this.finished) {
+        if (!this.eager) {
+          const limit = this.fixed === 0 && this.chunked && !this.measured ? this.par : this.par * CHUNKS_PER_WORKER;
+          if (this.inFlight() >= limit || this.buffered >= this.buffersize) break;
+        }
+        const size = this.eager ? Math.max(this.nextSize(), 1) : this.nextSize();
         const items: T[] = [];
         while (items.length < size) {
           const r = this.isAsync ? await (this.it as AsyncIterator<T>).next() : (this.it as Iterator<T>).next();
           if (r.done) { this.inputDone = true; break; }
           items.push(r.value);
         }
-        if (this.failed) return; // failed while awaiting the input; fail() already cleaned up
+        // Stopped (failed, or the consumer left) while awaiting the input: submit nothing more.
+        if (this.failed || this.finished) return;
         if (items.length) this.submit(items);
       }
     } catch (err) {
       this.fail(err);
     } finally {
       this.pumping = false;
+      if (this.inputDone) this.inputRead();
       this.poke();
     }
   }
 
+  // ── shutdown of the executor ─────────────────────────────────────────────
+
+  private eager = false;
+  private readWaiters: (() => void)[] | undefined;
+
+  /**
+   * @internal The executor is shutting down: read the rest of the input now and
+   * submit it all (Python's map is eager), so the tasks are in before the queue drains.
+   */
+  _drainInput(): Promise<void> {
+    if (this.inputDone && !this.pumping) return Promise.resolve();
+    this.eager = true;
+    const p = new Promise<void>((r) => (this.readWaiters ??= []).push(r));
+    void this.pump();
+    return p;
+  }
+
+  /** @internal The executor is shutting down with cancelFutures: stop. */
+  _abort(err: unknown): void { this.fail(err); }
+
+  /** The input is read (or the map stopped): shutdown has nothing more to wait for here. */
+  private inputRead(): void {
+    this.exec._maps.delete(this);
+    const w = this.readWaiters;
+    this.readWaiters = undefined;
+    if (w) for (const r of w) r();
+  }
+
   private submit(items: T[]): void {
-    const f = this.chunked ? this.exec._submit(this.fn, [items], undefined, true) : this.exec._submit(this.fn, [items[0]], undefined, false);
+    // `force`: a map started before shutdown() finishes submitting its input.
+    const f = this.chunked ? this.exec._submit(this.fn, [items], undefined, true, true) : this.exec._submit(this.fn, [items[0]], undefined, false, true);
     const c: Chunk<R> = { f, n: items.length, settled: false };
     this.buffered += items.length;
     if (this.ordered) this.chunks.push(c); else this.unorderedRunning.add(c);
@@ -196,6 +230,7 @@ export class MapRun<T, R> implements MapResult<R> {
   }
 
   private cleanup(): void {
+    this.inputRead();
     if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
     if (this.onAbort) { this.opts.signal!.removeEventListener('abort', this.onAbort); this.onAbort = undefined; }
   }
@@ -244,8 +279,23 @@ export class MapRun<T, R> implements MapResult<R> {
     this.mode = mode;
   }
 
-  async next(): Promise<IteratorResult<R>> {
+  next(): Promise<IteratorResult<R>> {
     this.claim('iterate');
+    if (this.nextTail === undefined && this.outIdx < this.out.length) {
+      return Promise.resolve({ value: this.out[this.outIdx++]!, done: false });
+    }
+    // Calls made before the previous one settled wait their turn (as with an async generator).
+    const prev = this.nextTail;
+    const p = prev === undefined ? this.nextOne() : prev.then(() => this.nextOne(), () => this.nextOne());
+    this.nextTail = p;
+    const clear = () => { if (this.nextTail === p) this.nextTail = undefined; };
+    p.then(clear, clear);
+    return p;
+  }
+
+  private nextTail: Promise<IteratorResult<R>> | undefined;
+
+  private async nextOne(): Promise<IteratorResult<R>> {
     while (this.outIdx >= this.out.length) {
       const rs = await this.nextChunk();
       if (rs === undefined) return { value: undefined, done: true };

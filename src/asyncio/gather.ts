@@ -1,7 +1,7 @@
 import { describe } from '../core/errors.js';
 import { Future, S, toCancelledError } from '../core/future.js';
 import { setException, setResult } from '../core/internal.js';
-import { awaitInContext, toFuture } from '../core/wait.js';
+import { toFuture } from '../core/wait.js';
 
 /** The Future `gather` returns: cancelling it cancels every child not yet done. */
 class GatheringFuture<T> extends Future<T> {
@@ -9,12 +9,6 @@ class GatheringFuture<T> extends Future<T> {
   override _cancel(reason: unknown, wasRunning: boolean): boolean {
     for (const c of this._children) if (c._s < S.Cancelled) c.cancel(reason);
     return super._cancel(reason, wasRunning);
-  }
-  override then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return awaitInContext(this, true).then(onfulfilled, onrejected);
   }
 }
 

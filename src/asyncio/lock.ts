@@ -66,7 +66,9 @@ export class Lock {
    */
   release(): void {
     if (!this._locked) throw new InvalidStateError('Cannot release: the Lock is not acquired');
-    if (!this._waiters.grantHead(new Guard(this))) this._locked = false;
+    // No Guard is made for nobody: an uncontended release allocates nothing.
+    const q = this._waiters;
+    if (q.size === 0 || !q.grantHead(new Guard(this))) this._locked = false;
   }
 
   /** True while the lock is held. */

@@ -61,7 +61,9 @@ export class Semaphore {
 
   /** Gives a permit back; the longest waiter (if any) gets it. */
   release(): void {
-    if (!this._waiters.grantHead(new Guard(this))) this._value++;
+    // No Guard is made for nobody: an uncontended release allocates nothing.
+    const q = this._waiters;
+    if (q.size === 0 || !q.grantHead(new Guard(this))) this._value++;
   }
 
   /** True when no permit is free. */

@@ -14,10 +14,9 @@
  */
 import { CancelledError, describe } from '../core/errors.js';
 import { Future, S } from '../core/future.js';
-import { runInContext } from '../core/context.js';
+import { currentContext, runInContext, runOutsideContext } from '../core/context.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
 import { scopeCancel, scopeSignal, type CancelNode, type ScopeState } from '../core/scope.js';
-import { awaitInContext } from '../core/wait.js';
 
 /** Options of {@link createTask} and `TaskGroup.createTask`. */
 export interface TaskOptions {
@@ -48,29 +47,56 @@ function scheduleStart(t: Task<unknown>): void {
 }
 
 function startTask(t: Task<unknown>): void {
-  const fn = t._fn;
+  if (t._fn === undefined) return;
+  if (!setRunning(t)) { t._fn = undefined; return; }
+  starting = t;
+  runInContext(t, runBody);
+}
+
+const promiseThen = Promise.prototype.then;
+
+/** The task runBody is starting (a module slot: no closure or argument array per task). */
+let starting: Task<unknown> | undefined;
+
+/**
+ * Runs the body inside the task's context and hooks up its promise. The `then` is
+ * registered inside the context on purpose: the handlers are shared functions that
+ * find their task as the current context (a promise reaction runs in the context
+ * its `then` was called in), so no closure is allocated per task. One derived
+ * promise per task (an async wrapper would cost three, each paying the
+ * AsyncLocalStorage promise hooks on Node 20).
+ */
+function runBody(): void {
+  const t = starting!;
+  starting = undefined;
+  const fn = t._fn!;
   t._fn = undefined;
-  if (fn === undefined || !setRunning(t)) return;
   let r: unknown;
   try {
-    r = runInContext(t, fn);
+    r = fn();
   } catch (e) {
-    taskFailed(t, e);
+    runOutsideContext(taskFailed, t, e);
     return;
   }
   if (r !== null && (typeof r === 'object' || typeof r === 'function') && typeof (r as PromiseLike<unknown>).then === 'function') {
-    // One derived promise per task (an async wrapper would cost three, each paying the
-    // AsyncLocalStorage promise hooks on Node 20). A foreign thenable (a Task, a Future)
-    // is adopted inside the task's context, so awaiting it is cancelled with the task.
-    const p = r instanceof Promise ? r : runInContext(t, adopt, r as PromiseLike<unknown>);
-    p.then((v) => { taskDone(t, v); }, (e) => { taskFailed(t, e); });
+    // A foreign thenable (a Task, a Future) is adopted inside the task's context, so
+    // awaiting it is cancelled with the task. The native `then`, not a Promise
+    // subclass's override: its reaction runs once, in the context it was registered in.
+    const p = r instanceof Promise ? r : Promise.resolve(r as PromiseLike<unknown>);
+    promiseThen.call(p, onBodyValue, onBodyError);
   } else {
-    taskDone(t, r);
+    runOutsideContext(taskDone, t, r);
   }
 }
 
-function adopt(x: PromiseLike<unknown>): Promise<unknown> {
-  return Promise.resolve(x);
+// Done callbacks run outside the task's context (as in Python, where they are
+// scheduled on the loop), so a wait started in one is not tied to the finished task.
+function onBodyValue(v: unknown): void {
+  runOutsideContext(taskDone, currentContext() as Task<unknown>, v);
+}
+
+function onBodyError(e: unknown): void {
+  runOutsideContext(taskFailed, currentContext() as Task<unknown>, e);
 }
 
 function taskDone(t: Task<unknown>, v: unknown): void {
@@ -168,17 +194,6 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
     return true;
   }
 
-  /**
-   * `await task`: inside another task, rejects with CancelledError if that task is
-   * cancelled first, and cancels this task too (as Python does; use `shield()` to
-   * keep it running).
-   */
-  override then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return awaitInContext(this, true).then(onfulfilled, onrejected);
-  }
 
   override get [Symbol.toStringTag](): string { return `Task ${this.name} ${this.state}`; }
 }

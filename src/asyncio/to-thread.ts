@@ -9,7 +9,6 @@ import { describe } from '../core/errors.js';
 import { Future, S } from '../core/future.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
 import type { TaskRef } from '../core/tasks.js';
-import { awaitInContext } from '../core/wait.js';
 
 interface PoolLike {
   submit(fn: unknown, ...args: unknown[]): Future<unknown>;
@@ -53,12 +52,6 @@ class ThreadFuture<T> extends Future<T> {
   override _cancel(reason: unknown, wasRunning: boolean): boolean {
     this._inner?.cancel(reason);
     return super._cancel(reason, wasRunning);
-  }
-  override then<R1 = T, R2 = never>(
-    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return awaitInContext(this, true).then(onfulfilled, onrejected);
   }
 }
 

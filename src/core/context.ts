@@ -27,6 +27,17 @@ export function runInContext<R, A extends unknown[] = []>(ctx: TaskContext, fn: 
   return (storage ??= new AsyncLocalStorage<TaskContext>()).run(ctx, fn, ...args);
 }
 
+/**
+ * @internal Runs `fn(a, b)` outside any asyncio context (the worker slot is kept):
+ * completion handlers use it so a task's done callbacks do not run inside the task.
+ */
+export function runOutsideContext<A, B>(fn: (a: A, b: B) => void, a: A, b: B): void {
+  const s = storage;
+  // Not `s.exit()`: on Node 20 it disables and re-enables the async hooks on every call.
+  if (s === undefined || s.getStore() === undefined) fn(a, b);
+  else s.run(undefined as unknown as TaskContext, fn, a, b);
+}
+
 /** The context of the code running now, if it runs inside a weft task. */
 export function currentContext(): TaskContext | undefined {
   return storage?.getStore() ?? workerContext;

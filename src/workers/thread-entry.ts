@@ -2,7 +2,7 @@
  * Entry script of a ThreadPoolExecutor worker thread.
  * workerData: { gate: SharedArrayBuffer }   (see run-loop.ts for the gate)
  */
-import { parentPort, workerData, threadId } from 'node:worker_threads';
+import { parentPort, workerData, threadId, receiveMessageOnPort } from 'node:worker_threads';
 import { startRunLoop } from './run-loop.js';
 
 const port = parentPort!;
@@ -12,6 +12,7 @@ const realExit = process.exit.bind(process);
 const loop = startRunLoop({
   post: (msg, transfer) => port.postMessage(msg, transfer as any),
   onMessage: (cb) => { port.on('message', cb); },
+  poll: () => receiveMessageOnPort(port as any)?.message,
   exit: (code) => realExit(code),
   threadId,
 }, gate);

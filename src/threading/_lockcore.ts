@@ -103,3 +103,11 @@ export function abandonIfOwnedBy(i32: Int32Array, b: number, tid: number): boole
     }
   }
 }
+
+/**
+ * The memory of a Lock or RLock: a new 16-byte SharedArrayBuffer, or the word at
+ * `offset` of existing shared memory (a revived lock, a Value's lock).
+ */
+export function lockWord(data?: { sab: SharedArrayBuffer; offset: number }): [Int32Array, number] {
+  return data === undefined ? [new Int32Array(new SharedArrayBuffer(16)), 0] : [new Int32Array(data.sab), data.offset];
+}

@@ -7,7 +7,7 @@ import { kShare, shareables, type SharedDescription } from '../transport/shared.
 import {
   THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions,
 } from './_wait.js';
-import { abandonIfOwnedBy, lockAsync, lockSync, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
+import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
 /** @internal how a lock travels to another thread. */
@@ -43,13 +43,7 @@ export class Lock {
   /** @internal a lock over existing shared memory (revive, Value's lock). */
   constructor(data: LockData);
   constructor(data?: LockData) {
-    if (data === undefined) {
-      this._i32 = new Int32Array(new SharedArrayBuffer(16));
-      this._b = 0;
-    } else {
-      this._i32 = new Int32Array(data.sab);
-      this._b = data.offset;
-    }
+    [this._i32, this._b] = lockWord(data);
     shareables.created++;
     track(this);
   }

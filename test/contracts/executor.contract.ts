@@ -34,6 +34,22 @@ export interface ContractOptions {
   cancelGrace?: number;
 }
 
+/** Maps the contract's options to a worker pool's constructor options (thread and process pools alike). */
+export function poolOptions<O>(o?: ContractOptions): O {
+  const opts: Record<string, unknown> = {};
+  if (o?.workers !== undefined) opts.maxWorkers = o.workers;
+  if (o?.maxQueue !== undefined) opts.maxQueue = o.maxQueue;
+  if (o?.cancelGrace !== undefined) opts.cancelGrace = o.cancelGrace;
+  return opts as O;
+}
+
+/** Garbage options every worker pool refuses (each pool adds its own). */
+export const POOL_BAD_OPTIONS: [string, unknown][] = [
+  ['maxWorkers', 0], ['maxWorkers', -1], ['maxWorkers', '4'], ['maxWorkers', NaN], ['maxWorkers', 1.5],
+  ['maxQueue', -1], ['maxQueue', '4'], ['maxQueue', NaN],
+  ['cancelGrace', -1], ['cancelGrace', '4'], ['cancelGrace', NaN],
+];
+
 export interface ExecutorCaps {
   /** Inline functions may use variables of their enclosing scope (AsyncExecutor: it runs them here). */
   closures: boolean;

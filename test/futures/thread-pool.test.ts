@@ -12,31 +12,21 @@ import {
 } from 'weft';
 import tasks from '../fixtures/tasks.mjs';
 import { makeBoard, set, get, snapshot, waitFor, type Board } from '../fixtures/board.mjs';
-import { executorContract, type ContractOptions } from '../contracts/executor.contract.ts';
+import { executorContract, poolOptions, POOL_BAD_OPTIONS } from '../contracts/executor.contract.ts';
 import { guard, rejectsWith, until, delay, shutdownQuietly, describeErr, installExitGuard, releaseAll } from '../contracts/helpers.ts';
 import { runChild } from '../contracts/child.ts';
 
 type PoolOptions = ConstructorParameters<typeof ThreadPoolExecutor>[0];
 
-function poolOptions(o?: ContractOptions): PoolOptions {
-  const opts: Record<string, unknown> = {};
-  if (o?.workers !== undefined) opts.maxWorkers = o.workers;
-  if (o?.maxQueue !== undefined) opts.maxQueue = o.maxQueue;
-  if (o?.cancelGrace !== undefined) opts.cancelGrace = o.cancelGrace;
-  return opts as PoolOptions;
-}
-
-executorContract('ThreadPoolExecutor', (o) => new ThreadPoolExecutor(poolOptions(o)), {
+executorContract('ThreadPoolExecutor', (o) => new ThreadPoolExecutor(poolOptions<PoolOptions>(o)), {
   closures: false,
   isolated: true,
   board: 'sab',
   maxQueue: true,
   construct: (raw) => new ThreadPoolExecutor(raw as PoolOptions),
   badOptions: [
-    ['maxWorkers', 0], ['maxWorkers', -1], ['maxWorkers', '4'], ['maxWorkers', NaN], ['maxWorkers', 1.5],
+    ...POOL_BAD_OPTIONS,
     ['minWorkers', -1], ['minWorkers', '1'],
-    ['maxQueue', -1], ['maxQueue', '4'], ['maxQueue', NaN],
-    ['cancelGrace', -1], ['cancelGrace', '4'], ['cancelGrace', NaN],
     ['idleTimeout', -1], ['idleTimeout', '4'], ['idleTimeout', NaN],
   ],
 });

@@ -201,3 +201,8 @@ export function intOption(name: string, v: unknown, dflt: number, min: number, a
   }
   return v;
 }
+
+/** setTimeout fires at once past 2^31-1 ms: longer delays wait the longest it can (24.8 days). */
+export function clampDelay(ms: number): number {
+  return ms === Infinity ? ms : Math.min(ms, 0x7fffffff);
+}

@@ -104,7 +104,7 @@ export class MapRun<T, R> implements MapResult<R> {
     }
     if (opts.timeout !== undefined && opts.timeout !== Infinity) {
       // Not unref'd: a pending map with a deadline must reach it, even if nothing else runs.
-      this.timer = setTimeout(() => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)), opts.timeout);
+      this.timer = setTimeout(() => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)), Math.min(opts.timeout, 0x7fffffff));
     }
     exec._maps.add(this);
     // Python's map submits at once; so do we (in a microtask, so options errors surface first).
@@ -127,18 +127,19 @@ export class MapRun<T, R> implements MapResult<R> {
     if (this.pumping || this.finished) return;
     this.pumping = true;
     try {
-      while (!this.inputDone && !this.failed && !this.finished) {
+      let slice = performance.now();
+      while (!this.inputDone && !this.cut && !this.failed && !this.finished) {
         if (!this.eager) {
           const limit = this.fixed === 0 && this.chunked && !this.measured ? this.par : this.par * CHUNKS_PER_WORKER;
           if (this.inFlight() >= limit || this.buffered >= this.buffersize) break;
+        } else if (performance.now() - slice > 4) {
+          // Reading a long input at shutdown: let the event loop run in between.
+          await new Promise<void>((r) => setImmediate(r));
+          slice = performance.now();
+          continue;
         }
         const size = this.eager ? Math.max(this.nextSize(), 1) : this.nextSize();
-        const items: T[] = [];
-        while (items.length < size) {
-          const r = this.isAsync ? await (this.it as AsyncIterator<T>).next() : (this.it as Iterator<T>).next();
-          if (r.done) { this.inputDone = true; break; }
-          items.push(r.value);
-        }
+        const items = this.isAsync ? await this.readAsync(size) : this.readSync(size);
         // Stopped (failed, or the consumer left) while awaiting the input: submit nothing more.
         if (this.failed || this.finished) return;
         if (items.length) this.submit(items);
@@ -147,23 +148,77 @@ export class MapRun<T, R> implements MapResult<R> {
       this.fail(err);
     } finally {
       this.pumping = false;
-      if (this.inputDone) this.inputRead();
+      if (this.inputDone || this.cut) this.inputRead();
       this.poke();
     }
+  }
+
+  private readSync(size: number): T[] {
+    const items: T[] = [];
+    const it = this.it as Iterator<T>;
+    while (items.length < size) {
+      const r = it.next();
+      if (r.done) { this.inputDone = true; break; }
+      items.push(r.value);
+    }
+    return items;
+  }
+
+  /** A `next()` of the async input still pending when a chunk was sent without it. */
+  private pendingNext: Promise<IteratorResult<T>> | undefined;
+
+  /**
+   * Reads up to `size` items of an async input. A source that is slower than
+   * TARGET_MS between items does not hold back what was read already: the chunk
+   * leaves with what it has (a producer that waits for results must not deadlock).
+   */
+  private async readAsync(size: number): Promise<T[]> {
+    const items: T[] = [];
+    const it = this.it as AsyncIterator<T>;
+    let timer: NodeJS.Timeout | undefined;
+    let deadline: Promise<undefined> | undefined;
+    try {
+      while (items.length < size) {
+        const p = this.pendingNext ?? it.next();
+        this.pendingNext = undefined;
+        let r: IteratorResult<T> | undefined;
+        if (items.length === 0) r = await p;
+        else {
+          deadline ??= new Promise<undefined>((res) => { timer = setTimeout(res, TARGET_MS, undefined); });
+          r = await Promise.race([p, deadline]);
+          if (r === undefined) {
+            p.catch(() => {}); // awaited by the next read; never an unhandled rejection meanwhile
+            this.pendingNext = p;
+            break;
+          }
+        }
+        if (r.done) { this.inputDone = true; break; }
+        items.push(r.value);
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    return items;
   }
 
   // ── shutdown of the executor ─────────────────────────────────────────────
 
   private eager = false;
+  private cut = false;
   private readWaiters: (() => void)[] | undefined;
 
   /**
-   * @internal The executor is shutting down: read the rest of the input now and
-   * submit it all (Python's map is eager), so the tasks are in before the queue drains.
+   * @internal The executor is shutting down. A map over an in-memory iterable
+   * with no buffersize reads the rest of its input now and submits it all
+   * (Python's map is eager), so its tasks are in before the queue drains. A
+   * bounded or asynchronous map stops reading instead (as Python 3.14's map with
+   * buffersize does): what it submitted completes, then it fails with
+   * ExecutorShutdownError. Resolves once nothing more will be submitted.
    */
   _drainInput(): Promise<void> {
-    if (this.inputDone && !this.pumping) return Promise.resolve();
-    this.eager = true;
+    if ((this.inputDone || this.cut) && !this.pumping) return Promise.resolve();
+    if (this.isAsync || this.buffersize !== Infinity) this.cut = true;
+    else this.eager = true;
     const p = new Promise<void>((r) => (this.readWaiters ??= []).push(r));
     void this.pump();
     return p;
@@ -258,7 +313,11 @@ export class MapRun<T, R> implements MapResult<R> {
         if (e !== undefined) { this.fail(e); throw e; }
         return this.chunked ? (f.result() as [R[], number])[0] : [f.result() as R];
       }
-      if (this.inputDone && !this.pumping && this.inFlight() === 0) {
+      if ((this.inputDone || this.cut) && !this.pumping && this.inFlight() === 0) {
+        if (!this.inputDone) {
+          this.fail(new ExecutorShutdownError('The executor was shut down before this map read all its input'));
+          throw this.error;
+        }
         this.finished = true;
         this.cleanup();
         return undefined;

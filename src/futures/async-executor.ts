@@ -3,7 +3,7 @@
  * I/O-bound async functions. At most `maxConcurrency` run at once; any function
  * is accepted, closures included (nothing is shipped anywhere).
  */
-import { Executor, intOption, type SubmitOptions } from '../core/executor.js';
+import { Executor, clampDelay, intOption, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { setRunning } from '../core/internal.js';
 import { runInContext, type TaskContext } from '../core/context.js';
@@ -54,7 +54,7 @@ export class AsyncExecutor extends Executor {
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
     if (chunk) { const items = args[0] as unknown[]; args = [items[0]]; }
     for (let i = 0; i < args.length; i++) if (args[i] instanceof Transfer) args[i] = (args[i] as Transfer).value;
-    const job: Job = { f, fn, args, timeout: opts?.timeout ?? Infinity, submitAt: performance.now(), ac: undefined, timer: undefined, running: false };
+    const job: Job = { f, fn, args, timeout: clampDelay(opts?.timeout ?? Infinity), submitAt: performance.now(), ac: undefined, timer: undefined, running: false };
     this._own(f, job);
     // Like every executor, run later, never inside submit(): the caller gets a pending future.
     this.queue.push(job);

@@ -19,7 +19,7 @@
  * started go back to the queue (the gate word of run-loop.ts tells which is
  * which, exactly, for threads).
  */
-import { Executor, intOption, type SubmitOptions } from '../core/executor.js';
+import { Executor, clampDelay, intOption, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { setRunning, setPending } from '../core/internal.js';
 import {
@@ -188,7 +188,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       return this._fail(f, err);
     }
     if (chunk) flags |= F_CHUNK;
-    const timeout = opts?.timeout ?? Infinity;
+    const timeout = clampDelay(opts?.timeout ?? Infinity);
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
       f, id: nextTaskId++, flags, target, name, args, transfer: transfer.length ? transfer : undefined,
@@ -267,7 +267,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     for (const w of this.workers) if (w.ready && !w.retiring && w.inflight.length === w.head) idleReady++;
     // Start workers for what is still waiting.
     const want = Math.min(this._max - this.workers.size, this.queuedLive - this.starting - idleReady);
-    for (let i = 0; i < want; i++) this.spawn();
+    for (let i = 0; i < want && !this.broken; i++) this.spawn();
     this.compactQueue();
   }
 
@@ -632,4 +632,3 @@ function crashMessage(isProcess: boolean, info: { exitCode?: number | null; sign
   if (info.cause !== undefined) return `The ${who} running this task crashed: ${errMessage(info.cause)}`;
   return `The ${who} running this task exited with code ${info.exitCode ?? 'unknown'}`;
 }
-

@@ -57,6 +57,8 @@ class ModuleInitError extends Error {}
 
 /** How long an idle worker thread polls for its next task before sleeping (ms). */
 const SPIN_MS = 0.1;
+/** How long a chain of such polls may keep the event loop waiting (ms). */
+const SPIN_CHAIN_MS = 2;
 
 export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(): void; started(): number } {
   // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
@@ -151,11 +153,15 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
    * Drains the queue; then, on threads, stays on the thread for up to SPIN_MS
    * polling the port for the next message instead of going back to sleep in the
    * event loop: one task at a time then costs one wake-up (the parent's), not two.
-   * The event loop is left alone for at most SPIN_MS, so timers and I/O in tasks
-   * are not starved.
+   * The event loop waits at most SPIN_CHAIN_MS for its turn, so timers and I/O
+   * of tasks are not starved.
    */
   function drain(): void {
-    while (drainOnce() && port.poll !== undefined && spinForMessage()) { /* more work arrived */ }
+    // The spins of one drain add up to at most SPIN_CHAIN_MS: a caller that answers
+    // faster than SPIN_MS must not keep the event loop (timers, I/O of earlier
+    // tasks) waiting for long; past it, the next message comes through the loop.
+    const until = performance.now() + SPIN_CHAIN_MS;
+    while (drainOnce() && port.poll !== undefined && performance.now() < until && spinForMessage()) { /* more work arrived */ }
   }
 
   let spinning = false;

@@ -26,15 +26,44 @@ describe('edge cases', { timeout: 120_000 }, () => {
     });
   }
 
-  it('a lazy map started before shutdown() submits the rest of its input and can be iterated after', async () => {
+  it('a map over an in-memory iterable started before shutdown() submits the rest of its input (Python: eager)', async () => {
     const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
     let pulled = 0;
-    const m = ex.map(tasks.echo, (function* () { for (let i = 0; i < 100; i++) { pulled++; yield i; } })(), { buffersize: 4 });
+    const m = ex.map(tasks.echo, (function* () { for (let i = 0; i < 5000; i++) { pulled++; yield i; } })());
     await guard(ex.shutdown(), 'shutdown');
-    assert.equal(pulled, 100, 'shutdown read the whole input');
+    assert.equal(pulled, 5000, 'shutdown read the whole input');
     const got: number[] = [];
     for await (const x of m) got.push(x as number);
-    assert.deepEqual(got, range(100));
+    assert.deepEqual(got, range(5000));
+  });
+
+  it('a bounded map (buffersize) stops reading at shutdown: its submitted results, then ExecutorShutdownError', async () => {
+    const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+    let pulled = 0;
+    const endless = (function* () { for (let i = 0; ; i++) { pulled++; yield i; } })();
+    const m = ex.map(tasks.echo, endless, { buffersize: 8 });
+    const first = await guard(m.next(), 'first');
+    assert.deepEqual(first, { value: 0, done: false });
+    await guard(ex.shutdown(), 'shutdown of a pool with an endless bounded map');
+    const got: number[] = [0];
+    const err = await (async () => { for await (const x of m) got.push(x as number); })().then(() => undefined, (e: Error) => e);
+    assert.equal(err?.name, 'ExecutorShutdownError');
+    assert.deepEqual(got, range(got.length), 'the results it had submitted, in order');
+    assert.ok(pulled <= 16, `read at most about buffersize items, read ${pulled}`);
+  });
+
+  it('an async input that waits for results does not deadlock: partial chunks leave', async () => {
+    await using ex = new ThreadPoolExecutor({ maxWorkers: 2 });
+    let seen = -1;
+    const input = (async function* () {
+      for (let i = 0; i < 20; i++) {
+        while (i > 0 && seen < i - 1) await new Promise((r) => setTimeout(r, 1));
+        yield i;
+      }
+    })();
+    const got: number[] = [];
+    for await (const x of ex.map(tasks.echo, input)) { got.push(x as number); seen = x as number; }
+    assert.deepEqual(got, range(20));
   });
 
   it('shutdown({ cancelFutures: true }) stops a map under way', async () => {

@@ -94,7 +94,9 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   /**
    * Stops accepting tasks. With `wait` (default true) resolves once every queued
    * and running task is done and the workers are gone; `cancelFutures` cancels
-   * the tasks that have not started.
+   * the tasks that have not started. A `map` under way over an in-memory iterable
+   * first submits the rest of its input; a bounded (`buffersize`) or async one
+   * stops reading and ends with ExecutorShutdownError after what it submitted.
    */
   shutdown(opts: { wait?: boolean; cancelFutures?: boolean } = {}): Promise<void> {
     if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`shutdown(opts) expects an object, got ${describe(opts)}`));

@@ -5,7 +5,7 @@
  * with other libraries; this is the quick look.
  */
 import { parse } from './args.js';
-import { ThreadPoolExecutor, processPoolExecutor, asyncio, cpuCount, type Executor } from './api.js';
+import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, cpuCount, type Executor } from './api.js';
 import bt from './tasks/bench.js';
 import { machineInfo } from './demo/report.js';
 import { Progress, styles, table } from './term.js';
@@ -77,41 +77,34 @@ export async function bench(argv: string[], version: string): Promise<number> {
       add({ name: `threads: CPU scaling 1 → ${workers} workers`, value: one / many, unit: '×', detail: `fib(${fibN}) × ${n}: ${one.toFixed(0)} ms → ${many.toFixed(0)} ms (${cpuCount()} CPUs)` });
     }
 
-    const PPE = processPoolExecutor();
-    if (PPE) {
-      const pool = new PPE({ maxWorkers: 2 });
+    {
+      const pool = new ProcessPoolExecutor({ maxWorkers: 2 });
       try {
         await warm(pool, 2);
         const n = 10_000;
         const ms = await timeIt(() => Promise.all(Array.from({ length: n }, (_, i) => pool.submit(bt.identity, i))));
         add({ name: 'processes: submit throughput', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial tasks in flight, 2 processes` });
       } finally { await pool.shutdown(); }
-    } else progress.tick();
-
-    const aio = await asyncio();
-    if (aio.api) {
-      const A = aio.api;
-      await A.run(async () => {
-        const n = 100_000;
-        const sem = new A.Semaphore(10);
-        const ms = await timeIt(() => A.gather(...Array.from({ length: n }, () => (async () => {
-          await sem.acquire();
-          try { await null; } finally { sem.release(); }
-        })())));
-        add({ name: 'asyncio: Semaphore(10)-limited tasks', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial async functions` });
-        if (A.Lock) {
-          const lock = new A.Lock();
-          const per = 20_000, tasks = 10;
-          const ms2 = await timeIt(() => A.gather(...Array.from({ length: tasks }, () => (async () => {
-            for (let i = 0; i < per; i++) { await lock.acquire(); lock.release(); }
-          })())));
-          add({ name: 'asyncio: Lock, contended', value: rate(per * tasks, ms2), unit: 'acquisitions/s', detail: `${tasks} tasks × ${per.toLocaleString('en-US')}` });
-        } else progress.tick();
-        const m = 10_000;
-        const ms3 = await timeIt(() => A.gather(...Array.from({ length: m }, () => A.createTask(() => new Promise((r) => setTimeout(r, 200))))));
-        add({ name: 'asyncio: 10k tasks waiting 200 ms', value: ms3, unit: 'ms', detail: `createTask + gather; ideal 200 ms` });
-      }, { handleSignals: false });
     }
+
+    await asyncio.run(async () => {
+      const n = 100_000;
+      const sem = new asyncio.Semaphore(10);
+      const ms = await timeIt(() => asyncio.gather(...Array.from({ length: n }, () => (async () => {
+        await sem.acquire();
+        try { await null; } finally { sem.release(); }
+      })())));
+      add({ name: 'asyncio: Semaphore(10)-limited tasks', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial async functions` });
+      const lock = new asyncio.Lock();
+      const per = 20_000, tasks = 10;
+      const ms2 = await timeIt(() => asyncio.gather(...Array.from({ length: tasks }, () => (async () => {
+        for (let i = 0; i < per; i++) { await lock.acquire(); lock.release(); }
+      })())));
+      add({ name: 'asyncio: Lock, contended', value: rate(per * tasks, ms2), unit: 'acquisitions/s', detail: `${tasks} tasks × ${per.toLocaleString('en-US')}` });
+      const m = 10_000;
+      const ms3 = await timeIt(() => asyncio.gather(...Array.from({ length: m }, () => asyncio.createTask(() => new Promise((r) => setTimeout(r, 200))))));
+      add({ name: 'asyncio: 10k tasks waiting 200 ms', value: ms3, unit: 'ms', detail: `createTask + gather; ideal 200 ms` });
+    }, { handleSignals: false });
   } finally {
     progress.stop();
   }

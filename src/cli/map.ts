@@ -18,7 +18,7 @@ import { resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { once } from 'node:events';
 import { parse, positiveInt, UsageError, closest } from './args.js';
-import { ThreadPoolExecutor, AsyncExecutor, processPoolExecutor, cpuCount, type Executor } from './api.js';
+import { ThreadPoolExecutor, ProcessPoolExecutor, AsyncExecutor, cpuCount, type Executor } from './api.js';
 import mapCall, { pick, setTargetFunction, type MapItem, type MapReply } from './tasks/map-call.js';
 import { Progress, styles } from './term.js';
 
@@ -117,9 +117,7 @@ export async function map(argv: string[]): Promise<number> {
   } else if (backend === 'threads') {
     ex = new ThreadPoolExecutor({ maxWorkers: workers ?? cpuCount(), initializer: mapCall.setTarget, initargs: [t.url, t.name] });
   } else {
-    const PPE = processPoolExecutor();
-    if (!PPE) throw new Error('--backend processes: ProcessPoolExecutor is not available in this build of weft');
-    ex = new PPE({ maxWorkers: workers ?? cpuCount(), initializer: mapCall.setTarget, initargs: [t.url, t.name] });
+    ex = new ProcessPoolExecutor({ maxWorkers: workers ?? cpuCount(), initializer: mapCall.setTarget, initargs: [t.url, t.name] });
   }
 
   const err = styles(process.stderr);

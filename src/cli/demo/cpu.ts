@@ -3,7 +3,7 @@
  * generated image split in tiles, sequentially and under every model.
  */
 import image, { type TileSpec, type TileResult } from '../tasks/image.js';
-import { ThreadPoolExecutor, AsyncExecutor, asyncio, processPoolExecutor, cpuCount, type Executor } from '../api.js';
+import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, cpuCount, type Executor } from '../api.js';
 import { measure, withSpeedups, times, type DemoContext, type Run, type Workload, type Model } from './common.js';
 import type { Stamp } from '../tasks/_stamp.js';
 import { loadavg } from 'node:os';
@@ -16,7 +16,6 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
   }));
   const workers = Math.max(2, cpuCount());
   const runs: Run[] = [];
-  const unavailable: Workload['unavailable'] = [];
   const label = (s: Stamp, i: number) => `tile ${i + 1}: rows ${tiles[i]!.y0}–${tiles[i]!.y1 - 1} (${(s.end - s.start).toFixed(0)} ms)`;
   const p = ctx.progress;
   const step = (model: Model) => p.start(`cpu · ${model.padEnd(10)}`, nTiles);
@@ -33,18 +32,10 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
 
     // asyncio: one Task per tile. They take turns on one thread: nothing runs in parallel.
     step('asyncio');
-    const aio = await asyncio();
-    if (aio.api) {
-      const A = aio.api;
-      runs.push(await measure('asyncio', () => A.run(async () => {
-        const tasks = tiles.map((t) => A.createTask(() => { const r = image.processTile(t); p.tick(); return r; }));
-        return keep('asyncio')(await A.gather(...tasks));
-      }, { handleSignals: false }), label));
-    } else {
-      await using ex = new AsyncExecutor({ maxConcurrency: workers });
-      runs.push(await measure('asyncio', async () => keep('asyncio')(await mapAll(ex, tiles, () => p.tick())), label));
-      runs.at(-1)!.note = `ran on AsyncExecutor: weft/asyncio unavailable (${aio.error})`;
-    }
+    runs.push(await measure('asyncio', () => asyncio.run(async () => {
+      const tasks = tiles.map((t) => asyncio.createTask(() => { const r = image.processTile(t); p.tick(); return r; }));
+      return keep('asyncio')(await asyncio.gather(...tasks));
+    }, { handleSignals: false }), label));
 
     step('threads');
     {
@@ -55,13 +46,12 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
     }
 
     step('processes');
-    const PPE = processPoolExecutor();
-    if (PPE) {
-      const pool = new PPE({ maxWorkers: workers });
+    {
+      const pool = new ProcessPoolExecutor({ maxWorkers: workers });
       try {
         runs.push(await measure('processes', async () => keep('processes')(await mapAll(pool, tiles, () => p.tick())), label));
       } finally { await pool.shutdown(); }
-    } else unavailable.push({ model: 'processes', reason: 'ProcessPoolExecutor is not available in this build of weft' });
+    }
   } finally {
     p.stop();
   }
@@ -76,7 +66,7 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
     title: 'CPU-bound: image processing',
     description: `a generated ${width}×${height} image in ${nTiles} tiles; each tile: a ${2 * radius + 1}×${2 * radius + 1} Gaussian blur, ` +
       `then Sobel edges. Pools use ${workers} workers (${cpuCount()} CPU${cpuCount() === 1 ? '' : 's'} here).`,
-    runs, unavailable, verdict: cpuVerdict(runs, workers),
+    runs, unavailable: [], verdict: cpuVerdict(runs, workers),
   };
 }
 

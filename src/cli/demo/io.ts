@@ -3,7 +3,7 @@
  * embedded slow server, sequentially and under every model.
  */
 import crawl, { type PageResult } from '../tasks/crawl.js';
-import { ThreadPoolExecutor, AsyncExecutor, asyncio, processPoolExecutor, type Executor } from '../api.js';
+import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, type Executor } from '../api.js';
 import { measure, withSpeedups, times, type DemoContext, type Run, type Workload, type Model } from './common.js';
 import { startSlowServer } from './server.js';
 import type { Stamp } from '../tasks/_stamp.js';
@@ -17,7 +17,6 @@ export async function runIo(ctx: DemoContext): Promise<Workload> {
   const server = await startSlowServer(delay);
   const urls = server.urls(pages);
   const runs: Run[] = [];
-  const unavailable: Workload['unavailable'] = [];
   const label = (s: Stamp, i: number) => `GET ${new URL(urls[i]!).pathname} (${((s.end - s.start)).toFixed(0)} ms)`;
   const p = ctx.progress;
   const step = (model: Model) => p.start(`io · ${model.padEnd(10)}`, pages);
@@ -38,23 +37,14 @@ export async function runIo(ctx: DemoContext): Promise<Workload> {
 
     // asyncio: one Task per download, at most IO_CONCURRENCY at once (a Semaphore), on this thread.
     step('asyncio');
-    const aio = await asyncio();
-    if (aio.api) {
-      const A = aio.api;
-      runs.push(await measure('asyncio', () => A.run(async () => {
-        const sem = new A.Semaphore(IO_CONCURRENCY);
-        const tasks = urls.map((u) => A.createTask(async () => {
-          await sem.acquire();
-          try { const r = await crawl.downloadSite(u); p.tick(); return r; } finally { sem.release(); }
-        }));
-        return checkAll(await A.gather(...tasks));
-      }, { handleSignals: false }), label));
-    } else {
-      // weft/asyncio not loadable: the same model through AsyncExecutor (this thread's event loop).
-      await using ex = new AsyncExecutor({ maxConcurrency: IO_CONCURRENCY });
-      runs.push(await measure('asyncio', () => mapAll(ex, urls, p.tick.bind(p, 1)).then(checkAll), label));
-      runs.at(-1)!.note = `ran on AsyncExecutor: weft/asyncio unavailable (${aio.error})`;
-    }
+    runs.push(await measure('asyncio', () => asyncio.run(async () => {
+      const sem = new asyncio.Semaphore(IO_CONCURRENCY);
+      const tasks = urls.map((u) => asyncio.createTask(async () => {
+        await sem.acquire();
+        try { const r = await crawl.downloadSite(u); p.tick(); return r; } finally { sem.release(); }
+      }));
+      return checkAll(await asyncio.gather(...tasks));
+    }, { handleSignals: false }), label));
 
     // threads: a ThreadPoolExecutor; each worker thread waits for its download.
     step('threads');
@@ -67,13 +57,12 @@ export async function runIo(ctx: DemoContext): Promise<Workload> {
 
     // processes: a ProcessPoolExecutor; each child process waits for its download.
     step('processes');
-    const PPE = processPoolExecutor();
-    if (PPE) {
-      const pool = new PPE({ maxWorkers: IO_CONCURRENCY });
+    {
+      const pool = new ProcessPoolExecutor({ maxWorkers: IO_CONCURRENCY });
       try {
         runs.push(await measure('processes', () => mapAll(pool, urls, p.tick.bind(p, 1)).then(checkAll), label));
       } finally { await pool.shutdown(); }
-    } else unavailable.push({ model: 'processes', reason: 'ProcessPoolExecutor is not available in this build of weft' });
+    }
   } finally {
     p.stop();
     await server.close();
@@ -85,7 +74,7 @@ export async function runIo(ctx: DemoContext): Promise<Workload> {
     title: 'I/O-bound: the web crawler',
     description: `download_all_sites: ${pages} pages from a local server that answers each after ${delay} ms; ` +
       `concurrent models wait for up to ${IO_CONCURRENCY} pages at once.`,
-    runs, unavailable, verdict: ioVerdict(runs),
+    runs, unavailable: [], verdict: ioVerdict(runs),
   };
 }
 

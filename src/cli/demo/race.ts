@@ -16,7 +16,6 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
   const nAsync = Math.min(n, 100_000);     // asyncio's awaits are slower: fewer increments, time scaled up
   const expected = threads * n;
   const runs: Run[] = [];
-  const unavailable: Workload['unavailable'] = [];
   const p = ctx.progress;
   const label = (what: string) => (s: Stamp) => `${what}: ${n.toLocaleString('en-US')} increments (${(s.end - s.start).toFixed(0)} ms)`;
   const result = (r: Run, total: number) => { r.total = total; r.expected = expected; r.lost = expected - total; return r; };
@@ -49,80 +48,69 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
     }
 
     // asyncio: the read and the write separated by an await; then the same under an asyncio Lock.
-    const aio = await asyncio();
-    if (aio.api) {
-      const A = aio.api;
-      next('asyncio, no lock');
-      {
-        const box = { value: 0 };
-        const r = await measure('asyncio', () => A.run(async () => A.gather(...Array.from({ length: threads }, () => A.createTask(async () => {
+    next('asyncio, no lock');
+    {
+      const box = { value: 0 };
+      const r = await measure('asyncio', () => asyncio.run(async () => asyncio.gather(...Array.from({ length: threads }, () => asyncio.createTask(async () => {
+        const b = begin();
+        for (let i = 0; i < nAsync; i++) {
+          const x = box.value;
+          await null;               // another task runs here, reads the same x ...
+          box.value = x + 1;        // ... and one of the two writes is lost
+        }
+        return finish(b);
+      }))), { handleSignals: false }), label('task'), { variant: 'no lock (await between read and write)' });
+      runs.push(scaled(result(r, box.value), threads * nAsync)); tick();
+    }
+    next('asyncio, Lock');
+    {
+      const box = { value: 0 };
+      const r = await measure('asyncio', () => asyncio.run(async () => {
+        const lock = new asyncio.Lock();
+        return asyncio.gather(...Array.from({ length: threads }, () => asyncio.createTask(async () => {
           const b = begin();
           for (let i = 0; i < nAsync; i++) {
-            const x = box.value;
-            await null;               // another task runs here, reads the same x ...
-            box.value = x + 1;        // ... and one of the two writes is lost
+            await lock.acquire();
+            try { const x = box.value; await null; box.value = x + 1; } finally { lock.release(); }
           }
           return finish(b);
-        }))), { handleSignals: false }), label('task'), { variant: 'no lock (await between read and write)' });
-        runs.push(scaled(result(r, box.value), threads * nAsync)); tick();
-      }
-      if (A.Lock) {
-        next('asyncio, Lock');
-        const L = A.Lock;
-        const box = { value: 0 };
-        const r = await measure('asyncio', () => A.run(async () => {
-          const lock = new L();
-          return A.gather(...Array.from({ length: threads }, () => A.createTask(async () => {
-            const b = begin();
-            for (let i = 0; i < nAsync; i++) {
-              await lock.acquire();
-              try { const x = box.value; await null; box.value = x + 1; } finally { lock.release(); }
-            }
-            return finish(b);
-          })));
-        }, { handleSignals: false }), label('task'), { variant: 'asyncio Lock' });
-        runs.push(scaled(result(r, box.value), threads * nAsync)); tick();
-      } else unavailable.push({ model: 'asyncio', reason: 'weft/asyncio has no Lock in this build' });
-    } else unavailable.push({ model: 'asyncio', reason: `weft/asyncio is not available (${aio.error})` });
+        })));
+      }, { handleSignals: false }), label('task'), { variant: 'asyncio Lock' });
+      runs.push(scaled(result(r, box.value), threads * nAsync)); tick();
+    }
 
     // threads: real parallel threads on shared memory.
-    const th = await threading();
-    if (th.api) {
-      const T = th.api;
-      const pool = new ThreadPoolExecutor({ maxWorkers: threads });
-      try {
-        const gate = () => new T.SharedArray('int32', 1);
-        const all = (f: (g: Int32Array) => PromiseLike<Stamp>) => { const g = gate(); return Promise.all(Array.from({ length: threads }, () => f(g))); };
+    const pool = new ThreadPoolExecutor({ maxWorkers: threads });
+    try {
+      const gate = () => new threading.SharedArray('int32', 1);
+      const all = (f: (g: Int32Array) => PromiseLike<Stamp>) => { const g = gate(); return Promise.all(Array.from({ length: threads }, () => f(g))); };
 
-        next('threads, no lock');
-        {
-          const c = new T.SharedArray('int32', 1);
-          const r = await measure('threads', () => all((g) => pool.submit(counter.unsafe, c, n, g, threads)), label('thread'),
-            { variant: 'no lock', spanOnly: true });
-          runs.push(result(r, c[0]!)); tick();
-        }
-        next('threads, Lock');
-        {
-          const c = new T.SharedArray('int32', 1);
-          const lock = new T.Lock();
-          const r = await measure('threads', () => all((g) => pool.submit(counter.locked, c, lock, n, g, threads)), label('thread'),
-            { variant: 'Lock', spanOnly: true });
-          runs.push(result(r, c[0]!)); tick();
-        }
-        next('threads, atomic add');
-        {
-          const v = new T.Value('int32', 0);
-          const r = await measure('threads', () => all((g) => pool.submit(counter.atomic, v, n, g, threads)), label('thread'),
-            { variant: 'atomic add', spanOnly: true });
-          runs.push(result(r, v.value)); tick();
-        }
-      } finally { await pool.shutdown(); }
-    } else unavailable.push({ model: 'threads', reason: `weft/threading is not available (${th.error})` });
+      next('threads, no lock');
+      {
+        const c = new threading.SharedArray('int32', 1);
+        const r = await measure('threads', () => all((g) => pool.submit(counter.unsafe, c, n, g, threads)), label('thread'),
+          { variant: 'no lock', spanOnly: true });
+        runs.push(result(r, c[0]!)); tick();
+      }
+      next('threads, Lock');
+      {
+        const c = new threading.SharedArray('int32', 1);
+        const lock = new threading.Lock();
+        const r = await measure('threads', () => all((g) => pool.submit(counter.locked, c, lock, n, g, threads)), label('thread'),
+          { variant: 'Lock', spanOnly: true });
+        runs.push(result(r, c[0]!)); tick();
+      }
+      next('threads, atomic add');
+      {
+        const v = new threading.Value('int32', 0);
+        const r = await measure('threads', () => all((g) => pool.submit(counter.atomic, v, n, g, threads)), label('thread'),
+          { variant: 'atomic add', spanOnly: true });
+        runs.push(result(r, v.value)); tick();
+      }
+    } finally { await pool.shutdown(); }
   } finally {
     p.stop();
   }
-  unavailable.push({ model: 'processes', reason: 'processes share no memory: there is no shared counter to race on (use a Queue, or a weft/multiprocessing Value)' });
-
   withSpeedups(runs);
   for (const r of runs) if (r.model === 'asyncio') r.speedup *= nAsync / n;
   return {
@@ -130,7 +118,9 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
     title: 'Race condition: the shared counter',
     description: `${threads} threads (or tasks) each add 1 to one shared counter ${n.toLocaleString('en-US')} times; ` +
       `the right total is ${expected.toLocaleString('en-US')}. Thread timings start at a common start line.`,
-    runs, unavailable, verdict: raceVerdict(runs),
+    runs,
+    unavailable: [{ model: 'processes', reason: 'processes share no memory: there is no shared counter to race on (use a Queue, or a weft/multiprocessing Value)' }],
+    verdict: raceVerdict(runs),
   };
 }
 

@@ -24,7 +24,10 @@ import { Lock, Semaphore, createTask, sleep, taskGroup } from 'weft/asyncio';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const write = args.includes('--write');
-const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',');
 const rowArg = args.find((a) => a.startsWith('--row='))?.slice(6);
 const want = (id: string) => rowArg === id;
 const isRowChild = rowArg !== undefined;
@@ -70,7 +73,9 @@ if (args[0] === '--t8-child') {
   (globalThis as { gc?: () => void }).gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   let peak = 0;
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().heapUsed - heap0); }, 100);
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed - heap0);
+  }, 100);
   const t0 = performance.now();
   if (mode === 'bare') {
     const ps = new Array<Promise<void>>(n);
@@ -94,7 +99,10 @@ if (!isRowChild && args[0] !== '--t8-child') {
   const self = fileURLToPath(import.meta.url);
   for (const id of ['T10', 'T6', 'T7', 'T8']) {
     if (only && !only.includes(id)) continue;
-    const out = execFileSync(process.execPath, [...process.execArgv, '--expose-gc', self, `--row=${id}`, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const out = execFileSync(process.execPath, [...process.execArgv, '--expose-gc', self, `--row=${id}`, ...(quick ? ['--quick'] : [])], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    });
     const last = out.trim().split('\n').pop()!;
     rows.push(...(JSON.parse(last) as string[][]));
     process.stderr.write(`${id} done\n`);
@@ -102,7 +110,9 @@ if (!isRowChild && args[0] !== '--t8-child') {
 }
 
 // ─── T10: context cost on a promise-heavy loop ──────────────────────────────
-async function leaf(i: number): Promise<number> { return i; }
+async function leaf(i: number): Promise<number> {
+  return i;
+}
 async function promiseLoop(n: number): Promise<number> {
   let s = 0;
   for (let i = 0; i < n; i++) s += await leaf(i);
@@ -112,45 +122,109 @@ async function promiseLoop(n: number): Promise<number> {
 if (want('T10')) {
   const n = quick ? 200_000 : 1_000_000;
   await promiseLoop(50_000);
-  const bare = await best(5, () => promiseLoop(n));                       // no AsyncLocalStorage yet
+  const bare = await best(5, () => promiseLoop(n)); // no AsyncLocalStorage yet
   const inTask = await best(5, () => createTask(() => promiseLoop(n)).asPromise());
-  const bareAfter = await best(5, () => promiseLoop(n));                  // ALS enabled, code outside any task
-  rows.push(['T10', `promise-heavy loop (${fmt(n)} awaits of an async call) inside a Task`, `${fmt(n / inTask * 1000)}/s`,
-    `bare (no AsyncLocalStorage yet): ${fmt(n / bare * 1000)}/s`, `${(inTask / bare).toFixed(2)}x bare`, inTask / bare <= 1.3 ? 'PASS (<= 1.3x)' : 'MISS (<= 1.3x)']);
-  rows.push(['T10', 'same loop outside any task, once AsyncLocalStorage is in use', `${fmt(n / bareAfter * 1000)}/s`, '', `${(bareAfter / bare).toFixed(2)}x bare`, 'info']);
+  const bareAfter = await best(5, () => promiseLoop(n)); // ALS enabled, code outside any task
+  rows.push([
+    'T10',
+    `promise-heavy loop (${fmt(n)} awaits of an async call) inside a Task`,
+    `${fmt((n / inTask) * 1000)}/s`,
+    `bare (no AsyncLocalStorage yet): ${fmt((n / bare) * 1000)}/s`,
+    `${(inTask / bare).toFixed(2)}x bare`,
+    inTask / bare <= 1.3 ? 'PASS (<= 1.3x)' : 'MISS (<= 1.3x)',
+  ]);
+  rows.push([
+    'T10',
+    'same loop outside any task, once AsyncLocalStorage is in use',
+    `${fmt((n / bareAfter) * 1000)}/s`,
+    '',
+    `${(bareAfter / bare).toFixed(2)}x bare`,
+    'info',
+  ]);
 }
 
 // ─── T6: Semaphore-limited 200k tasks ───────────────────────────────────────
-async function work(i: number): Promise<number> { return i; }
+async function work(i: number): Promise<number> {
+  return i;
+}
 
 if (want('T6')) {
   const n = quick ? 50_000 : 200_000;
   const nm = quick ? 10_000 : 20_000; // async-mutex is quadratic-ish: fewer items (flatters it)
   const range = Array.from({ length: n }, (_, i) => i);
-  const limited = async () => { const limit = pLimit(10); await Promise.all(range.map((i) => limit(() => work(i)))); };
-  const pqueue = async () => { const q = new PQueue({ concurrency: 10 }); await Promise.all(range.map((i) => q.add(() => work(i)))); };
+  const limited = async () => {
+    const limit = pLimit(10);
+    await Promise.all(range.map((i) => limit(() => work(i))));
+  };
+  const pqueue = async () => {
+    const q = new PQueue({ concurrency: 10 });
+    await Promise.all(range.map((i) => q.add(() => work(i))));
+  };
   const weftSem = async () => {
     const sem = new Semaphore(10);
-    await Promise.all(range.map(async (i) => { const g = await sem.acquire(); try { return await work(i); } finally { g.release(); } }));
+    await Promise.all(
+      range.map(async (i) => {
+        const g = await sem.acquire();
+        try {
+          return await work(i);
+        } finally {
+          g.release();
+        }
+      }),
+    );
   };
   const weftTasks = async () => {
     const sem = new Semaphore(10);
     await taskGroup(async (tg) => {
-      for (let i = 0; i < n; i++) tg.createTask(async () => { const g = await sem.acquire(); try { return await work(i); } finally { g.release(); } });
+      for (let i = 0; i < n; i++)
+        tg.createTask(async () => {
+          const g = await sem.acquire();
+          try {
+            return await work(i);
+          } finally {
+            g.release();
+          }
+        });
     });
   };
   const amSem = async () => {
     const sem = new AMSemaphore(10);
     await Promise.all(range.slice(0, nm).map((i) => sem.runExclusive(() => work(i))));
   };
-  await limited(); await weftSem(); // warm up
+  await limited();
+  await weftSem(); // warm up
   const [tP, tQ, tW] = await interleaved(5, [limited, pqueue, weftSem]); // 5 rounds: both sides are GC-bound and noisy
   const tM = await best(1, amSem);
   const tT = await best(3, weftTasks); // last: it turns AsyncLocalStorage on for the whole process
-  const rP = n / tP * 1000, rQ = n / tQ * 1000, rW = n / tW * 1000, rT = n / tT * 1000, rM = nm / tM * 1000;
-  rows.push(['T6', `Semaphore(10), ${fmt(n)} async calls (\`await sem.acquire()\` / release)`, `${fmt(rW)}/s`, `p-limit(10): ${fmt(rP)}/s`, ratio(rW, rP), rW / rP >= 1.5 ? 'PASS (>= 1.5x)' : 'MISS (>= 1.5x)']);
-  rows.push(['T6', `same, each call a weft Task in one TaskGroup`, `${fmt(rT)}/s`, `p-limit(10): ${fmt(rP)}/s`, ratio(rT, rP), rT / rP >= 1.5 ? 'PASS (>= 1.5x)' : 'below 1.5x'] );
-  rows.push(['T6', 'anchors', '', `p-queue(10): ${fmt(rQ)}/s; async-mutex Semaphore(10): ${fmt(rM)}/s (${fmt(nm)} items)`, `${ratio(rW, rQ)} p-queue`, 'info']);
+  const rP = (n / tP) * 1000,
+    rQ = (n / tQ) * 1000,
+    rW = (n / tW) * 1000,
+    rT = (n / tT) * 1000,
+    rM = (nm / tM) * 1000;
+  rows.push([
+    'T6',
+    `Semaphore(10), ${fmt(n)} async calls (\`await sem.acquire()\` / release)`,
+    `${fmt(rW)}/s`,
+    `p-limit(10): ${fmt(rP)}/s`,
+    ratio(rW, rP),
+    rW / rP >= 1.5 ? 'PASS (>= 1.5x)' : 'MISS (>= 1.5x)',
+  ]);
+  rows.push([
+    'T6',
+    `same, each call a weft Task in one TaskGroup`,
+    `${fmt(rT)}/s`,
+    `p-limit(10): ${fmt(rP)}/s`,
+    ratio(rT, rP),
+    rT / rP >= 1.5 ? 'PASS (>= 1.5x)' : 'below 1.5x',
+  ]);
+  rows.push([
+    'T6',
+    'anchors',
+    '',
+    `p-queue(10): ${fmt(rQ)}/s; async-mutex Semaphore(10): ${fmt(rM)}/s (${fmt(nm)} items)`,
+    `${ratio(rW, rQ)} p-queue`,
+    'info',
+  ]);
 }
 
 // ─── T7: contended Lock ─────────────────────────────────────────────────────
@@ -162,7 +236,16 @@ if (want('T7')) {
     const lock = new Lock();
     let c = 0;
     const ps = new Array<Promise<void>>(count);
-    for (let i = 0; i < count; i++) ps[i] = (async () => { const g = await lock.acquire(); try { c++; await null; } finally { g.release(); } })();
+    for (let i = 0; i < count; i++)
+      ps[i] = (async () => {
+        const g = await lock.acquire();
+        try {
+          c++;
+          await null;
+        } finally {
+          g.release();
+        }
+      })();
     await Promise.all(ps);
     if (c !== count) throw new Error('lost update');
   };
@@ -170,7 +253,11 @@ if (want('T7')) {
     const m = new Mutex();
     let c = 0;
     const ps = new Array<Promise<void>>(count);
-    for (let i = 0; i < count; i++) ps[i] = m.runExclusive(async () => { c++; await null; });
+    for (let i = 0; i < count; i++)
+      ps[i] = m.runExclusive(async () => {
+        c++;
+        await null;
+      });
     await Promise.all(ps);
     if (c !== count) throw new Error('lost update');
   };
@@ -180,18 +267,39 @@ if (want('T7')) {
   const tW0 = await best(2, () => weftLock(n));
   const tM = await best(1, () => amMutex(n)); // one run: it takes ~15-30 s at 200k
   const tW = Math.min(tW0, await best(1, () => weftLock(n)));
-  const rW = n / tW * 1000, rM = n / tM * 1000;
-  rows.push(['T7', `Lock, contended: ${fmt(n)} concurrent acquire / release`, `${fmt(rW)}/s`, `async-mutex Mutex: ${fmt(rM)}/s`, ratio(rW, rM), rW / rM >= 50 ? 'PASS (>= 50x)' : 'MISS (>= 50x)']);
+  const rW = (n / tW) * 1000,
+    rM = (n / tM) * 1000;
+  rows.push([
+    'T7',
+    `Lock, contended: ${fmt(n)} concurrent acquire / release`,
+    `${fmt(rW)}/s`,
+    `async-mutex Mutex: ${fmt(rM)}/s`,
+    ratio(rW, rM),
+    rW / rM >= 50 ? 'PASS (>= 50x)' : 'MISS (>= 50x)',
+  ]);
   const small = 10_000;
   const [tWs, tMs] = await interleaved(3, [() => weftLock(small), () => amMutex(small)]);
-  rows.push(['T7', `same at ${fmt(small)} (async-mutex's best case: short queue)`, `${fmt(small / tWs * 1000)}/s`, `async-mutex Mutex: ${fmt(small / tMs * 1000)}/s`, ratio(tMs, tWs), 'info']);
+  rows.push([
+    'T7',
+    `same at ${fmt(small)} (async-mutex's best case: short queue)`,
+    `${fmt((small / tWs) * 1000)}/s`,
+    `async-mutex Mutex: ${fmt((small / tMs) * 1000)}/s`,
+    ratio(tMs, tWs),
+    'info',
+  ]);
 }
 
 // ─── T8: 100k sleeping tasks ─────────────────────────────────────────────────
 if (want('T8')) {
   const n = quick ? 20_000 : 100_000;
   const self = fileURLToPath(import.meta.url);
-  const child = (mode: string) => JSON.parse(execFileSync(process.execPath, [...process.execArgv, '--expose-gc', self, '--t8-child', mode, String(n)], { encoding: 'utf8' }).trim().split('\n').pop()!) as { elapsed: number; peakMB: number };
+  const child = (mode: string) =>
+    JSON.parse(
+      execFileSync(process.execPath, [...process.execArgv, '--expose-gc', self, '--t8-child', mode, String(n)], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!,
+    ) as { elapsed: number; peakMB: number };
   // three interleaved runs of each side, each in a fresh process; best time, worst heap
   let bare = { elapsed: Infinity, peakMB: 0 };
   let weft = { elapsed: Infinity, peakMB: 0 };
@@ -202,9 +310,14 @@ if (want('T8')) {
     weft = { elapsed: Math.min(weft.elapsed, w.elapsed), peakMB: Math.max(weft.peakMB, w.peakMB) };
   }
   const r = weft.elapsed / bare.elapsed;
-  rows.push(['T8', `${fmt(n)} Tasks each \`sleep(1000)\` in one TaskGroup, until all settled`, `${(weft.elapsed / 1000).toFixed(2)} s, heap +${weft.peakMB.toFixed(0)} MB`,
-    `bare setTimeout promises: ${(bare.elapsed / 1000).toFixed(2)} s, heap +${bare.peakMB.toFixed(0)} MB`, `${r.toFixed(2)}x`,
-    r <= 1.25 && weft.peakMB < 200 ? 'PASS (<= 1.25x, < 200 MB)' : 'MISS (<= 1.25x, < 200 MB)']);
+  rows.push([
+    'T8',
+    `${fmt(n)} Tasks each \`sleep(1000)\` in one TaskGroup, until all settled`,
+    `${(weft.elapsed / 1000).toFixed(2)} s, heap +${weft.peakMB.toFixed(0)} MB`,
+    `bare setTimeout promises: ${(bare.elapsed / 1000).toFixed(2)} s, heap +${bare.peakMB.toFixed(0)} MB`,
+    `${r.toFixed(2)}x`,
+    r <= 1.25 && weft.peakMB < 200 ? 'PASS (<= 1.25x, < 200 MB)' : 'MISS (<= 1.25x, < 200 MB)',
+  ]);
 }
 
 if (isRowChild) {

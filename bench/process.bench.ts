@@ -28,7 +28,12 @@ const N_MAP = QUICK ? 200_000 : 1_000_000;
 const REPS = QUICK ? 1 : 3;
 const url = (f: string) => new URL(`./process-workers/${f}`, import.meta.url);
 
-interface Lib { name: string; n: number; run(n: number): Promise<number>; close(): Promise<unknown> }
+interface Lib {
+  name: string;
+  n: number;
+  run(n: number): Promise<number>;
+  close(): Promise<unknown>;
+}
 
 async function timeAll(n: number, submit: (i: number) => PromiseLike<unknown>): Promise<number> {
   const t = performance.now();
@@ -40,11 +45,21 @@ async function timeAll(n: number, submit: (i: number) => PromiseLike<unknown>): 
 
 function weft(): Lib {
   const pool = new ProcessPoolExecutor({ maxWorkers: W });
-  return { name: 'weft ProcessPoolExecutor', n: N_WEFT, run: (n) => timeAll(n, (i) => pool.submit(tasks.id, i)), close: () => pool.shutdown() };
+  return {
+    name: 'weft ProcessPoolExecutor',
+    n: N_WEFT,
+    run: (n) => timeAll(n, (i) => pool.submit(tasks.id, i)),
+    close: () => pool.shutdown(),
+  };
 }
 function wpool(): Lib {
   const pool = workerpool.pool(url('workerpool.cjs').pathname, { minWorkers: W, maxWorkers: W, workerType: 'process' });
-  return { name: 'workerpool 10 (process)', n: N_ANCHOR, run: (n) => timeAll(n, (i) => pool.exec('id', [i])), close: () => pool.terminate() };
+  return {
+    name: 'workerpool 10 (process)',
+    n: N_ANCHOR,
+    run: (n) => timeAll(n, (i) => pool.exec('id', [i])),
+    close: () => pool.terminate(),
+  };
 }
 function tpool(): Lib {
   const pool = new Tinypool({ filename: url('tinypool.mjs').href, runtime: 'child_process', minThreads: W, maxThreads: W });
@@ -68,18 +83,21 @@ if __name__ == '__main__':
 
 function python(reps: number): { submit: number[]; map: number } | undefined {
   const r = spawnSync('python3', ['-c', PY, String(N_ANCHOR), String(N_MAP / 2), String(reps)], { encoding: 'utf8', timeout: 300_000 });
-  if (r.status !== 0) { console.error(`python3 failed: ${r.stderr || r.error}`); return undefined; }
+  if (r.status !== 0) {
+    console.error(`python3 failed: ${r.stderr || r.error}`);
+    return undefined;
+  }
   const submit = [...r.stdout.matchAll(/submit ([\d.]+)/g)].map((m) => Number(m[1]));
   const map = Number(/map ([\d.]+)/.exec(r.stdout)?.[1]);
   return { submit, map };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (x: number) => x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0);
+const fmt = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)}k` : x.toFixed(0));
 
 async function main(): Promise<void> {
   const libs = [weft(), wpool(), tpool()];
-  for (const l of libs) await l.run(1000);     // warm up: children started, code loaded
+  for (const l of libs) await l.run(1000); // warm up: children started, code loaded
   const results = new Map<string, number[]>(libs.map((l) => [l.name, []]));
   let py: { submit: number[]; map: number } | undefined;
   for (let rep = 0; rep < REPS; rep++) {
@@ -96,7 +114,10 @@ async function main(): Promise<void> {
   // map, for information
   const ex = libs[0]!;
   const pool = new ProcessPoolExecutor({ maxWorkers: W });
-  await pool.map(tasks.id, Array.from({ length: 10_000 }, (_, i) => i));
+  await pool.map(
+    tasks.id,
+    Array.from({ length: 10_000 }, (_, i) => i),
+  );
   const items = Array.from({ length: N_MAP }, (_, i) => i);
   const t = performance.now();
   await pool.map(tasks.id, items);
@@ -113,7 +134,9 @@ async function main(): Promise<void> {
     `| | same, vs the JS process pools | | workerpool (process) ${fmt(median(results.get(libs[1]!.name)!))}/s, tinypool (child_process) ${fmt(median(results.get(libs[2]!.name)!))}/s (N=${fmt(N_ANCHOR)}) | ${(weftMed / median(results.get(libs[1]!.name)!)).toFixed(1)}x workerpool, ${(weftMed / median(results.get(libs[2]!.name)!)).toFixed(1)}x tinypool | | |`,
     `| | map, chunksize 'auto' (Python: chunksize=64) | ${fmt(weftMap)} items/s (N=${fmt(N_MAP)}) | Python ${py ? fmt(py.map) : '?'} items/s (N=${fmt(N_MAP / 2)}) | ${py ? (weftMap / py.map).toFixed(1) : '?'}x Python | (information) | |`,
   ];
-  const runs = libs.map((l) => `${l.name} ${results.get(l.name)!.map(fmt).join(' / ')}`).join('; ') + (py ? `; Python ${py.submit.map(fmt).join(' / ')}` : '');
+  const runs =
+    libs.map((l) => `${l.name} ${results.get(l.name)!.map(fmt).join(' / ')}`).join('; ') +
+    (py ? `; Python ${py.submit.map(fmt).join(' / ')}` : '');
   const section = [
     '## multiprocessing (T5)',
     '',
@@ -140,7 +163,11 @@ function pythonVersion(): string {
 function writeSection(section: string): void {
   const file = new URL('./RESULTS.md', import.meta.url);
   let text = '';
-  try { text = readFileSync(file, 'utf8'); } catch { text = '# weft benchmark results\n\n'; }
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    text = '# weft benchmark results\n\n';
+  }
   const start = text.indexOf('## multiprocessing (T5)');
   if (start < 0) text = text.trimEnd() + '\n\n' + section;
   else {

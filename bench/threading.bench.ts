@@ -70,14 +70,26 @@ async function t9(loop: typeof lockLoop): Promise<{ opsPerSec: number; lost: num
   const lock = new Lock();
   const counter = new SharedArray('int32', 1);
   const start = new Barrier(2);
-  const spans = await runThreads([loop, loop], [[lock, counter, start, OPS], [lock, counter, start, OPS]]);
+  const spans = await runThreads(
+    [loop, loop],
+    [
+      [lock, counter, start, OPS],
+      [lock, counter, start, OPS],
+    ],
+  );
   return { opsPerSec: (2 * OPS) / (wall(spans) / 1000), lost: 2 * OPS - counter[0]! };
 }
 
 async function atomicBaseline(): Promise<number> {
   const value = new Value('int32', 0);
   const start = new Barrier(2);
-  const spans = await runThreads([atomicLoop, atomicLoop], [[value, start, OPS], [value, start, OPS]]);
+  const spans = await runThreads(
+    [atomicLoop, atomicLoop],
+    [
+      [value, start, OPS],
+      [value, start, OPS],
+    ],
+  );
   if (value.value !== 2 * OPS) throw new Error('atomic baseline lost updates');
   return (2 * OPS) / (wall(spans) / 1000);
 }
@@ -109,7 +121,9 @@ function mcProduce(port: MessagePort, start: Barrier, n: number): Span {
 
 function mcConsume(port: MessagePort, start: Barrier, n: number): Promise<Span> {
   return new Promise<Span>((resolve, reject) => {
-    let got = 0, sum = 0, t0 = 0;
+    let got = 0,
+      sum = 0,
+      t0 = 0;
     port.onmessage = (e: MessageEvent) => {
       sum += e.data.i;
       if (++got === n) {
@@ -126,24 +140,41 @@ function mcConsume(port: MessagePort, start: Barrier, n: number): Promise<Span> 
 async function queueBench(): Promise<number> {
   const q = new Queue({ maxsize: 4096, bytes: 256 * 1024 });
   const start = new Barrier(2);
-  const spans = await runThreads<Span>([qProduce as any, qConsume as any], [[q, start, ITEMS], [q, start, ITEMS]]);
+  const spans = await runThreads<Span>(
+    [qProduce as any, qConsume as any],
+    [
+      [q, start, ITEMS],
+      [q, start, ITEMS],
+    ],
+  );
   return ITEMS / (wall(spans) / 1000);
 }
 
 async function channelBench(): Promise<number> {
   const { port1, port2 } = new MessageChannel();
   const start = new Barrier(2);
-  const spans = await runThreads<Span | Promise<Span>>([mcProduce as any, mcConsume as any],
-    [[transfer(port1, [port1]), start, ITEMS], [transfer(port2, [port2]), start, ITEMS]]);
+  const spans = await runThreads<Span | Promise<Span>>(
+    [mcProduce as any, mcConsume as any],
+    [
+      [transfer(port1, [port1]), start, ITEMS],
+      [transfer(port2, [port2]), start, ITEMS],
+    ],
+  );
   return ITEMS / (wall(spans as Span[]) / 1000);
 }
 
 // ── main ───────────────────────────────────────────────────────────────────
 
-function best<T>(xs: T[], key: (x: T) => number): T { return xs.reduce((a, b) => (key(b) > key(a) ? b : a)); }
+function best<T>(xs: T[], key: (x: T) => number): T {
+  return xs.reduce((a, b) => (key(b) > key(a) ? b : a));
+}
 const fmt = (x: number): string => (x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${(x / 1e3).toFixed(0)}k`);
 
-const lockRuns = [], guardRuns = [], atomicRuns = [], qRuns = [], mcRuns = [];
+const lockRuns = [],
+  guardRuns = [],
+  atomicRuns = [],
+  qRuns = [],
+  mcRuns = [];
 for (let r = 0; r < RUNS; r++) {
   lockRuns.push(await t9(lockLoop));
   guardRuns.push(await t9(guardLoop));
@@ -159,9 +190,19 @@ const qps = Math.max(...qRuns);
 const mps = Math.max(...mcRuns);
 
 const rows = [
-  ['T9: Lock, 2 threads x ' + fmt(OPS) + ' acquireSync/release', `${fmt(lock.opsPerSec)} ops/s`, lost === 0 ? 'no lost update' : `${lost} LOST`, lock.opsPerSec >= 1e6 && lost === 0 ? 'PASS (>= 1M ops/s)' : 'FAIL'],
+  [
+    'T9: Lock, 2 threads x ' + fmt(OPS) + ' acquireSync/release',
+    `${fmt(lock.opsPerSec)} ops/s`,
+    lost === 0 ? 'no lost update' : `${lost} LOST`,
+    lock.opsPerSec >= 1e6 && lost === 0 ? 'PASS (>= 1M ops/s)' : 'FAIL',
+  ],
   ['T9 variant: `const g = acquireSync(); ...; g.release()`', `${fmt(guardR.opsPerSec)} ops/s`, '', ''],
-  ['baseline: Value.add (atomic, no lock), same threads', `${fmt(atomic)} ops/s`, '', `lock = ${(lock.opsPerSec / atomic * 100).toFixed(0)}% of it`],
+  [
+    'baseline: Value.add (atomic, no lock), same threads',
+    `${fmt(atomic)} ops/s`,
+    '',
+    `lock = ${((lock.opsPerSec / atomic) * 100).toFixed(0)}% of it`,
+  ],
   [`Queue putSync -> getSync, ${fmt(ITEMS)} small objects`, `${fmt(qps)} items/s`, '', `${(qps / mps).toFixed(2)}x MessageChannel`],
   ['baseline: MessageChannel between the same 2 threads', `${fmt(mps)} items/s`, '', ''],
 ];

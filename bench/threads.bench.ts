@@ -32,12 +32,12 @@ const JSON_OUT = jsonIdx > 0 ? process.argv[jsonIdx + 1] : undefined;
 const W = 2;
 const T1_N = QUICK ? 20_000 : 100_000;
 const T1_REPS = QUICK ? 1 : 3;
-const T1_SLOW_REPS = QUICK ? 1 : 2;      // piscina, tinypool, workerpool: ~10 s per 100k
+const T1_SLOW_REPS = QUICK ? 1 : 2; // piscina, tinypool, workerpool: ~10 s per 100k
 const T2_N = QUICK ? 300_000 : 1_000_000;
 const T2_REPS = QUICK ? 1 : 5;
 const T2_RAW_BATCH = 64;
 const T3_BLOCK = 250;
-const T3_BLOCKS = QUICK ? 4 : 20;       // x T3_BLOCK round trips per library
+const T3_BLOCKS = QUICK ? 4 : 20; // x T3_BLOCK round trips per library
 const T3_N = T3_BLOCK * T3_BLOCKS;
 const T4_N = 16;
 const T4_FIB = 30;
@@ -77,7 +77,12 @@ function piscina(workers = W): Lib {
 /** piscina with its blocking Atomics.wait idle loop turned off (T3 diagnostic: the worker waits in its event loop, as weft's does). */
 function piscinaNoAtomics(workers = W): Lib {
   const pool = new Piscina({ filename: url('piscina.mjs').href, minThreads: workers, maxThreads: workers, atomics: 'disabled' });
-  return { name: "piscina (atomics: 'disabled')", id: (x) => pool.run(x), fib: (n) => pool.run(n, { name: 'fib' }), close: () => pool.destroy() };
+  return {
+    name: "piscina (atomics: 'disabled')",
+    id: (x) => pool.run(x),
+    fib: (n) => pool.run(n, { name: 'fib' }),
+    close: () => pool.destroy(),
+  };
 }
 
 function tinypool(workers = W): Lib {
@@ -105,14 +110,21 @@ function raw(workers = W) {
     name: 'raw postMessage',
     /** sequential round trip (T3) */
     id(x: number): Promise<unknown> {
-      return new Promise((resolve) => { waiting = resolve; ws[rr++ % workers]!.postMessage(x); });
+      return new Promise((resolve) => {
+        waiting = resolve;
+        ws[rr++ % workers]!.postMessage(x);
+      });
     },
-    fib(): Promise<unknown> { throw new Error('n/a'); },
+    fib(): Promise<unknown> {
+      throw new Error('n/a');
+    },
     /** T1: n tasks, one message each, all in flight */
     flood(n: number): Promise<void> {
       return new Promise((resolve) => {
         let got = 0;
-        waiting = () => { if (++got === n) resolve(); };
+        waiting = () => {
+          if (++got === n) resolve();
+        };
         for (let i = 0; i < n; i++) ws[i % workers]!.postMessage(i);
       });
     },
@@ -120,7 +132,8 @@ function raw(workers = W) {
     map(items: number[], per: number): Promise<number[]> {
       return new Promise((resolve) => {
         const out = new Array<number>(items.length);
-        let got = 0, k = 0;
+        let got = 0,
+          k = 0;
         waiting = (m: [number, number[]]) => {
           const [off, rs] = m;
           for (let i = 0; i < rs.length; i++) out[off + i] = rs[i]!;
@@ -182,28 +195,39 @@ async function t4(lib: Lib, n: number, fibN: number): Promise<number> {
 
 // ── reporting helpers ───────────────────────────────────────────────────────
 
-const fmtRate = (v: number) => v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${(v / 1e3).toFixed(1)}k/s`;
+const fmtRate = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M/s` : `${(v / 1e3).toFixed(1)}k/s`);
 const fmtX = (v: number) => `${v.toFixed(2)}x`;
 const pad = (s: string, n: number) => s + ' '.repeat(Math.max(0, n - s.length));
-const verdict = (ok: boolean) => ok ? 'PASS' : 'FAIL';
+const verdict = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 function table(head: string[], rows: string[][]): string {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => '| ' + r.map((c, i) => pad(c, w[i]!)).join(' | ') + ' |';
   return [line(head), '| ' + w.map((n) => '-'.repeat(n)).join(' | ') + ' |', ...rows.map(line)].join('\n');
 }
-const log = (...a: unknown[]) => console.error(...a);   // progress on stderr, results on stdout
+const log = (...a: unknown[]) => console.error(...a); // progress on stderr, results on stdout
 
 // ── main ────────────────────────────────────────────────────────────────────
 
 const tStart = now();
-const results: Record<string, any> = { quick: QUICK, node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model, loadavgBefore: loadavg() };
-log(`threads.bench ${QUICK ? '(quick) ' : ''}node ${process.version}, ${cpus().length} CPUs, loadavg ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const results: Record<string, any> = {
+  quick: QUICK,
+  node: process.version,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model,
+  loadavgBefore: loadavg(),
+};
+log(
+  `threads.bench ${QUICK ? '(quick) ' : ''}node ${process.version}, ${cpus().length} CPUs, loadavg ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 
 // T1 + T3 share one warmed pool per library.
 const libs: Lib[] = [weft(), piscina(), poolifier(), tinypool(), wpool()];
 const r = raw();
 for (const l of libs) await warm(l);
-await warm(r, 0, 200); await r.flood(2000);
+await warm(r, 0, 200);
+await r.flood(2000);
 log(`pools warm (${((now() - tStart) / 1000).toFixed(1)} s)`);
 
 // T1
@@ -249,10 +273,9 @@ for (const l of libs.slice(1)) await l.close();
 const items = Array.from({ length: T2_N }, (_, i) => i);
 const weftPool = (libs[0] as any).pool as ThreadPoolExecutor;
 const t2: { weft: number; raw: number; weftChunk?: string } = { weft: 0, raw: 0 };
-{ // warm map (also lets chunksize 'auto' measure): a small map first
-  await weftPool.map(tasks.id, items.slice(0, 20_000));
-  await r.map(items.slice(0, 20_000), T2_RAW_BATCH);
-}
+// warm map (also lets chunksize 'auto' measure): a small map first
+await weftPool.map(tasks.id, items.slice(0, 20_000));
+await r.map(items.slice(0, 20_000), T2_RAW_BATCH);
 for (let rep = 0; rep < T2_REPS; rep++) {
   gc?.();
   let t0 = now();
@@ -264,7 +287,8 @@ for (let rep = 0; rep < T2_REPS; rep++) {
   const out2 = await r.map(items, T2_RAW_BATCH);
   const vr = T2_N / ((now() - t0) / 1000);
   if (out2.length !== T2_N || out2[T2_N - 1] !== T2_N - 1) throw new Error('raw map returned wrong results');
-  t2.weft = Math.max(t2.weft, vw); t2.raw = Math.max(t2.raw, vr);
+  t2.weft = Math.max(t2.weft, vw);
+  t2.raw = Math.max(t2.raw, vr);
   log(`T2 rep ${rep}: weft ${fmtRate(vw)}, raw x${T2_RAW_BATCH} ${fmtRate(vr)}`);
 }
 results.t2 = t2;
@@ -274,16 +298,22 @@ await r.close();
 // T4: fib(30) x 16, 1 vs 2 workers. Pools warmed with the same task (one fib(30) per worker).
 const t4res: Record<string, { w1: number; w2: number; scale: number }> = {};
 for (const make of [weft, piscina]) {
-  const p1 = make(1), p2 = make(2);
-  for (const p of [p1, p2]) { await warm(p, 50, 10); await Promise.all([p.fib(T4_FIB), p.fib(T4_FIB)]); }
-  let w1 = Infinity, w2 = Infinity;
+  const p1 = make(1),
+    p2 = make(2);
+  for (const p of [p1, p2]) {
+    await warm(p, 50, 10);
+    await Promise.all([p.fib(T4_FIB), p.fib(T4_FIB)]);
+  }
+  let w1 = Infinity,
+    w2 = Infinity;
   for (let rep = 0; rep < T4_REPS; rep++) {
     w1 = Math.min(w1, await t4(p1, T4_N, T4_FIB));
     w2 = Math.min(w2, await t4(p2, T4_N, T4_FIB));
   }
   t4res[p1.name] = { w1, w2, scale: w1 / w2 };
   log(`T4 ${p1.name}: 1 worker ${w1.toFixed(0)} ms, 2 workers ${w2.toFixed(0)} ms, ${fmtX(w1 / w2)}`);
-  await p1.close(); await p2.close();
+  await p1.close();
+  await p2.close();
 }
 // T4b (diagnostic): a 2-worker weft pool that last ran trivial tasks, then the same 16 fibs.
 {
@@ -306,37 +336,72 @@ results.seconds = (now() - tStart) / 1000;
 
 const names = ['weft', 'piscina', 'poolifier', 'tinypool', 'workerpool', 'raw postMessage'];
 const w1 = t1best.weft!;
-console.log(`\n### T1 submit throughput: ${T1_N / 1000}k trivial tasks all in flight, ${W} workers (best of ${T1_REPS}; slow anchors ${T1_SLOW_REPS})\n`);
-console.log(table(['library', 'tasks/s', 'weft / it'], names.map((n) => [n, fmtRate(t1best[n]!), fmtX(w1 / t1best[n]!)])));
-const t1a = w1 / t1best.poolifier!, t1b = w1 / t1best.piscina!;
+console.log(
+  `\n### T1 submit throughput: ${T1_N / 1000}k trivial tasks all in flight, ${W} workers (best of ${T1_REPS}; slow anchors ${T1_SLOW_REPS})\n`,
+);
+console.log(
+  table(
+    ['library', 'tasks/s', 'weft / it'],
+    names.map((n) => [n, fmtRate(t1best[n]!), fmtX(w1 / t1best[n]!)]),
+  ),
+);
+const t1a = w1 / t1best.poolifier!,
+  t1b = w1 / t1best.piscina!;
 
 console.log(`\n### T2 map, chunksize 'auto', ${T2_N / 1e6}M trivial items, ${W} workers (best of ${T2_REPS})\n`);
-console.log(table(['what', 'items/s', 'weft / it'], [
-  ['weft `await pool.map(tasks.id, items)`', fmtRate(t2.weft), '1.00x'],
-  [`raw postMessage, ${T2_RAW_BATCH} items per message, all in flight`, fmtRate(t2.raw), `${(t2.weft / t2.raw * 100).toFixed(0)}%`],
-]));
+console.log(
+  table(
+    ['what', 'items/s', 'weft / it'],
+    [
+      ['weft `await pool.map(tasks.id, items)`', fmtRate(t2.weft), '1.00x'],
+      [`raw postMessage, ${T2_RAW_BATCH} items per message, all in flight`, fmtRate(t2.raw), `${((t2.weft / t2.raw) * 100).toFixed(0)}%`],
+    ],
+  ),
+);
 
 console.log(`\n### T3 one task at a time, round trip, ${T3_N} sequential awaits per library, interleaved in blocks of ${T3_BLOCK}\n`);
-console.log(table(['library', 'median us', 'mean us', 'p90 us', 'weft median / it'], [...names, pna.name].map((n) => {
-  const v = t3best[n]!;
-  return [n, v.median.toFixed(1), v.mean.toFixed(1), v.p90.toFixed(1), fmtX(t3best.weft!.median / v.median)];
-})));
+console.log(
+  table(
+    ['library', 'median us', 'mean us', 'p90 us', 'weft median / it'],
+    [...names, pna.name].map((n) => {
+      const v = t3best[n]!;
+      return [n, v.median.toFixed(1), v.mean.toFixed(1), v.p90.toFixed(1), fmtX(t3best.weft!.median / v.median)];
+    }),
+  ),
+);
 
 console.log(`\n### T4 CPU scaling: fib(${T4_FIB}) x ${T4_N}, 1 -> 2 workers (best of ${T4_REPS})\n`);
-console.log(table(['library', '1 worker ms', '2 workers ms', 'speed-up'], Object.entries(t4res).map(([n, v]) => [n, v.w1.toFixed(0), v.w2.toFixed(0), fmtX(v.scale)])));
+console.log(
+  table(
+    ['library', '1 worker ms', '2 workers ms', 'speed-up'],
+    Object.entries(t4res).map(([n, v]) => [n, v.w1.toFixed(0), v.w2.toFixed(0), fmtX(v.scale)]),
+  ),
+);
 
 const checks: [string, string, string, boolean][] = [
   ['T1', '>= 3x poolifier', fmtX(t1a), t1a >= 3],
   ['T1', '>= 8x piscina', fmtX(t1b), t1b >= 8],
   ['T2', '>= 2M items/s', fmtRate(t2.weft), t2.weft >= 2e6],
-  ['T2', '>= 60% of raw batched', `${(t2.weft / t2.raw * 100).toFixed(0)}%`, t2.weft / t2.raw >= 0.6],
-  ['T3', 'median <= piscina', `${t3best.weft!.median.toFixed(1)} vs ${t3best.piscina!.median.toFixed(1)} us`, t3best.weft!.median <= t3best.piscina!.median],
+  ['T2', '>= 60% of raw batched', `${((t2.weft / t2.raw) * 100).toFixed(0)}%`, t2.weft / t2.raw >= 0.6],
+  [
+    'T3',
+    'median <= piscina',
+    `${t3best.weft!.median.toFixed(1)} vs ${t3best.piscina!.median.toFixed(1)} us`,
+    t3best.weft!.median <= t3best.piscina!.median,
+  ],
   ['T4', '>= 1.95x', fmtX(t4res.weft!.scale), t4res.weft!.scale >= 1.95],
 ];
 console.log('\n### Targets\n');
-console.log(table(['#', 'target', 'measured', 'result'], checks.map(([a, b, c, d]) => [a, b, c, verdict(d)])));
-console.log(`\nnode ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, loadavg before ${results.loadavgBefore.map((x: number) => x.toFixed(2)).join(' ')}, ` +
-  `after ${results.loadavgAfter.map((x: number) => x.toFixed(2)).join(' ')}; ${results.seconds.toFixed(0)} s`);
+console.log(
+  table(
+    ['#', 'target', 'measured', 'result'],
+    checks.map(([a, b, c, d]) => [a, b, c, verdict(d)]),
+  ),
+);
+console.log(
+  `\nnode ${process.version}, ${cpus().length} x ${cpus()[0]?.model}, loadavg before ${results.loadavgBefore.map((x: number) => x.toFixed(2)).join(' ')}, ` +
+    `after ${results.loadavgAfter.map((x: number) => x.toFixed(2)).join(' ')}; ${results.seconds.toFixed(0)} s`,
+);
 results.checks = checks.map(([id, target, measured, ok]) => ({ id, target, measured, ok }));
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 process.exit(0);

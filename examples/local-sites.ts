@@ -6,7 +6,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface LocalSites { urls(count: number): string[]; close(): Promise<void>; server: Server }
+export interface LocalSites {
+  urls(count: number): string[];
+  close(): Promise<void>;
+  server: Server;
+}
 
 export async function startLocalSites(delayMs = 50): Promise<LocalSites> {
   const pages = ['jython', 'wikipedia', 'dice'].map((name) => `<html><body><h1>${name}</h1>${'lorem ipsum '.repeat(400)}</body></html>`);
@@ -19,6 +23,10 @@ export async function startLocalSites(delayMs = 50): Promise<LocalSites> {
   return {
     server,
     urls: (count) => Array.from({ length: count }, (_, i) => `http://127.0.0.1:${port}/site/${i % 3}`),
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

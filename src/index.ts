@@ -6,7 +6,16 @@
  * weft/multiprocessing.
  */
 export * from './core/errors.js';
-export { defineTasks, tasksFrom, transfer, isTaskRef, type TaskRef, type TaskTable, type TaskRefsOf, type Transferable } from './core/tasks.js';
+export {
+  defineTasks,
+  tasksFrom,
+  transfer,
+  isTaskRef,
+  type TaskRef,
+  type TaskTable,
+  type TaskRefsOf,
+  type Transferable,
+} from './core/tasks.js';
 export { currentSignal } from './core/context.js';
 export * from './futures/index.js';
 export { cpuCount } from './core/cpu.js';
@@ -14,8 +23,20 @@ export { cpuCount } from './core/cpu.js';
 // asyncio: the names that do not clash with the other models (its primitives
 // live in weft/asyncio, and in the `asyncio` namespace below).
 export {
-  run, sleep, Task, createTask, currentTask, TaskGroup, taskGroup, gather,
-  timeout, timeoutAt, moveOnAfter, waitFor, shield, toThread,
+  run,
+  sleep,
+  Task,
+  createTask,
+  currentTask,
+  TaskGroup,
+  taskGroup,
+  gather,
+  timeout,
+  timeoutAt,
+  moveOnAfter,
+  waitFor,
+  shield,
+  toThread,
 } from './asyncio/index.js';
 // threading and multiprocessing: the classes with one meaning in weft.
 export { Thread, currentThread, Value, SharedArray } from './threading/index.js';

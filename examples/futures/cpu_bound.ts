@@ -17,7 +17,10 @@ console.log(`Sequential:          ${seqSeconds.toFixed(2)} s`);
 
 await using pool = new ThreadPoolExecutor({ maxWorkers: cpuCount() });
 // Start the workers and warm up their JIT before timing, as the sequential run warmed up ours.
-await pool.map(tasks.cpuBound, Array.from({ length: cpuCount() * 2 }, () => 1_000_000));
+await pool.map(
+  tasks.cpuBound,
+  Array.from({ length: cpuCount() * 2 }, () => 1_000_000),
+);
 start = performance.now();
 const parallel = await pool.map(tasks.cpuBound, numbers);
 const parSeconds = (performance.now() - start) / 1000;

@@ -14,7 +14,11 @@ const sequential = numbers.map((n) => tasks.cpuBound(n));
 const seq = (performance.now() - start) / 1000;
 
 await using pool = new Pool({ processes: cpuCount() });
-await pool.map(tasks.cpuBound, Array.from({ length: cpuCount() }, () => 1), 1);   // start the processes first
+await pool.map(
+  tasks.cpuBound,
+  Array.from({ length: cpuCount() }, () => 1),
+  1,
+); // start the processes first
 start = performance.now();
 const parallel = await pool.map(tasks.cpuBound, numbers, 1);
 const par = (performance.now() - start) / 1000;

@@ -10,6 +10,6 @@
 import { Pool } from 'weft/multiprocessing';
 import tasks from './tasks.ts';
 
-await using p = new Pool();            // terminated at the end of the block, like `with Pool() as p`
+await using p = new Pool(); // terminated at the end of the block, like `with Pool() as p`
 const r = await p.apply(tasks.add, [3, 4]);
-console.log(r);                        // 7
+console.log(r); // 7

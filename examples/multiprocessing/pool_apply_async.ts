@@ -22,9 +22,9 @@ const r = p.applyAsync(tasks.add, [3, 4], { callback: (v) => console.log('callba
 // We could `await r.wait(timeout)` instead of polling.
 while (!r.ready()) await sleep(100);
 
-console.log(r.ready());       // true
-console.log(r.successful());  // true
-console.log(await r.get());   // 7 (get takes an optional timeout in ms)
+console.log(r.ready()); // true
+console.log(r.successful()); // true
+console.log(await r.get()); // 7 (get takes an optional timeout in ms)
 
 p.close();
 await p.join();

@@ -14,4 +14,7 @@ import tasks from './tasks.ts';
 const processes = [0, 1, 2].map((i) => new Process(tasks.processFunction, { args: [`P${i}`] }));
 for (const p of processes) p.start();
 for (const p of processes) await p.join();
-console.log('All processes completed', processes.map((p) => p.exitCode));
+console.log(
+  'All processes completed',
+  processes.map((p) => p.exitCode),
+);

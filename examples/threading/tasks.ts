@@ -22,8 +22,8 @@ export default defineTasks(import.meta.url, {
   incrementUnsafe(start: Barrier, counter: Int32Array, n: number): void {
     start.waitSync(); // all threads begin together
     for (let i = 0; i < n; i++) {
-      const x = counter[0]!;  // another thread may write between this read...
-      counter[0] = x + 1;     // ...and this write: its update is overwritten
+      const x = counter[0]!; // another thread may write between this read...
+      counter[0] = x + 1; // ...and this write: its update is overwritten
     }
   },
 

@@ -2,7 +2,12 @@ import { BrokenBarrierError, describe } from '../core/errors.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 
 /** What `Barrier.statistics()` reports. */
-export interface BarrierStatistics { parties: number; nWaiting: number; broken: boolean; cycles: number }
+export interface BarrierStatistics {
+  parties: number;
+  nWaiting: number;
+  broken: boolean;
+  cycles: number;
+}
 
 /**
  * A cyclic barrier (Python's `asyncio.Barrier`): `wait()` blocks until `parties`
@@ -39,7 +44,10 @@ export class Barrier {
    *   while waiting; CancelledError; TimeoutError.
    */
   wait(o?: WaitOptions): Promise<number> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Barrier.wait()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Barrier.wait()');
+      if (bad) return Promise.reject(bad);
+    }
     if (this._broken) return Promise.reject(new BrokenBarrierError());
     if (this._waiters.size + 1 === this.parties) {
       let i = 0;
@@ -63,9 +71,13 @@ export class Barrier {
   }
 
   /** Number of tasks waiting now. */
-  get nWaiting(): number { return this._waiters.size; }
+  get nWaiting(): number {
+    return this._waiters.size;
+  }
   /** True after `abort()`, until `reset()`. */
-  get broken(): boolean { return this._broken; }
+  get broken(): boolean {
+    return this._broken;
+  }
 
   /** `parties`, `nWaiting`, `broken`, `cycles` (times the barrier filled). */
   statistics(): BarrierStatistics {

@@ -22,7 +22,9 @@ export class BoundedSemaphore extends Semaphore {
   /** Gives a permit back. @throws ValueError if that would exceed the initial value. */
   override release(): void {
     if (this._value >= this.initialValue) {
-      throw new ValueError(`BoundedSemaphore released too many times (it holds ${this.initialValue} permit${this.initialValue === 1 ? '' : 's'})`);
+      throw new ValueError(
+        `BoundedSemaphore released too many times (it holds ${this.initialValue} permit${this.initialValue === 1 ? '' : 's'})`,
+      );
     }
     super.release();
   }

@@ -4,7 +4,11 @@ import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters
 import { Lock } from './lock.js';
 
 /** What `Condition.statistics()` reports. */
-export interface ConditionStatistics { locked: boolean; waiters: number; lockWaiters: number }
+export interface ConditionStatistics {
+  locked: boolean;
+  waiters: number;
+  lockWaiters: number;
+}
 
 /**
  * A condition variable (Python's `asyncio.Condition`): tasks holding the lock wait
@@ -32,21 +36,33 @@ export class Condition {
    * @throws TypeError if `lock` is not a weft/asyncio Lock.
    */
   constructor(lock?: Lock) {
-    if (lock !== undefined && !(lock instanceof Lock)) throw new TypeError(`Condition(lock) expects an asyncio Lock, got ${describe(lock)}`);
+    if (lock !== undefined && !(lock instanceof Lock))
+      throw new TypeError(`Condition(lock) expects an asyncio Lock, got ${describe(lock)}`);
     this._lock = lock ?? new Lock();
   }
 
   /** Acquires the underlying lock. See `Lock.acquire`. */
-  acquire(o?: WaitOptions): Promise<Guard> { return this._lock.acquire(o).then(this._rewrap); }
+  acquire(o?: WaitOptions): Promise<Guard> {
+    return this._lock.acquire(o).then(this._rewrap);
+  }
   /** Acquires the underlying lock without waiting; undefined if it is held. */
-  tryAcquire(): Guard | undefined { return this._lock.tryAcquire() === undefined ? undefined : new Guard(this); }
+  tryAcquire(): Guard | undefined {
+    return this._lock.tryAcquire() === undefined ? undefined : new Guard(this);
+  }
   /** Releases the underlying lock. @throws InvalidStateError if it is not held. */
-  release(): void { this._lock.release(); }
+  release(): void {
+    this._lock.release();
+  }
   /** True while the underlying lock is held. */
-  locked(): boolean { return this._lock.locked(); }
+  locked(): boolean {
+    return this._lock.locked();
+  }
 
   /** @internal guards returned by acquire() release through the condition */
-  private readonly _rewrap = (g: Guard): Guard => { g._owner = this; return g; };
+  private readonly _rewrap = (g: Guard): Guard => {
+    g._owner = this;
+    return g;
+  };
 
   /**
    * Releases the lock, waits for a notification, re-acquires the lock.
@@ -102,7 +118,8 @@ export class Condition {
    * @throws InvalidStateError if the lock is not held; RangeError for a bad `n`.
    */
   notify(n = 1): void {
-    if (typeof n !== 'number' || Number.isNaN(n) || n < 0) throw new RangeError(`Condition.notify(n) expects a number >= 0, got ${describe(n)}`);
+    if (typeof n !== 'number' || Number.isNaN(n) || n < 0)
+      throw new RangeError(`Condition.notify(n) expects a number >= 0, got ${describe(n)}`);
     if (!this._lock.locked()) throw new InvalidStateError('Cannot notify on a Condition whose lock is not acquired');
     for (let i = 0; i < n && this._waiters.grantHead(true); i++);
   }

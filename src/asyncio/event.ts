@@ -1,7 +1,10 @@
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 
 /** What `Event.statistics()` reports. */
-export interface EventStatistics { set: boolean; waiters: number }
+export interface EventStatistics {
+  set: boolean;
+  waiters: number;
+}
 
 /**
  * A flag tasks can wait for (Python's `asyncio.Event`). `set()` wakes every waiter;
@@ -26,10 +29,14 @@ export class Event {
   }
 
   /** Clears the flag. */
-  clear(): void { this._flag = false; }
+  clear(): void {
+    this._flag = false;
+  }
 
   /** True while the flag is set. */
-  isSet(): boolean { return this._flag; }
+  isSet(): boolean {
+    return this._flag;
+  }
 
   /**
    * Waits until the flag is set.
@@ -38,11 +45,16 @@ export class Event {
    * @throws (as a rejection) CancelledError, TimeoutError, TypeError/RangeError for bad options.
    */
   wait(o?: WaitOptions): Promise<true> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Event.wait()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Event.wait()');
+      if (bad) return Promise.reject(bad);
+    }
     if (this._flag) return Promise.resolve(true);
     return this._waiters.wait(o);
   }
 
   /** `set` and the number of `waiters`. */
-  statistics(): EventStatistics { return { set: this._flag, waiters: this._waiters.size }; }
+  statistics(): EventStatistics {
+    return { set: this._flag, waiters: this._waiters.size };
+  }
 }

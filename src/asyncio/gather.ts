@@ -13,12 +13,21 @@ class GatheringFuture<T> extends Future<T> {
 }
 
 function isGatherOptions(x: unknown): x is { returnExceptions?: boolean } {
-  return x !== null && typeof x === 'object' && !(x instanceof Future) && typeof (x as PromiseLike<unknown>).then !== 'function'
-    && Object.prototype.hasOwnProperty.call(x, 'returnExceptions');
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    !(x instanceof Future) &&
+    typeof (x as PromiseLike<unknown>).then !== 'function' &&
+    Object.hasOwn(x, 'returnExceptions')
+  );
 }
 function isIterableList(x: unknown): x is Iterable<unknown> {
-  return x !== null && typeof x === 'object' && typeof (x as PromiseLike<unknown>).then !== 'function'
-    && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
+  return (
+    x !== null &&
+    typeof x === 'object' &&
+    typeof (x as PromiseLike<unknown>).then !== 'function' &&
+    typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function'
+  );
 }
 
 /**
@@ -42,7 +51,9 @@ function isIterableList(x: unknown): x is Iterable<unknown> {
  */
 export function gather<A>(aws: Iterable<A>, opts: { returnExceptions: true }): Future<(Awaited<A> | unknown)[]>;
 export function gather<A>(aws: Iterable<A>, opts: { returnExceptions: boolean }): Future<Awaited<A>[]>;
-export function gather<T extends readonly unknown[]>(...aws: { [K in keyof T]: PromiseLike<T[K]> | T[K] }): Future<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+export function gather<T extends readonly unknown[]>(
+  ...aws: { [K in keyof T]: PromiseLike<T[K]> | T[K] }
+): Future<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
 export function gather(...args: unknown[]): Future<unknown[]> {
   let items: unknown[];
   let returnExceptions = false;
@@ -52,17 +63,26 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     returnExceptions = r === true;
     items = [...args[0]];
   } else {
-    if (args.length === 1 && Array.isArray(args[0]) && args[0].some((x) => x !== null && typeof (x as PromiseLike<unknown>)?.then === 'function')) {
+    if (
+      args.length === 1 &&
+      Array.isArray(args[0]) &&
+      args[0].some((x) => x !== null && typeof (x as PromiseLike<unknown>)?.then === 'function')
+    ) {
       // gather([t1, t2]) would resolve at once to [[t1, t2]] and leave the tasks unwatched.
-      throw new TypeError('gather() takes awaitables as separate arguments: gather(...tasks), ' +
-        `or a list with options: gather(tasks, { returnExceptions }); got one array of ${args[0].length} items`);
+      throw new TypeError(
+        'gather() takes awaitables as separate arguments: gather(...tasks), ' +
+          `or a list with options: gather(tasks, { returnExceptions }); got one array of ${args[0].length} items`,
+      );
     }
     items = args;
   }
   const outer = new GatheringFuture<unknown[]>();
   const n = items.length;
   const results = new Array<unknown>(n);
-  if (n === 0) { setResult(outer, results); return outer; }
+  if (n === 0) {
+    setResult(outer, results);
+    return outer;
+  }
   let remaining = n;
   const children = outer._children;
   for (let i = 0; i < n; i++) children.push(toFuture(items[i]));
@@ -70,10 +90,16 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     if (outer._s >= S.Cancelled) return;
     if (f._s === S.Cancelled) {
       const err = toCancelledError(f._v);
-      if (!returnExceptions) { setException(outer, err); return; }
+      if (!returnExceptions) {
+        setException(outer, err);
+        return;
+      }
       results[i] = err;
     } else if (f._failed) {
-      if (!returnExceptions) { setException(outer, f._v); return; }
+      if (!returnExceptions) {
+        setException(outer, f._v);
+        return;
+      }
       results[i] = f._v;
     } else results[i] = f._v;
     if (--remaining === 0) setResult(outer, results);
@@ -85,4 +111,3 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   }
   return outer;
 }
-

@@ -11,7 +11,16 @@ export { currentTask } from './current-task.js';
 export { TaskGroup } from './task-group.js';
 export { taskGroup } from './task-group-fn.js';
 export { gather } from './gather.js';
-export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitForOptions, type WaitResult, type AsFuture } from './wait.js';
+export {
+  wait,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  ALL_COMPLETED,
+  type ReturnWhen,
+  type WaitForOptions,
+  type WaitResult,
+  type AsFuture,
+} from './wait.js';
 export { asCompleted, type AsCompletedOptions } from './as-completed.js';
 export { timeout } from './timeout.js';
 export { timeoutAt } from './timeout-at.js';
@@ -33,6 +42,13 @@ export type { WaitOptions } from '../core/waiters.js';
 export { Future, type FutureState } from '../core/future.js';
 export { currentSignal } from '../core/context.js';
 export {
-  CancelledError, TimeoutError, InvalidStateError, ExceptionGroup, QueueEmpty, QueueFull, QueueShutDown,
-  BrokenBarrierError, ValueError,
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  ExceptionGroup,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  BrokenBarrierError,
+  ValueError,
 } from '../core/errors.js';

@@ -11,9 +11,19 @@ import { Queue } from './queue.js';
  */
 export class LifoQueue<T> extends Queue<T> {
   /** @internal */ declare _stack: T[];
-  /** @internal */ override _init(): void { this._stack = []; }
-  /** @internal */ override _put(item: T): void { this._stack.push(item); }
-  /** @internal */ override _get(): T { return this._stack.pop() as T; }
-  /** @internal */ override _size(): number { return this._stack.length; }
-  /** @internal */ override _clear(): void { this._stack.length = 0; }
+  /** @internal */ override _init(): void {
+    this._stack = [];
+  }
+  /** @internal */ override _put(item: T): void {
+    this._stack.push(item);
+  }
+  /** @internal */ override _get(): T {
+    return this._stack.pop() as T;
+  }
+  /** @internal */ override _size(): number {
+    return this._stack.length;
+  }
+  /** @internal */ override _clear(): void {
+    this._stack.length = 0;
+  }
 }

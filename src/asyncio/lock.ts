@@ -3,7 +3,12 @@ import { Guard } from '../core/guard.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 
 /** What `Lock.statistics()` reports. */
-export interface LockStatistics { locked: boolean; waiters: number; acquisitions: number; contended: number }
+export interface LockStatistics {
+  locked: boolean;
+  waiters: number;
+  acquisitions: number;
+  contended: number;
+}
 
 /**
  * A mutual-exclusion lock for tasks on this event loop (Python's `asyncio.Lock`),
@@ -36,7 +41,10 @@ export class Lock {
    *   TypeError/RangeError for bad options.
    */
   acquire(o?: WaitOptions): Promise<Guard> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Lock.acquire()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Lock.acquire()');
+      if (bad) return Promise.reject(bad);
+    }
     this._acq++;
     if (!this._locked) {
       this._locked = true;
@@ -56,7 +64,10 @@ export class Lock {
 
   /** @internal acquire that no cancellation can interrupt (Condition re-acquiring after wait). */
   _acquireShielded(): Promise<Guard> {
-    if (!this._locked) { this._locked = true; return Promise.resolve(new Guard(this)); }
+    if (!this._locked) {
+      this._locked = true;
+      return Promise.resolve(new Guard(this));
+    }
     return this._waiters.wait(undefined, false);
   }
 
@@ -72,7 +83,9 @@ export class Lock {
   }
 
   /** True while the lock is held. */
-  locked(): boolean { return this._locked; }
+  locked(): boolean {
+    return this._locked;
+  }
 
   /** Counters: `locked`, `waiters`, `acquisitions` (calls to acquire/tryAcquire that got or asked for it), `contended` (had to wait). */
   statistics(): LockStatistics {

@@ -24,13 +24,20 @@ export class PriorityQueue<T> extends Queue<T> {
   constructor(opts?: QueueOptions & { compare?: (a: T, b: T) => number }) {
     super(opts);
     const c = opts?.compare;
-    if (c !== undefined && typeof c !== 'function') throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${describe(c)}`);
+    if (c !== undefined && typeof c !== 'function')
+      throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${describe(c)}`);
     this._cmp = c ?? naturalOrder;
   }
 
-  /** @internal */ override _init(): void { this._heap = []; }
-  /** @internal */ override _size(): number { return this._heap.length; }
-  /** @internal */ override _clear(): void { this._heap.length = 0; }
+  /** @internal */ override _init(): void {
+    this._heap = [];
+  }
+  /** @internal */ override _size(): number {
+    return this._heap.length;
+  }
+  /** @internal */ override _clear(): void {
+    this._heap.length = 0;
+  }
 
   /** @internal */
   override _put(item: T): void {

@@ -16,7 +16,12 @@ import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters
 
 /** What `Queue.statistics()` reports. */
 export interface QueueStatistics {
-  qsize: number; maxsize: number; getters: number; putters: number; unfinished: number; shutdown: boolean;
+  qsize: number;
+  maxsize: number;
+  getters: number;
+  putters: number;
+  unfinished: number;
+  shutdown: boolean;
 }
 
 /** Options of the Queue constructors. */
@@ -52,7 +57,8 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @param opts `maxsize`. @throws RangeError if maxsize is not an integer >= 0 (or Infinity). */
   constructor(opts?: QueueOptions) {
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`Queue(opts) expects an object like { maxsize }, got ${describe(opts)}`);
+    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
+      throw new TypeError(`Queue(opts) expects an object like { maxsize }, got ${describe(opts)}`);
     const m = opts?.maxsize ?? 0;
     if (typeof m !== 'number' || !(Number.isInteger(m) || m === Infinity) || m < 0) {
       throw new RangeError(`Queue maxsize must be an integer >= 0 (0: unbounded), got ${describe(m)}`);
@@ -62,18 +68,34 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   // ─── storage (overridden by subclasses) ───
-  /** @internal */ _init(): void { this._ring = new Ring<T>(); }
-  /** @internal */ _put(item: T): void { this._ring!.push(item); }
-  /** @internal */ _get(): T { return this._ring!.shift() as T; }
-  /** @internal */ _size(): number { return this._ring!.length; }
-  /** @internal */ _clear(): void { this._ring!.clear(); }
+  /** @internal */ _init(): void {
+    this._ring = new Ring<T>();
+  }
+  /** @internal */ _put(item: T): void {
+    this._ring!.push(item);
+  }
+  /** @internal */ _get(): T {
+    return this._ring!.shift() as T;
+  }
+  /** @internal */ _size(): number {
+    return this._ring!.length;
+  }
+  /** @internal */ _clear(): void {
+    this._ring!.clear();
+  }
 
   /** Number of items in the queue. */
-  qsize(): number { return this._size(); }
+  qsize(): number {
+    return this._size();
+  }
   /** True if the queue holds no item. */
-  empty(): boolean { return this._size() === 0; }
+  empty(): boolean {
+    return this._size() === 0;
+  }
   /** True if the queue holds `maxsize` items (never for an unbounded queue). */
-  full(): boolean { return this.maxsize > 0 && this._size() >= this.maxsize; }
+  full(): boolean {
+    return this.maxsize > 0 && this._size() >= this.maxsize;
+  }
 
   /** @internal stores an item or hands it to the first getter */
   _deliver(item: T): void {
@@ -83,7 +105,7 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @internal after a get freed room: move waiting putters' items in */
   _admitPutters(): void {
-    let w;
+    let w: ReturnType<typeof this._putters.peekWait>;
     while (!this.full() && (w = this._putters.peekWait()) !== null) {
       const item = w.data as T;
       w._grant(undefined);
@@ -97,7 +119,10 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws (as a rejection) QueueShutDown; CancelledError; TimeoutError (the item was not put).
    */
   put(item: T, o?: WaitOptions): Promise<void> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Queue.put()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Queue.put()');
+      if (bad) return Promise.reject(bad);
+    }
     if (this._shutdown) return Promise.reject(new QueueShutDown('Cannot put: the queue is shut down'));
     if (this._putters.size === 0 && !this.full()) {
       this._deliver(item);
@@ -123,7 +148,10 @@ export class Queue<T> implements AsyncIterable<T> {
    *   `shutdown({ immediate: true })`); CancelledError; TimeoutError (no item was taken).
    */
   get(o?: WaitOptions): Promise<T> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Queue.get()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Queue.get()');
+      if (bad) return Promise.reject(bad);
+    }
     if (this._size() > 0) {
       const item = this._get();
       if (this._putters.size > 0) this._admitPutters();
@@ -162,7 +190,10 @@ export class Queue<T> implements AsyncIterable<T> {
    * @throws (as a rejection) CancelledError; TimeoutError.
    */
   join(o?: WaitOptions): Promise<void> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Queue.join()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Queue.join()');
+      if (bad) return Promise.reject(bad);
+    }
     if (this._unfinished === 0) return Promise.resolve();
     return this._joiners.wait(o);
   }
@@ -188,13 +219,19 @@ export class Queue<T> implements AsyncIterable<T> {
   }
 
   /** True after `shutdown()`. */
-  get isShutdown(): boolean { return this._shutdown; }
+  get isShutdown(): boolean {
+    return this._shutdown;
+  }
 
   /** `qsize`, `maxsize`, `getters`, `putters`, `unfinished` (items not yet taskDone), `shutdown`. */
   statistics(): QueueStatistics {
     return {
-      qsize: this._size(), maxsize: this.maxsize, getters: this._getters.size, putters: this._putters.size,
-      unfinished: this._unfinished, shutdown: this._shutdown,
+      qsize: this._size(),
+      maxsize: this.maxsize,
+      getters: this._getters.size,
+      putters: this._putters.size,
+      unfinished: this._unfinished,
+      shutdown: this._shutdown,
     };
   }
 

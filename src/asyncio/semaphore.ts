@@ -3,7 +3,12 @@ import { Guard } from '../core/guard.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 
 /** What `Semaphore.statistics()` reports. */
-export interface SemaphoreStatistics { value: number; waiters: number; acquisitions: number; contended: number }
+export interface SemaphoreStatistics {
+  value: number;
+  waiters: number;
+  acquisitions: number;
+  contended: number;
+}
 
 /**
  * A counter of permits (Python's `asyncio.Semaphore`), FIFO-fair: `release()` hands
@@ -41,7 +46,10 @@ export class Semaphore {
    * @throws (as a rejection) CancelledError, TimeoutError, TypeError/RangeError for bad options.
    */
   acquire(o?: WaitOptions): Promise<Guard> {
-    if (o !== undefined) { const bad = checkWaitOptions(o, 'Semaphore.acquire()'); if (bad) return Promise.reject(bad); }
+    if (o !== undefined) {
+      const bad = checkWaitOptions(o, 'Semaphore.acquire()');
+      if (bad) return Promise.reject(bad);
+    }
     this._acq++;
     if (this._value > 0) {
       this._value--;
@@ -67,10 +75,14 @@ export class Semaphore {
   }
 
   /** True when no permit is free. */
-  locked(): boolean { return this._value === 0; }
+  locked(): boolean {
+    return this._value === 0;
+  }
 
   /** Free permits now. */
-  get value(): number { return this._value; }
+  get value(): number {
+    return this._value;
+  }
 
   /** `value`, `waiters`, `acquisitions`, `contended`. */
   statistics(): SemaphoreStatistics {

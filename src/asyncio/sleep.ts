@@ -3,7 +3,9 @@ import { Wait, armWait, checkWaitOptions, promiseOf } from '../core/waiters.js';
 
 /** A wait whose timer is the success path. */
 class SleepWait<T> extends Wait<T> {
-  override _timeout(): void { this._grant(this.data as T); }
+  override _timeout(): void {
+    this._grant(this.data as T);
+  }
 }
 
 /**

@@ -67,7 +67,10 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
       link(ctx, this);
     } else if (ctx !== undefined) {
       if (ctx.signal.aborted) this._parentCancel = new CancelledError();
-      else { ctx.signal.addEventListener('abort', this); this._parentSignal = ctx.signal; }
+      else {
+        ctx.signal.addEventListener('abort', this);
+        this._parentSignal = ctx.signal;
+      }
     }
   }
 
@@ -81,7 +84,8 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
    */
   createTask<T>(fn: () => T | PromiseLike<T>, opts?: TaskOptions): Task<Awaited<T>> {
     if (this._state === CLOSED) throw new InvalidStateError('Cannot create a task: the TaskGroup is finished');
-    if (this._aborting) throw new InvalidStateError('Cannot create a task: the TaskGroup is shutting down (a task failed or the group was cancelled)');
+    if (this._aborting)
+      throw new InvalidStateError('Cannot create a task: the TaskGroup is shutting down (a task failed or the group was cancelled)');
     if (typeof fn !== 'function') throw new TypeError(`TaskGroup.createTask(fn) expects a function, got ${describe(fn)}`);
     const t = new Task(fn as () => Awaited<T>, opts);
     t._gi = this._children.length;
@@ -101,14 +105,19 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
   }
 
   /** Number of children still running. */
-  get size(): number { return this._children.length; }
+  get size(): number {
+    return this._children.length;
+  }
 
   /** @internal */
   _onChildDone(t: Task<unknown>): void {
     const list = this._children;
     const i = t._gi;
     const last = list.pop()!;
-    if (last !== t) { list[i] = last; last._gi = i; }
+    if (last !== t) {
+      list[i] = last;
+      last._gi = i;
+    }
     t._gi = -1;
     if (t._s === S.Finished && t._failed) {
       this._errors.push(t._v);
@@ -165,7 +174,10 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
       }
     }
     try {
-      if (this._children.length > 0) await new Promise<void>((res) => { this._onEmpty = res; });
+      if (this._children.length > 0)
+        await new Promise<void>((res) => {
+          this._onEmpty = res;
+        });
     } finally {
       this._state = CLOSED;
       if (this._sc !== null) unlink(this);

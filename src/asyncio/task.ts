@@ -48,7 +48,10 @@ function scheduleStart(t: Task<unknown>): void {
 
 function startTask(t: Task<unknown>): void {
   if (t._fn === undefined) return;
-  if (!setRunning(t)) { t._fn = undefined; return; }
+  if (!setRunning(t)) {
+    t._fn = undefined;
+    return;
+  }
   starting = t;
   runInContext(t, runBody);
 }
@@ -117,7 +120,9 @@ function taskFailed(t: Task<unknown>, e: unknown): void {
 /** @internal tasks alive while `run()` runs, so it can cancel the leftovers. */
 export let liveTasks: Set<Task<unknown>> | undefined;
 /** @internal */
-export function setLiveTasks(s: Set<Task<unknown>> | undefined): void { liveTasks = s; }
+export function setLiveTasks(s: Set<Task<unknown>> | undefined): void {
+  liveTasks = s;
+}
 
 // ─── Task ────────────────────────────────────────────────────────────────────
 
@@ -168,19 +173,27 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
   }
 
   /** The task's name (default `Task-<n>`). */
-  get name(): string { return this._name ??= `Task-${this._id}`; }
+  get name(): string {
+    return (this._name ??= `Task-${this._id}`);
+  }
 
   /** The AbortSignal that aborts when the task is cancelled (hand it to `fetch` and friends). */
-  get signal(): AbortSignal { return scopeSignal(this); }
+  get signal(): AbortSignal {
+    return scopeSignal(this);
+  }
 
   /** @internal as a context value: the task the running code belongs to */
-  get task(): Task<T> { return this; }
+  get task(): Task<T> {
+    return this;
+  }
 
   /**
    * True after `cancel()` was called on a task that has not finished yet (Python's
    * `cancelling() > 0`).
    */
-  cancelling(): boolean { return this._cancelled && this._s < S.Cancelled; }
+  cancelling(): boolean {
+    return this._cancelled && this._s < S.Cancelled;
+  }
 
   /** @internal a pending task is cancelled at once; a running one when its body ends. */
   override _cancel(reason: unknown, wasRunning: boolean): boolean {
@@ -194,7 +207,8 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
     return true;
   }
 
-
-  override get [Symbol.toStringTag](): string { return `Task ${this.name} ${this.state}`; }
+  override get [Symbol.toStringTag](): string {
+    return `Task ${this.name} ${this.state}`;
+  }
 }
 Object.defineProperty(Task.prototype, '_isScope', { value: true });

@@ -17,5 +17,10 @@ import { checkBody, checkMs, runWithDeadline } from './deadline.js';
 export async function timeoutAt<T>(deadline: number, body: () => Promise<T> | T): Promise<T> {
   checkMs('timeoutAt(deadline, body)', deadline);
   checkBody('timeoutAt(deadline, body)', body);
-  return runWithDeadline(deadline - performance.now(), body, false, `The deadline ${deadline.toFixed(1)} (performance.now() ms)`) as Promise<T>;
+  return runWithDeadline(
+    deadline - performance.now(),
+    body,
+    false,
+    `The deadline ${deadline.toFixed(1)} (performance.now() ms)`,
+  ) as Promise<T>;
 }

@@ -29,15 +29,18 @@ const handle = {
 };
 
 function getPool(): Promise<PoolLike> {
-  return (defaultPool ??= import('../futures/thread-pool.js').then((m) => {
-    const pool = new m.ThreadPoolExecutor({ name: 'weft-asyncio-default' }) as unknown as PoolLike;
-    handle.pool = pool;
-    registerDefaultExecutor(handle);
-    return pool;
-  }, (e) => {
-    defaultPool = undefined;
-    throw e;
-  }));
+  return (defaultPool ??= import('../futures/thread-pool.js').then(
+    (m) => {
+      const pool = new m.ThreadPoolExecutor({ name: 'weft-asyncio-default' }) as unknown as PoolLike;
+      handle.pool = pool;
+      registerDefaultExecutor(handle);
+      return pool;
+    },
+    (e) => {
+      defaultPool = undefined;
+      throw e;
+    },
+  ));
 }
 
 /** @internal shuts the default pool down now (tests). */
@@ -77,16 +80,21 @@ export function toThread<A extends unknown[], R>(fn: TaskRef<A, R> | ((...a: A) 
     setException(out, new TypeError(`toThread(fn, ...args) expects a function or a TaskRef, got ${describe(fn)}`));
     return out;
   }
-  getPool().then((pool) => {
-    if (out._s >= S.Cancelled) return;
-    const inner = pool.submit(fn, ...args);
-    out._inner = inner;
-    setRunning(out);
-    inner.addDoneCallback((f) => {
-      if (f._s === S.Cancelled) setCancelled(out, f._v);
-      else if (f._failed) setException(out, f._v);
-      else setResult(out, f._v as Awaited<R>);
-    });
-  }, (e) => { setException(out, e); });
+  getPool().then(
+    (pool) => {
+      if (out._s >= S.Cancelled) return;
+      const inner = pool.submit(fn, ...args);
+      out._inner = inner;
+      setRunning(out);
+      inner.addDoneCallback((f) => {
+        if (f._s === S.Cancelled) setCancelled(out, f._v);
+        else if (f._failed) setException(out, f._v);
+        else setResult(out, f._v as Awaited<R>);
+      });
+    },
+    (e) => {
+      setException(out, e);
+    },
+  );
   return out;
 }

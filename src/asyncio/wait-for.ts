@@ -1,5 +1,5 @@
 import { CancelledError, TimeoutError } from '../core/errors.js';
-import { Future, S } from '../core/future.js';
+import { type Future, S } from '../core/future.js';
 import { toFuture, wait } from '../core/wait.js';
 import { checkMs } from './deadline.js';
 import { Task } from './task.js';
@@ -27,7 +27,7 @@ export async function waitFor<T>(aw: PromiseLike<T>, ms: number): Promise<T> {
   checkMs('waitFor(aw, ms)', ms);
   const f = toFuture(aw) as Future<T>;
   if (f._s < S.Cancelled) {
-    let res;
+    let res: { done: Set<Future<T>>; notDone: Set<Future<T>> };
     try {
       res = await wait([f], { timeout: ms });
     } catch (e) {

@@ -21,7 +21,12 @@ Options:
   -h, --help   show this help
 `;
 
-interface Result { name: string; value: number; unit: string; detail: string }
+interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  detail: string;
+}
 
 const rate = (n: number, ms: number) => (n / ms) * 1000;
 
@@ -39,11 +44,17 @@ async function timeIt(fn: () => PromiseLike<unknown>): Promise<number> {
 /** Entry of `weft bench`. Returns the exit code. */
 export async function bench(argv: string[], version: string): Promise<number> {
   const { values } = parse('bench', argv, { json: { type: 'boolean' } });
-  if (values.help) { process.stdout.write(BENCH_HELP); return 0; }
+  if (values.help) {
+    process.stdout.write(BENCH_HELP);
+    return 0;
+  }
   const json = values.json ?? false;
   const progress = new Progress(!json && Boolean(process.stderr.isTTY));
   const results: Result[] = [];
-  const add = (r: Result) => { results.push(r); progress.tick(); };
+  const add = (r: Result) => {
+    results.push(r);
+    progress.tick();
+  };
   const workers = Math.max(2, cpuCount());
   const steps = 9;
   progress.start('bench', steps);
@@ -55,26 +66,66 @@ export async function bench(argv: string[], version: string): Promise<number> {
         await warm(pool, 2);
         const n = 50_000;
         const ms = await timeIt(() => Promise.all(Array.from({ length: n }, (_, i) => pool.submit(bt.identity, i))));
-        add({ name: 'threads: submit throughput', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial tasks in flight, 2 threads` });
+        add({
+          name: 'threads: submit throughput',
+          value: rate(n, ms),
+          unit: 'tasks/s',
+          detail: `${n.toLocaleString('en-US')} trivial tasks in flight, 2 threads`,
+        });
         const m = 500_000;
-        const ms2 = await timeIt(() => pool.map(bt.identity, { [Symbol.iterator]: function* () { for (let i = 0; i < m; i++) yield i; } }));
-        add({ name: 'threads: map throughput', value: rate(m, ms2), unit: 'items/s', detail: `${m.toLocaleString('en-US')} items, chunksize auto, 2 threads` });
-        const k = 2000, lat: number[] = [];
-        for (let i = 0; i < k; i++) { const t0 = performance.now(); await pool.submit(bt.identity, i); lat.push(performance.now() - t0); }
+        const ms2 = await timeIt(() =>
+          pool.map(bt.identity, {
+            [Symbol.iterator]: function* () {
+              for (let i = 0; i < m; i++) yield i;
+            },
+          }),
+        );
+        add({
+          name: 'threads: map throughput',
+          value: rate(m, ms2),
+          unit: 'items/s',
+          detail: `${m.toLocaleString('en-US')} items, chunksize auto, 2 threads`,
+        });
+        const k = 2000,
+          lat: number[] = [];
+        for (let i = 0; i < k; i++) {
+          const t0 = performance.now();
+          await pool.submit(bt.identity, i);
+          lat.push(performance.now() - t0);
+        }
         lat.sort((a, b) => a - b);
-        add({ name: 'threads: round trip (median)', value: lat[k >> 1]! * 1000, unit: 'µs', detail: `one task at a time, ${k} tasks; p99 ${(lat[Math.floor(k * 0.99)]! * 1000).toFixed(0)} µs` });
-      } finally { await pool.shutdown(); }
+        add({
+          name: 'threads: round trip (median)',
+          value: lat[k >> 1]! * 1000,
+          unit: 'µs',
+          detail: `one task at a time, ${k} tasks; p99 ${(lat[Math.floor(k * 0.99)]! * 1000).toFixed(0)} µs`,
+        });
+      } finally {
+        await pool.shutdown();
+      }
     }
 
     {
-      const n = 16, fibN = 32;
+      const n = 16,
+        fibN = 32;
       const timeWith = async (w: number) => {
         const pool = new ThreadPoolExecutor({ maxWorkers: w });
-        try { await warm(pool, w); return await timeIt(() => pool.map(bt.fib, Array(n).fill(fibN), { chunksize: 1 })); } finally { await pool.shutdown(); }
+        try {
+          await warm(pool, w);
+          return await timeIt(() => pool.map(bt.fib, Array(n).fill(fibN), { chunksize: 1 }));
+        } finally {
+          await pool.shutdown();
+        }
       };
-      const one = await timeWith(1); progress.tick();
+      const one = await timeWith(1);
+      progress.tick();
       const many = await timeWith(workers);
-      add({ name: `threads: CPU scaling 1 → ${workers} workers`, value: one / many, unit: '×', detail: `fib(${fibN}) × ${n}: ${one.toFixed(0)} ms → ${many.toFixed(0)} ms (${cpuCount()} CPUs)` });
+      add({
+        name: `threads: CPU scaling 1 → ${workers} workers`,
+        value: one / many,
+        unit: '×',
+        detail: `fib(${fibN}) × ${n}: ${one.toFixed(0)} ms → ${many.toFixed(0)} ms (${cpuCount()} CPUs)`,
+      });
     }
 
     {
@@ -83,40 +134,93 @@ export async function bench(argv: string[], version: string): Promise<number> {
         await warm(pool, 2);
         const n = 10_000;
         const ms = await timeIt(() => Promise.all(Array.from({ length: n }, (_, i) => pool.submit(bt.identity, i))));
-        add({ name: 'processes: submit throughput', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial tasks in flight, 2 processes` });
-      } finally { await pool.shutdown(); }
+        add({
+          name: 'processes: submit throughput',
+          value: rate(n, ms),
+          unit: 'tasks/s',
+          detail: `${n.toLocaleString('en-US')} trivial tasks in flight, 2 processes`,
+        });
+      } finally {
+        await pool.shutdown();
+      }
     }
 
-    await asyncio.run(async () => {
-      const n = 100_000;
-      const sem = new asyncio.Semaphore(10);
-      const ms = await timeIt(() => asyncio.gather(...Array.from({ length: n }, () => (async () => {
-        await sem.acquire();
-        try { await null; } finally { sem.release(); }
-      })())));
-      add({ name: 'asyncio: Semaphore(10)-limited tasks', value: rate(n, ms), unit: 'tasks/s', detail: `${n.toLocaleString('en-US')} trivial async functions` });
-      const lock = new asyncio.Lock();
-      const per = 20_000, tasks = 10;
-      const ms2 = await timeIt(() => asyncio.gather(...Array.from({ length: tasks }, () => (async () => {
-        for (let i = 0; i < per; i++) { await lock.acquire(); lock.release(); }
-      })())));
-      add({ name: 'asyncio: Lock, contended', value: rate(per * tasks, ms2), unit: 'acquisitions/s', detail: `${tasks} tasks × ${per.toLocaleString('en-US')}` });
-      const m = 10_000;
-      const ms3 = await timeIt(() => asyncio.gather(...Array.from({ length: m }, () => asyncio.createTask(() => new Promise((r) => setTimeout(r, 200))))));
-      add({ name: 'asyncio: 10k tasks waiting 200 ms', value: ms3, unit: 'ms', detail: `createTask + gather; ideal 200 ms` });
-    }, { handleSignals: false });
+    await asyncio.run(
+      async () => {
+        const n = 100_000;
+        const sem = new asyncio.Semaphore(10);
+        const ms = await timeIt(() =>
+          asyncio.gather(
+            ...Array.from({ length: n }, () =>
+              (async () => {
+                await sem.acquire();
+                try {
+                  await null;
+                } finally {
+                  sem.release();
+                }
+              })(),
+            ),
+          ),
+        );
+        add({
+          name: 'asyncio: Semaphore(10)-limited tasks',
+          value: rate(n, ms),
+          unit: 'tasks/s',
+          detail: `${n.toLocaleString('en-US')} trivial async functions`,
+        });
+        const lock = new asyncio.Lock();
+        const per = 20_000,
+          tasks = 10;
+        const ms2 = await timeIt(() =>
+          asyncio.gather(
+            ...Array.from({ length: tasks }, () =>
+              (async () => {
+                for (let i = 0; i < per; i++) {
+                  await lock.acquire();
+                  lock.release();
+                }
+              })(),
+            ),
+          ),
+        );
+        add({
+          name: 'asyncio: Lock, contended',
+          value: rate(per * tasks, ms2),
+          unit: 'acquisitions/s',
+          detail: `${tasks} tasks × ${per.toLocaleString('en-US')}`,
+        });
+        const m = 10_000;
+        const ms3 = await timeIt(() =>
+          asyncio.gather(...Array.from({ length: m }, () => asyncio.createTask(() => new Promise((r) => setTimeout(r, 200))))),
+        );
+        add({ name: 'asyncio: 10k tasks waiting 200 ms', value: ms3, unit: 'ms', detail: `createTask + gather; ideal 200 ms` });
+      },
+      { handleSignals: false },
+    );
   } finally {
     progress.stop();
   }
 
   if (json) {
-    process.stdout.write(JSON.stringify({ version, machine: machineInfo(), results: results.map((r) => ({ ...r, value: Math.round(r.value * 100) / 100 })) }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify(
+        { version, machine: machineInfo(), results: results.map((r) => ({ ...r, value: Math.round(r.value * 100) / 100 })) },
+        null,
+        2,
+      ) + '\n',
+    );
     return 0;
   }
   const s = styles(process.stdout);
-  const fmt = (v: number) => v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2);
+  const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
   process.stdout.write(`${s.bold('weft bench')} ${s.dim(`${version} · ${machineInfo()}`)}\n\n`);
-  process.stdout.write(table(['measure', 'value', 'unit', 'detail'],
-    results.map((r) => [r.name, s.bold(fmt(r.value)), r.unit, s.dim(r.detail)]), ['l', 'r', 'l', 'l']) + '\n');
+  process.stdout.write(
+    table(
+      ['measure', 'value', 'unit', 'detail'],
+      results.map((r) => [r.name, s.bold(fmt(r.value)), r.unit, s.dim(r.detail)]),
+      ['l', 'r', 'l', 'l'],
+    ) + '\n',
+  );
   return 0;
 }

@@ -40,19 +40,31 @@ Examples:
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '-h' || first === '--help') { process.stdout.write(HELP); return 0; }
-  if (first === '-v' || first === '--version' || first === '-V') { process.stdout.write(`${version()}\n`); return 0; }
+  if (first === undefined || first === '-h' || first === '--help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (first === '-v' || first === '--version' || first === '-V') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
   if (first.startsWith('-')) {
     const hint = closest(first, ['--help', '--version']);
     throw new UsageError(`unknown option '${first}'` + (hint ? `; did you mean '${hint}'?` : ''));
   }
   switch (first) {
-    case 'demo': return (await import('./demo/index.js')).demo(rest, version());
-    case 'map': return (await import('./map.js')).map(rest);
-    case 'bench': return (await import('./bench.js')).bench(rest, version());
+    case 'demo':
+      return (await import('./demo/index.js')).demo(rest, version());
+    case 'map':
+      return (await import('./map.js')).map(rest);
+    case 'bench':
+      return (await import('./bench.js')).bench(rest, version());
     case 'help': {
       const topic = rest[0];
-      if (topic === undefined) { process.stdout.write(HELP); return 0; }
+      if (topic === undefined) {
+        process.stdout.write(HELP);
+        return 0;
+      }
       if (topic === 'help' || !(COMMANDS as readonly string[]).includes(topic)) return main([topic]);
       return main([topic, '--help']);
     }
@@ -67,18 +79,23 @@ async function main(argv: string[]): Promise<number> {
 // (a stuck connection, a worker that ignores shutdown), leave anyway after a grace period.
 const leave = () => setTimeout(() => process.exit(), 5000).unref();
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-  leave();
-}, (err: unknown) => {
-  leave();
-  const s = styles(process.stderr);
-  if (err instanceof UsageError) {
-    process.stderr.write(`${s.red('weft: error:')} ${err.message}\n`);
-    process.stderr.write(`Run 'weft ${err.command ? `${err.command} ` : ''}--help' for usage.\n`);
-    process.exitCode = 2;
-  } else {
-    process.stderr.write(`${s.red('weft: error:')} ${err instanceof Error ? (process.env.WEFT_DEBUG ? err.stack : err.message) : String(err)}\n`);
-    process.exitCode = 1;
-  }
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    leave();
+  },
+  (err: unknown) => {
+    leave();
+    const s = styles(process.stderr);
+    if (err instanceof UsageError) {
+      process.stderr.write(`${s.red('weft: error:')} ${err.message}\n`);
+      process.stderr.write(`Run 'weft ${err.command ? `${err.command} ` : ''}--help' for usage.\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(
+        `${s.red('weft: error:')} ${err instanceof Error ? (process.env.WEFT_DEBUG ? err.stack : err.message) : String(err)}\n`,
+      );
+      process.exitCode = 1;
+    }
+  },
+);

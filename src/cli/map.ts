@@ -67,16 +67,25 @@ function target(spec: string): { url: string; name: string; shown: string } {
 /** Entry of `weft map`. Returns the exit code. */
 export async function map(argv: string[]): Promise<number> {
   const { values, positionals } = parse('map', argv, {
-    backend: { type: 'string' }, workers: { type: 'string' }, unordered: { type: 'boolean' },
-    chunksize: { type: 'string' }, 'fail-fast': { type: 'boolean' },
+    backend: { type: 'string' },
+    workers: { type: 'string' },
+    unordered: { type: 'boolean' },
+    chunksize: { type: 'string' },
+    'fail-fast': { type: 'boolean' },
   });
-  if (values.help) { process.stdout.write(MAP_HELP); return 0; }
+  if (values.help) {
+    process.stdout.write(MAP_HELP);
+    return 0;
+  }
   if (positionals.length === 0) throw new UsageError('missing MODULE: weft map MODULE[#export] [FILE|-]', 'map');
   if (positionals.length > 2) throw new UsageError(`too many arguments: ${positionals.slice(2).join(' ')}`, 'map');
   const backend = (values.backend ?? 'threads') as Backend;
   if (!BACKENDS.includes(backend)) {
     const hint = closest(backend, BACKENDS);
-    throw new UsageError(`--backend must be threads, processes or async, got '${backend}'` + (hint ? `; did you mean '${hint}'?` : ''), 'map');
+    throw new UsageError(
+      `--backend must be threads, processes or async, got '${backend}'` + (hint ? `; did you mean '${hint}'?` : ''),
+      'map',
+    );
   }
   const workers = positiveInt('map', 'workers', values.workers);
   const chunksize = positiveInt('map', 'chunksize', values.chunksize);
@@ -88,7 +97,7 @@ export async function map(argv: string[]): Promise<number> {
   const t = target(positionals[0]!);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(t.url) as Record<string, unknown>;
+    mod = (await import(t.url)) as Record<string, unknown>;
   } catch (err) {
     throw new UsageError(`cannot import ${t.shown}: ${(err as Error).message.split('\n')[0]}`, 'map');
   }
@@ -98,16 +107,23 @@ export async function map(argv: string[]): Promise<number> {
     const table = mod.default !== null && typeof mod.default === 'object' ? Object.keys(mod.default as object) : [];
     const all = [...fns, ...table];
     const hint = closest(t.name, all);
-    throw new UsageError(`${t.shown} has no function ${t.name === 'default' ? 'as its default export' : `export named '${t.name}'`}` +
-      (all.length ? ` (functions: ${all.join(', ')})` : '') + (hint ? `; did you mean '#${hint}'?` : ''), 'map');
+    throw new UsageError(
+      `${t.shown} has no function ${t.name === 'default' ? 'as its default export' : `export named '${t.name}'`}` +
+        (all.length ? ` (functions: ${all.join(', ')})` : '') +
+        (hint ? `; did you mean '#${hint}'?` : ''),
+      'map',
+    );
   }
 
   // Worker threads on Node < 22.18 cannot import TypeScript by themselves, and weft registers
   // tsx in a worker only for .ts *task* modules, not for modules those import (ours imports yours).
   const stripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
   if (backend === 'threads' && /\.(?:[mc]?ts|tsx)$/.test(t.url) && !stripsTypes) {
-    throw new UsageError(`${t.shown} is TypeScript: with --backend threads that needs Node 22.18+ (type stripping); ` +
-      `on Node ${process.versions.node} use --backend processes or async under tsx (node --import tsx $(which weft) map ...), or compile it to JavaScript`, 'map');
+    throw new UsageError(
+      `${t.shown} is TypeScript: with --backend threads that needs Node 22.18+ (type stripping); ` +
+        `on Node ${process.versions.node} use --backend processes or async under tsx (node --import tsx $(which weft) map ...), or compile it to JavaScript`,
+      'map',
+    );
   }
 
   let ex: Executor;
@@ -122,7 +138,10 @@ export async function map(argv: string[]): Promise<number> {
 
   const err = styles(process.stderr);
   const progress = new Progress(Boolean(process.stderr.isTTY));
-  let failed = 0, done = 0, ok = 0, stop = false;
+  let failed = 0,
+    done = 0,
+    ok = 0,
+    stop = false;
   const report = (line: number, what: string) => {
     failed++;
     progress.clear();
@@ -141,7 +160,9 @@ export async function map(argv: string[]): Promise<number> {
       if (stop) break;
       if (text.trim() === '') continue;
       let value: unknown;
-      try { value = JSON.parse(text); } catch (e) {
+      try {
+        value = JSON.parse(text);
+      } catch (e) {
         report(n, `not valid JSON: ${(e as Error).message}`);
         if (stop) break;
         continue;
@@ -163,8 +184,15 @@ export async function map(argv: string[]): Promise<number> {
     for await (const reply of run as AsyncIterable<MapReply>) {
       if (reply[1] === 1) {
         let json: string | undefined;
-        try { json = JSON.stringify(reply[2]) ?? 'null'; } catch (e) { report(reply[0], `result is not JSON: ${(e as Error).message}`); }
-        if (json !== undefined) { ok++; if (!out.write(json + '\n')) await once(out, 'drain'); }
+        try {
+          json = JSON.stringify(reply[2]) ?? 'null';
+        } catch (e) {
+          report(reply[0], `result is not JSON: ${(e as Error).message}`);
+        }
+        if (json !== undefined) {
+          ok++;
+          if (!out.write(json + '\n')) await once(out, 'drain');
+        }
       } else {
         const e = reply[2];
         report(reply[0], `${e.name}: ${e.message}`);
@@ -173,7 +201,8 @@ export async function map(argv: string[]): Promise<number> {
       if (progress.enabled) {
         const rate = done / ((performance.now() - started) / 1000);
         const extra = `${Math.round(rate).toLocaleString('en-US')} lines/s${failed ? err.red(` · ${failed} failed`) : ''}`;
-        if (size > 0) progress.set((stream as ReturnType<typeof createReadStream>).bytesRead, size, `${done.toLocaleString('en-US')} lines · ${extra}`);
+        if (size > 0)
+          progress.set((stream as ReturnType<typeof createReadStream>).bytesRead, size, `${done.toLocaleString('en-US')} lines · ${extra}`);
         else progress.tick(1, `lines · ${extra}`);
       }
       if (stop) break;
@@ -185,8 +214,10 @@ export async function map(argv: string[]): Promise<number> {
     await ex.shutdown({ cancelFutures: true });
   }
   if (failed > 0) {
-    process.stderr.write(`${err.red(`weft map: ${failed} line${failed === 1 ? '' : 's'} failed`)}` +
-      `${stop ? ' (stopped at the first: --fail-fast)' : ''}; ${ok} succeeded\n`);
+    process.stderr.write(
+      `${err.red(`weft map: ${failed} line${failed === 1 ? '' : 's'} failed`)}` +
+        `${stop ? ' (stopped at the first: --fail-fast)' : ''}; ${ok} succeeded\n`,
+    );
     return 1;
   }
   return 0;

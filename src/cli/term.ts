@@ -14,8 +14,13 @@ export function styles(stream: NodeJS.WriteStream = process.stdout) {
   const on = useColor(stream);
   const wrap = (a: number, b: number) => (s: string) => (on ? `\x1b[${a}m${s}\x1b[${b}m` : s);
   return {
-    bold: wrap(1, 22), dim: wrap(2, 22), red: wrap(31, 39), green: wrap(32, 39),
-    yellow: wrap(33, 39), cyan: wrap(36, 39), magenta: wrap(35, 39),
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    magenta: wrap(35, 39),
   };
 }
 
@@ -53,7 +58,11 @@ export class Progress {
   /** Starts a phase; `total` 0 means unknown (a counter instead of a bar). */
   start(label: string, total = 0): void {
     if (!this.enabled) return;
-    this.label = label; this.total = total; this.done = 0; this.extra = ''; this.started = performance.now();
+    this.label = label;
+    this.total = total;
+    this.done = 0;
+    this.extra = '';
+    this.started = performance.now();
     this.timer ??= setInterval(() => this.draw(true), 100).unref();
     this.draw(true);
   }
@@ -69,7 +78,8 @@ export class Progress {
   /** Sets the done count and total at once (for byte-based progress). */
   set(done: number, total: number, extra?: string): void {
     if (!this.enabled) return;
-    this.done = done; this.total = total;
+    this.done = done;
+    this.total = total;
     if (extra !== undefined) this.extra = extra;
     this.draw(false);
   }
@@ -83,7 +93,10 @@ export class Progress {
   /** Ends the phase: clears the line and stops the ticker. */
   stop(): void {
     if (!this.enabled) return;
-    if (this.timer) { clearInterval(this.timer); this.timer = undefined; }
+    if (this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
     this.clear();
   }
 

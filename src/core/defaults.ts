@@ -12,13 +12,19 @@ export interface DefaultExecutor {
 const registry = new Set<DefaultExecutor>();
 
 /** Registers an executor to be shut down by {@link shutdownDefaultExecutors}. */
-export function registerDefaultExecutor(e: DefaultExecutor): void { registry.add(e); }
+export function registerDefaultExecutor(e: DefaultExecutor): void {
+  registry.add(e);
+}
 
 /** Forgets an executor (it was shut down some other way). */
-export function unregisterDefaultExecutor(e: DefaultExecutor): void { registry.delete(e); }
+export function unregisterDefaultExecutor(e: DefaultExecutor): void {
+  registry.delete(e);
+}
 
 /** Number of registered default executors. */
-export function defaultExecutorCount(): number { return registry.size; }
+export function defaultExecutorCount(): number {
+  return registry.size;
+}
 
 /**
  * Shuts every registered default executor down (wait for running work, cancel

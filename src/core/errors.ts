@@ -7,7 +7,9 @@
  */
 
 /** Options accepted by every weft error constructor (as for `Error`). */
-export interface WeftErrorOptions { cause?: unknown }
+export interface WeftErrorOptions {
+  cause?: unknown;
+}
 
 function named<T extends Error>(err: T, name: string): T {
   Object.defineProperty(err, 'name', { value: name, enumerable: false, configurable: true, writable: true });

@@ -69,7 +69,7 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
     const signal = opts?.signal;
     if (signal?.aborted) {
       const f = new Future<Awaited<R>>();
-      setCancelled(f, signal.reason);   // never started, never counted as submitted
+      setCancelled(f, signal.reason); // never started, never counted as submitted
       return f;
     }
     const f = this._submit(fn, args.slice(), opts, false) as Future<Awaited<R>>;
@@ -99,7 +99,8 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
    * stops reading and ends with ExecutorShutdownError after what it submitted.
    */
   shutdown(opts: { wait?: boolean; cancelFutures?: boolean } = {}): Promise<void> {
-    if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError(`shutdown(opts) expects an object, got ${describe(opts)}`));
+    if (opts === null || typeof opts !== 'object')
+      return Promise.reject(new TypeError(`shutdown(opts) expects an object, got ${describe(opts)}`));
     const wait = opts.wait ?? true;
     this._closed = true;
     const cancel = opts.cancelFutures ?? false;
@@ -107,9 +108,10 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
     // their input first (Python's map submits everything at once), then the queue drains.
     const maps = [...this._maps];
     if (cancel) for (const m of maps) m._abort(new CancelledError('The executor was shut down with cancelFutures'));
-    const p = (this._shutdownPromise ??= (cancel || maps.length === 0
-      ? this._shutdown(cancel)
-      : Promise.all(maps.map((m) => m._drainInput())).then(() => this._shutdown(cancel))));
+    const p = (this._shutdownPromise ??=
+      cancel || maps.length === 0
+        ? this._shutdown(cancel)
+        : Promise.all(maps.map((m) => m._drainInput())).then(() => this._shutdown(cancel)));
     if (cancel) this._cancelQueued();
     return wait ? p : Promise.resolve();
   }
@@ -153,7 +155,9 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   // ── for subclasses ────────────────────────────────────────────────────────
 
   /** @internal takes ownership of `f` so cancellation reaches `_cancelTask`. */
-  protected _own(f: Future<any>, slot: unknown): void { own(f, this, slot); }
+  protected _own(f: Future<any>, slot: unknown): void {
+    own(f, this, slot);
+  }
 
   /** @internal settles a task's future with its result and counts it. */
   protected _ok(f: Future<any>, value: unknown): void {
@@ -178,7 +182,9 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   /** @internal how many tasks run at once at most (sizes map's read-ahead). */
   abstract _parallelism(): number;
   /** @internal whether map may send many items in one task (false: chunks cost more than they save). */
-  _chunks(): boolean { return true; }
+  _chunks(): boolean {
+    return true;
+  }
 }
 
 function checkSubmitOptions(o: SubmitOptions): Error | undefined {
@@ -188,8 +194,10 @@ function checkSubmitOptions(o: SubmitOptions): Error | undefined {
       ? new TypeError(`timeout must be a number of milliseconds, got ${describe(o.timeout)}`)
       : new RangeError(`timeout must be >= 0 milliseconds, got ${describe(o.timeout)}`);
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) return new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  if (o.transfer !== undefined && !Array.isArray(o.transfer)) return new TypeError(`transfer must be an array of transferable objects, got ${describe(o.transfer)}`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    return new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
+  if (o.transfer !== undefined && !Array.isArray(o.transfer))
+    return new TypeError(`transfer must be an array of transferable objects, got ${describe(o.transfer)}`);
   return undefined;
 }
 

@@ -55,7 +55,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal the owner's bookkeeping for this future */ _slot: unknown = undefined;
 
   /** The current state: `'pending' | 'running' | 'cancelled' | 'finished'`. */
-  get state(): FutureState { return STATE_NAMES[this._s]!; }
+  get state(): FutureState {
+    return STATE_NAMES[this._s]!;
+  }
 
   /**
    * Cancels the future. A pending one is cancelled at once. A running one is
@@ -81,11 +83,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** True if the future was cancelled. */
-  cancelled(): boolean { return this._s === S.Cancelled; }
+  cancelled(): boolean {
+    return this._s === S.Cancelled;
+  }
   /** True while the task runs. */
-  running(): boolean { return this._s === S.Running; }
+  running(): boolean {
+    return this._s === S.Running;
+  }
   /** True once finished or cancelled. */
-  done(): boolean { return this._s >= S.Cancelled; }
+  done(): boolean {
+    return this._s >= S.Cancelled;
+  }
 
   /**
    * The result, synchronously.
@@ -111,7 +119,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Calls `fn(future)` once the future is done (at once if it already is). */
   addDoneCallback(fn: DoneCallback<T>): void {
     if (typeof fn !== 'function') throw new TypeError(`addDoneCallback expects a function, got ${typeof fn}`);
-    if (this._s >= S.Cancelled) { runCallback(fn, this); return; }
+    if (this._s >= S.Cancelled) {
+      runCallback(fn, this);
+      return;
+    }
     const cbs = this._cbs;
     if (cbs === undefined) this._cbs = fn;
     else if (typeof cbs === 'function') this._cbs = [cbs, fn];
@@ -163,12 +174,18 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const s = this._s;
     if (s === S.Finished) p = this._failed ? Promise.reject(this._v) : Promise.resolve(this._v as T);
     else if (s === S.Cancelled) p = Promise.reject(toCancelledError(this._v));
-    else p = new Promise<T>((res, rej) => { this._resolve = res; this._reject = rej; });
+    else
+      p = new Promise<T>((res, rej) => {
+        this._resolve = res;
+        this._reject = rej;
+      });
     this._p = p;
     return p;
   }
 
-  get [Symbol.toStringTag](): string { return `Future ${this.state}`; }
+  get [Symbol.toStringTag](): string {
+    return `Future ${this.state}`;
+  }
 }
 
 let awaitHook: (<T>(f: Future<T>, propagate: boolean) => Promise<T>) | undefined;
@@ -194,7 +211,10 @@ function runCallback<T>(fn: DoneCallback<T>, f: Future<T>): void {
     fn(f);
   } catch (err) {
     // Python logs and goes on ("exception calling callback for <Future>"); so do we.
-    process.emitWarning(`A done callback of a Future threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}`, 'WeftWarning');
+    process.emitWarning(
+      `A done callback of a Future threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+      'WeftWarning',
+    );
   }
 }
 

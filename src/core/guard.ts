@@ -4,7 +4,9 @@
  */
 
 /** Anything with a `release()` (Lock, Semaphore, Condition). */
-export interface Releasable { release(): void }
+export interface Releasable {
+  release(): void;
+}
 
 /**
  * Proof of one acquisition; releases it when disposed.
@@ -17,7 +19,9 @@ export interface Releasable { release(): void }
  */
 export class Guard implements Disposable {
   /** @internal */ _owner: Releasable | undefined;
-  constructor(owner: Releasable) { this._owner = owner; }
+  constructor(owner: Releasable) {
+    this._owner = owner;
+  }
   /** Releases the acquisition (only the first call does anything). */
   release(): void {
     const o = this._owner;
@@ -26,6 +30,10 @@ export class Guard implements Disposable {
     o.release();
   }
   /** True until released. */
-  get held(): boolean { return this._owner !== undefined; }
-  [Symbol.dispose](): void { this.release(); }
+  get held(): boolean {
+    return this._owner !== undefined;
+  }
+  [Symbol.dispose](): void {
+    this.release();
+  }
 }

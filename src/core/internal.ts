@@ -53,7 +53,9 @@ export function own(f: Future<any>, owner: CancelHandler, slot: unknown): void {
   f._slot = slot;
 }
 
-export function slotOf<T>(f: Future<any>): T { return f._slot as T; }
+export function slotOf<T>(f: Future<any>): T {
+  return f._slot as T;
+}
 
 /** Reads the settled value without throwing: for executors that forward outcomes. */
 export function outcome(f: Future<any>): { state: 'finished' | 'cancelled'; failed: boolean; value: unknown } | undefined {

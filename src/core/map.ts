@@ -35,13 +35,17 @@ const TARGET_MS = 1;
 const MAX_CHUNK = 2048;
 const CHUNKS_PER_WORKER = 4;
 
-interface Chunk<R> { f: Future<unknown>; n: number; settled: boolean }
+interface Chunk {
+  f: Future<unknown>;
+  n: number;
+  settled: boolean;
+}
 
 export class MapRun<T, R> implements MapResult<R> {
   private readonly it: Iterator<T> | AsyncIterator<T>;
   private readonly isAsync: boolean;
   private readonly ordered: boolean;
-  private readonly fixed: number;       // fixed chunk size, or 0 for auto
+  private readonly fixed: number; // fixed chunk size, or 0 for auto
   private readonly chunked: boolean;
   private readonly par: number;
   private readonly buffersize: number;
@@ -50,11 +54,11 @@ export class MapRun<T, R> implements MapResult<R> {
   private finished = false;
   private error: unknown = undefined;
   private failed = false;
-  private chunks: Chunk<R>[] = [];      // in submission order (ordered) — head at chunks[head]
+  private chunks: Chunk[] = []; // in submission order (ordered) — head at chunks[head]
   private head = 0;
-  private ready: Chunk<R>[] = [];       // completion order (unordered)
+  private ready: Chunk[] = []; // completion order (unordered)
   private readyHead = 0;
-  private buffered = 0;                 // items submitted and not yet consumed
+  private buffered = 0; // items submitted and not yet consumed
   private perItem = 0;
   private measured = false;
   private wake: (() => void) | undefined;
@@ -65,8 +69,13 @@ export class MapRun<T, R> implements MapResult<R> {
   private mode: 'none' | 'iterate' | 'collect' = 'none';
   private collected: Promise<R[]> | undefined;
 
-  constructor(private readonly exec: Executor, private readonly fn: TaskFn<[T], unknown>,
-    items: Iterable<T> | AsyncIterable<T>, private readonly opts: MapOptions, closed: boolean) {
+  constructor(
+    private readonly exec: Executor,
+    private readonly fn: TaskFn<[T], unknown>,
+    items: Iterable<T> | AsyncIterable<T>,
+    private readonly opts: MapOptions,
+    closed: boolean,
+  ) {
     if (opts === null || typeof opts !== 'object') throw new TypeError(`map options must be an object, got ${describe(opts)}`);
     const cs = opts.chunksize ?? 'auto';
     if (cs !== 'auto' && (typeof cs !== 'number' || !Number.isInteger(cs) || cs < 1)) {
@@ -79,7 +88,8 @@ export class MapRun<T, R> implements MapResult<R> {
     if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout >= 0))) {
       throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`);
     }
-    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+      throw new TypeError(`signal must be an AbortSignal, got ${describe(opts.signal)}`);
     if (typeof fn !== 'function') throw new TypeError(`map expects a task (a function or a TaskRef), got ${describe(fn)}`);
     if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
       this.it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
@@ -95,16 +105,25 @@ export class MapRun<T, R> implements MapResult<R> {
     this.fixed = cs === 'auto' ? 0 : this.chunked ? cs : 1;
     this.par = Math.max(1, exec._parallelism());
     this.buffersize = bs;
-    if (closed) { this.fail(new ExecutorShutdownError()); return; }
+    if (closed) {
+      this.fail(new ExecutorShutdownError());
+      return;
+    }
     const signal = opts.signal;
     if (signal) {
-      if (signal.aborted) { this.fail(toCancelledError(signal.reason)); return; }
+      if (signal.aborted) {
+        this.fail(toCancelledError(signal.reason));
+        return;
+      }
       this.onAbort = () => this.fail(toCancelledError(signal.reason));
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
     if (opts.timeout !== undefined && opts.timeout !== Infinity) {
       // Not unref'd: a pending map with a deadline must reach it, even if nothing else runs.
-      this.timer = setTimeout(() => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)), Math.min(opts.timeout, 0x7fffffff));
+      this.timer = setTimeout(
+        () => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)),
+        Math.min(opts.timeout, 0x7fffffff),
+      );
     }
     exec._maps.add(this);
     // Python's map submits at once; so do we (in a microtask, so options errors surface first).
@@ -114,12 +133,15 @@ export class MapRun<T, R> implements MapResult<R> {
   // ── feeding ──────────────────────────────────────────────────────────────
 
   // Unordered chunks are held here until they complete (then they move to `ready`).
-  private readonly unorderedRunning = new Set<Chunk<R>>();
-  private inFlight(): number { return this.chunks.length - this.head + this.unorderedRunning.size + this.ready.length - this.readyHead; }
+  private readonly unorderedRunning = new Set<Chunk>();
+  private inFlight(): number {
+    return this.chunks.length - this.head + this.unorderedRunning.size + this.ready.length - this.readyHead;
+  }
 
   private nextSize(): number {
     let n = this.fixed;
-    if (n === 0) n = !this.chunked || !this.measured ? 1 : Math.max(1, Math.min(MAX_CHUNK, Math.floor(TARGET_MS / Math.max(this.perItem, 1e-6))));
+    if (n === 0)
+      n = !this.chunked || !this.measured ? 1 : Math.max(1, Math.min(MAX_CHUNK, Math.floor(TARGET_MS / Math.max(this.perItem, 1e-6))));
     return Math.min(n, this.buffersize - this.buffered);
   }
 
@@ -158,7 +180,10 @@ export class MapRun<T, R> implements MapResult<R> {
     const it = this.it as Iterator<T>;
     while (items.length < size) {
       const r = it.next();
-      if (r.done) { this.inputDone = true; break; }
+      if (r.done) {
+        this.inputDone = true;
+        break;
+      }
       items.push(r.value);
     }
     return items;
@@ -184,7 +209,9 @@ export class MapRun<T, R> implements MapResult<R> {
         let r: IteratorResult<T> | undefined;
         if (items.length === 0) r = await p;
         else {
-          deadline ??= new Promise<undefined>((res) => { timer = setTimeout(res, TARGET_MS, undefined); });
+          deadline ??= new Promise<undefined>((res) => {
+            timer = setTimeout(res, TARGET_MS, undefined);
+          });
           r = await Promise.race([p, deadline]);
           if (r === undefined) {
             p.catch(() => {}); // awaited by the next read; never an unhandled rejection meanwhile
@@ -192,7 +219,10 @@ export class MapRun<T, R> implements MapResult<R> {
             break;
           }
         }
-        if (r.done) { this.inputDone = true; break; }
+        if (r.done) {
+          this.inputDone = true;
+          break;
+        }
         items.push(r.value);
       }
     } finally {
@@ -225,7 +255,9 @@ export class MapRun<T, R> implements MapResult<R> {
   }
 
   /** @internal The executor is shutting down with cancelFutures: stop. */
-  _abort(err: unknown): void { this.fail(err); }
+  _abort(err: unknown): void {
+    this.fail(err);
+  }
 
   /** The input is read (or the map stopped): shutdown has nothing more to wait for here. */
   private inputRead(): void {
@@ -237,14 +269,17 @@ export class MapRun<T, R> implements MapResult<R> {
 
   private submit(items: T[]): void {
     // `force`: a map started before shutdown() finishes submitting its input.
-    const f = this.chunked ? this.exec._submit(this.fn, [items], undefined, true, true) : this.exec._submit(this.fn, [items[0]], undefined, false, true);
-    const c: Chunk<R> = { f, n: items.length, settled: false };
+    const f = this.chunked
+      ? this.exec._submit(this.fn, [items], undefined, true, true)
+      : this.exec._submit(this.fn, [items[0]], undefined, false, true);
+    const c: Chunk = { f, n: items.length, settled: false };
     this.buffered += items.length;
-    if (this.ordered) this.chunks.push(c); else this.unorderedRunning.add(c);
+    if (this.ordered) this.chunks.push(c);
+    else this.unorderedRunning.add(c);
     f.addDoneCallback(() => this.chunkDone(c));
   }
 
-  private chunkDone(c: Chunk<R>): void {
+  private chunkDone(c: Chunk): void {
     c.settled = true;
     if (!this.ordered) this.unorderedRunning.delete(c);
     if (this.failed) return;
@@ -261,7 +296,10 @@ export class MapRun<T, R> implements MapResult<R> {
 
   private poke(): void {
     const w = this.wake;
-    if (w) { this.wake = undefined; w(); }
+    if (w) {
+      this.wake = undefined;
+      w();
+    }
   }
 
   private fail(err: unknown): void {
@@ -280,14 +318,24 @@ export class MapRun<T, R> implements MapResult<R> {
     this.cleanup();
     if (!this.inputDone) {
       this.inputDone = true;
-      try { void Promise.resolve(this.it.return?.()).catch(() => {}); } catch { /* a broken iterator */ }
+      try {
+        void Promise.resolve(this.it.return?.()).catch(() => {});
+      } catch {
+        /* a broken iterator */
+      }
     }
   }
 
   private cleanup(): void {
     this.inputRead();
-    if (this.timer) { clearTimeout(this.timer); this.timer = undefined; }
-    if (this.onAbort) { this.opts.signal!.removeEventListener('abort', this.onAbort); this.onAbort = undefined; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    if (this.onAbort) {
+      this.opts.signal!.removeEventListener('abort', this.onAbort);
+      this.onAbort = undefined;
+    }
   }
 
   // ── consuming ────────────────────────────────────────────────────────────
@@ -297,20 +345,31 @@ export class MapRun<T, R> implements MapResult<R> {
     for (;;) {
       if (this.failed) throw this.error;
       if (this.finished) return undefined;
-      let c: Chunk<R> | undefined;
+      let c: Chunk | undefined;
       if (this.ordered) {
         const h = this.chunks[this.head];
-        if (h !== undefined && h.settled) { c = h; this.chunks[this.head++] = undefined as any; this.compact(); }
+        if (h?.settled) {
+          c = h;
+          this.chunks[this.head++] = undefined as any;
+          this.compact();
+        }
       } else if (this.readyHead < this.ready.length) {
-        c = this.ready[this.readyHead++]; this.compact();
+        c = this.ready[this.readyHead++];
+        this.compact();
       }
       if (c !== undefined) {
         this.buffered -= c.n;
         void this.pump();
         const f = c.f;
-        if (f.cancelled()) { this.fail(new CancelledError('A task of this map was cancelled')); throw this.error; }
+        if (f.cancelled()) {
+          this.fail(new CancelledError('A task of this map was cancelled'));
+          throw this.error;
+        }
         const e = f.exception();
-        if (e !== undefined) { this.fail(e); throw e; }
+        if (e !== undefined) {
+          this.fail(e);
+          throw e;
+        }
         return this.chunked ? (f.result() as [R[], number])[0] : [f.result() as R];
       }
       if ((this.inputDone || this.cut) && !this.pumping && this.inFlight() === 0) {
@@ -322,13 +381,21 @@ export class MapRun<T, R> implements MapResult<R> {
         this.cleanup();
         return undefined;
       }
-      await new Promise<void>((r) => { this.wake = r; });
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
     }
   }
 
   private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.chunks.length) { this.chunks = this.chunks.slice(this.head); this.head = 0; }
-    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) { this.ready = this.ready.slice(this.readyHead); this.readyHead = 0; }
+    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
   }
 
   private claim(mode: 'iterate' | 'collect'): void {
@@ -345,9 +412,17 @@ export class MapRun<T, R> implements MapResult<R> {
     }
     // Calls made before the previous one settled wait their turn (as with an async generator).
     const prev = this.nextTail;
-    const p = prev === undefined ? this.nextOne() : prev.then(() => this.nextOne(), () => this.nextOne());
+    const p =
+      prev === undefined
+        ? this.nextOne()
+        : prev.then(
+            () => this.nextOne(),
+            () => this.nextOne(),
+          );
     this.nextTail = p;
-    const clear = () => { if (this.nextTail === p) this.nextTail = undefined; };
+    const clear = () => {
+      if (this.nextTail === p) this.nextTail = undefined;
+    };
     p.then(clear, clear);
     return p;
   }
@@ -358,21 +433,35 @@ export class MapRun<T, R> implements MapResult<R> {
     while (this.outIdx >= this.out.length) {
       const rs = await this.nextChunk();
       if (rs === undefined) return { value: undefined, done: true };
-      this.out = rs; this.outIdx = 0;
+      this.out = rs;
+      this.outIdx = 0;
     }
     return { value: this.out[this.outIdx++]!, done: false };
   }
 
   async return(value?: unknown): Promise<IteratorResult<R>> {
-    if (!this.finished && !this.failed) { this.finished = true; this.stop(); this.poke(); }
+    if (!this.finished && !this.failed) {
+      this.finished = true;
+      this.stop();
+      this.poke();
+    }
     return { value: value as R, done: true };
   }
 
-  [Symbol.asyncIterator](): this { return this; }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 
-  then<A = R[], B = never>(onOk?: ((v: R[]) => A | PromiseLike<A>) | null, onErr?: ((e: any) => B | PromiseLike<B>) | null): Promise<A | B> {
+  then<A = R[], B = never>(
+    onOk?: ((v: R[]) => A | PromiseLike<A>) | null,
+    onErr?: ((e: any) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
     if (this.collected === undefined) {
-      try { this.claim('collect'); } catch (e) { return Promise.reject(e).then(onOk, onErr); }
+      try {
+        this.claim('collect');
+      } catch (e) {
+        return Promise.reject(e).then(onOk, onErr);
+      }
       this.collected = (async () => {
         const all: R[] = [];
         for (let rs = await this.nextChunk(); rs !== undefined; rs = await this.nextChunk()) {
@@ -384,5 +473,7 @@ export class MapRun<T, R> implements MapResult<R> {
     return this.collected.then(onOk, onErr);
   }
 
-  get [Symbol.toStringTag](): string { return 'MapResult'; }
+  get [Symbol.toStringTag](): string {
+    return 'MapResult';
+  }
 }

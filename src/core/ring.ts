@@ -43,7 +43,9 @@ export class Ring<T> {
     return v;
   }
 
-  peek(): T | undefined { return this.length === 0 ? undefined : this.buf[this.head]; }
+  peek(): T | undefined {
+    return this.length === 0 ? undefined : this.buf[this.head];
+  }
 
   clear(): void {
     this.buf.fill(undefined);

@@ -22,7 +22,7 @@
  * signal; waits started there listen to it (see `armWait` in waiters.ts).
  */
 import { currentContext, type TaskContext } from './context.js';
-import { CancelledError } from './errors.js';
+import type { CancelledError } from './errors.js';
 import { toCancelledError } from './future.js';
 
 /** @internal Something a scope tells about its cancellation: a wait, a child scope, a task group. */
@@ -173,10 +173,14 @@ export class Scope implements ScopeState, CancelNode {
   }
 
   /** The signal that aborts when this scope is cancelled (created on first use). */
-  get signal(): AbortSignal { return scopeSignal(this); }
+  get signal(): AbortSignal {
+    return scopeSignal(this);
+  }
 
   /** Cancels the scope (see {@link scopeCancel}). */
-  cancel(reason?: unknown): boolean { return scopeCancel(this, reason); }
+  cancel(reason?: unknown): boolean {
+    return scopeCancel(this, reason);
+  }
 
   /** @internal as a child scope: the parent was cancelled. */
   _onCancel(reason: CancelledError): boolean {

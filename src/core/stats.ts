@@ -4,7 +4,13 @@
  */
 
 /** Percentiles of a duration, in milliseconds. */
-export interface Percentiles { p50: number; p90: number; p99: number; max: number; mean: number }
+export interface Percentiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
 
 /** What `Executor.stats()` returns. */
 export interface ExecutorStats {
@@ -40,8 +46,12 @@ export class Recorder {
   private nRun = 0;
   private nWait = 0;
 
-  runSample(ms: number): void { this.run[this.nRun++ % RING] = ms; }
-  waitSample(ms: number): void { this.wait[this.nWait++ % RING] = ms; }
+  runSample(ms: number): void {
+    this.run[this.nRun++ % RING] = ms;
+  }
+  waitSample(ms: number): void {
+    this.wait[this.nWait++ % RING] = ms;
+  }
 
   percentiles(which: 'run' | 'wait'): Percentiles {
     const n = Math.min(which === 'run' ? this.nRun : this.nWait, RING);

@@ -32,8 +32,9 @@ export type TaskTable<T extends Record<string, (...args: any[]) => any>> = {
 
 /** Refs to the function exports of a module type: `tasksFrom<typeof import('./m.js')>(url)`. */
 export type TaskRefsOf<M> = {
-  readonly [K in keyof M as M[K] extends (...args: any[]) => any ? K : never]:
-    M[K] extends (...args: infer A) => infer R ? TaskRef<A, R> : never;
+  readonly [K in keyof M as M[K] extends (...args: any[]) => any ? K : never]: M[K] extends (...args: infer A) => infer R
+    ? TaskRef<A, R>
+    : never;
 };
 
 function checkModuleUrl(fnName: string, moduleUrl: unknown): string {
@@ -44,7 +45,9 @@ function checkModuleUrl(fnName: string, moduleUrl: unknown): string {
 }
 
 function makeRef(fn: (...args: any[]) => any, module: string, taskName: string, kind: 'table' | 'export'): TaskRef {
-  const ref = function (this: unknown, ...args: unknown[]) { return fn.apply(this, args); } as unknown as TaskRef;
+  const ref = function (this: unknown, ...args: unknown[]) {
+    return fn.apply(this, args);
+  } as unknown as TaskRef;
   Object.defineProperties(ref, {
     name: { value: taskName, configurable: true },
     module: { value: module, enumerable: true },
@@ -68,7 +71,8 @@ function makeRef(fn: (...args: any[]) => any, module: string, taskName: string, 
  */
 export function defineTasks<T extends Record<string, (...args: any[]) => any>>(moduleUrl: string, fns: T): TaskTable<T> {
   const url = checkModuleUrl('defineTasks', moduleUrl);
-  if (fns === null || typeof fns !== 'object') throw new TypeError(`defineTasks(url, fns) expects an object of functions, got ${describe(fns)}`);
+  if (fns === null || typeof fns !== 'object')
+    throw new TypeError(`defineTasks(url, fns) expects an object of functions, got ${describe(fns)}`);
   const table: Record<string, TaskRef> = {};
   for (const key of Object.keys(fns)) {
     const fn = fns[key];
@@ -96,9 +100,14 @@ export function tasksFrom<M>(moduleUrl: string | URL): TaskRefsOf<M> {
       if (typeof key !== 'string' || key === 'then') return undefined;
       let ref = cache.get(key);
       if (ref === undefined) {
-        ref = makeRef(() => {
-          throw new TaskDefinitionError(`tasksFrom ref "${key}" of ${url} runs only through an executor (pool.submit(ref, ...args))`);
-        }, url, key, 'export');
+        ref = makeRef(
+          () => {
+            throw new TaskDefinitionError(`tasksFrom ref "${key}" of ${url} runs only through an executor (pool.submit(ref, ...args))`);
+          },
+          url,
+          key,
+          'export',
+        );
         cache.set(key, ref);
       }
       return ref;
@@ -125,21 +134,30 @@ export function findTask(mod: Record<string, unknown>, kind: 'table' | 'export',
   let fn: unknown;
   if (kind === 'table') {
     if (isTaskTable(mod.default) && name in mod.default) fn = mod.default[name];
-    else for (const v of Object.values(mod)) if (isTaskTable(v) && name in v) { fn = v[name]; break; }
+    else
+      for (const v of Object.values(mod))
+        if (isTaskTable(v) && name in v) {
+          fn = v[name];
+          break;
+        }
   } else {
     fn = mod[name];
     if (fn === undefined && isTaskTable(mod.default)) fn = mod.default[name];
   }
   if (typeof fn !== 'function') {
-    throw new TaskDefinitionError(`Task module ${url} has no task named "${name}"` +
-      (kind === 'table' ? ' in its defineTasks table' : ' among its exports'));
+    throw new TaskDefinitionError(
+      `Task module ${url} has no task named "${name}"` + (kind === 'table' ? ' in its defineTasks table' : ' among its exports'),
+    );
   }
   return fn as (...args: any[]) => unknown;
 }
 
 /** A value with a list of objects to move rather than copy; see {@link transfer}. */
 export class Transfer<T = unknown> {
-  constructor(readonly value: T, readonly transferList: readonly Transferable[]) {}
+  constructor(
+    readonly value: T,
+    readonly transferList: readonly Transferable[],
+  ) {}
 }
 
 /** Any object `postMessage` can move to another thread. */
@@ -154,6 +172,7 @@ export type Transferable = import('node:worker_threads').Transferable;
  * await pool.submit(tasks.checksum, transfer(buf, [buf.buffer]));
  */
 export function transfer<T>(value: T, transferList: readonly Transferable[]): T {
-  if (!Array.isArray(transferList)) throw new TypeError(`transfer(value, transferList) expects an array of transferable objects, got ${describe(transferList)}`);
+  if (!Array.isArray(transferList))
+    throw new TypeError(`transfer(value, transferList) expects an array of transferable objects, got ${describe(transferList)}`);
   return new Transfer(value, transferList) as unknown as T;
 }

@@ -8,7 +8,7 @@
  * every done-callback and timer they installed before they return.
  */
 import { currentContext } from './context.js';
-import { CancelledError, TimeoutError, describe } from './errors.js';
+import { type CancelledError, TimeoutError, describe } from './errors.js';
 import { Future, S, setAwaitHook } from './future.js';
 import { setException, setResult } from './internal.js';
 import { Ring } from './ring.js';
@@ -45,7 +45,14 @@ export function toFuture<T>(aw: Future<T> | PromiseLike<T> | T): Future<T> {
       f = g;
       wrapped.set(key, g);
       try {
-        (aw as PromiseLike<T>).then((v) => { setResult(g, v); }, (e) => { setException(g, e); });
+        (aw as PromiseLike<T>).then(
+          (v) => {
+            setResult(g, v);
+          },
+          (e) => {
+            setException(g, e);
+          },
+        );
       } catch (e) {
         setException(g, e);
       }
@@ -59,7 +66,12 @@ export function toFuture<T>(aw: Future<T> | PromiseLike<T> | T): Future<T> {
 
 /** Awaiting a future from inside a task: rejects when the task is cancelled; `propagate` also cancels the future. */
 class FutureWait<T> extends Wait<T> {
-  constructor(readonly fut: Future<T>, readonly propagate: boolean) { super(); }
+  constructor(
+    readonly fut: Future<T>,
+    readonly propagate: boolean,
+  ) {
+    super();
+  }
   override _onCancel(reason: CancelledError): boolean {
     if (this.done) return false;
     this._fail(reason);
@@ -83,7 +95,17 @@ export function awaitInContext<T>(f: Future<T>, propagate: boolean): Promise<T> 
     return Promise.reject(err);
   }
   const p = promiseOf(w);
-  f.asPromise().then((v) => { w._grant(v); }, (e) => { if (!w.done) { w._detach(); w.reject(e); } });
+  f.asPromise().then(
+    (v) => {
+      w._grant(v);
+    },
+    (e) => {
+      if (!w.done) {
+        w._detach();
+        w.reject(e);
+      }
+    },
+  );
   return p;
 }
 
@@ -105,7 +127,10 @@ export interface WaitForOptions {
 export type AsFuture<A> = A extends Future<any> ? A : Future<Awaited<A>>;
 
 /** What {@link wait} returns. */
-export interface WaitResult<T> { done: Set<Future<T>>; notDone: Set<Future<T>> }
+export interface WaitResult<T> {
+  done: Set<Future<T>>;
+  notDone: Set<Future<T>>;
+}
 
 const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
 
@@ -115,8 +140,15 @@ function failedNotCancelled(f: Future<unknown>): boolean {
 
 /** A wait whose timeout resolves (with the sets as they are) instead of rejecting. */
 class SetWait<T> extends Wait<WaitResult<T>> {
-  constructor(readonly res: WaitResult<T>, readonly cb: (f: Future<T>) => void) { super(); }
-  override _timeout(): void { this._grant(this.res); }
+  constructor(
+    readonly res: WaitResult<T>,
+    readonly cb: (f: Future<T>) => void,
+  ) {
+    super();
+  }
+  override _timeout(): void {
+    this._grant(this.res);
+  }
   override _detach(): void {
     if (!this.done) for (const f of this.res.notDone) f.removeDoneCallback(this.cb);
     super._detach();
@@ -146,7 +178,10 @@ function toFutureSet<T>(fs: unknown, where: string): Set<Future<T>> {
  */
 export function wait<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: WaitForOptions): Promise<WaitResult<T>>;
 // Mixed inputs (a Task<string> and a Task<void>): the sets hold the inputs' own types.
-export function wait<A extends PromiseLike<unknown>>(fs: Iterable<A>, opts?: WaitForOptions): Promise<{ done: Set<AsFuture<A>>; notDone: Set<AsFuture<A>> }>;
+export function wait<A extends PromiseLike<unknown>>(
+  fs: Iterable<A>,
+  opts?: WaitForOptions,
+): Promise<{ done: Set<AsFuture<A>>; notDone: Set<AsFuture<A>> }>;
 export function wait<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: WaitForOptions): Promise<WaitResult<T>> {
   let all: Set<Future<T>>;
   try {
@@ -158,19 +193,22 @@ export function wait<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: WaitFor
   if (bad) return Promise.reject(bad);
   const returnWhen = opts?.returnWhen ?? ALL_COMPLETED;
   if (!RETURN_WHEN.has(returnWhen)) {
-    return Promise.reject(new RangeError(`wait(): returnWhen must be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`));
+    return Promise.reject(
+      new RangeError(`wait(): returnWhen must be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`),
+    );
   }
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
   let failed = false;
   for (const f of all) {
-    if (f._s >= S.Cancelled) { done.add(f); if (failedNotCancelled(f)) failed = true; }
-    else notDone.add(f);
+    if (f._s >= S.Cancelled) {
+      done.add(f);
+      if (failedNotCancelled(f)) failed = true;
+    } else notDone.add(f);
   }
   const res: WaitResult<T> = { done, notDone };
-  const satisfied = (): boolean => notDone.size === 0
-    || (returnWhen === FIRST_COMPLETED && done.size > 0)
-    || (returnWhen === FIRST_EXCEPTION && failed);
+  const satisfied = (): boolean =>
+    notDone.size === 0 || (returnWhen === FIRST_COMPLETED && done.size > 0) || (returnWhen === FIRST_EXCEPTION && failed);
   if (satisfied() || opts?.timeout === 0) return Promise.resolve(res);
   const cb = (f: Future<T>): void => {
     if (w.done || !notDone.delete(f)) return;
@@ -217,7 +255,11 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   _cb: (f: Future<T>) => void;
   _signal: AbortSignal | undefined;
 
-  constructor(readonly _notDone: Set<Future<T>>, done: Set<Future<T>>, opts: AsCompletedOptions | undefined) {
+  constructor(
+    readonly _notDone: Set<Future<T>>,
+    done: Set<Future<T>>,
+    opts: AsCompletedOptions | undefined,
+  ) {
     for (const f of done) this._ready.push(f);
     this._pending = _notDone.size;
     this._signal = opts?.signal;
@@ -244,7 +286,10 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   _cleanup(): void {
     if (this._closed) return;
     this._closed = true;
-    if (this._timer !== undefined) { clearTimeout(this._timer); this._timer = undefined; }
+    if (this._timer !== undefined) {
+      clearTimeout(this._timer);
+      this._timer = undefined;
+    }
     for (const f of this._notDone) f.removeDoneCallback(this._cb);
   }
 
@@ -270,7 +315,9 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     return Promise.resolve({ value: undefined, done: true });
   }
 
-  [Symbol.asyncIterator](): this { return this; }
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }
 
 /**

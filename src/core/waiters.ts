@@ -30,7 +30,7 @@
  * an argument, so no closure is allocated per wait besides the Promise executor.
  */
 import { currentContext } from './context.js';
-import { CancelledError, TimeoutError, describe } from './errors.js';
+import { type CancelledError, TimeoutError, describe } from './errors.js';
 import { toCancelledError } from './future.js';
 import { Ring } from './ring.js';
 import { isScope, link, scopeTake, unlink, type CancelNode, type ScopeState } from './scope.js';
@@ -75,9 +75,18 @@ export class Wait<T = any> implements CancelNode {
     const q = this.q;
     if (q !== null) q._remove(this);
     if (this._sc !== null) unlink(this);
-    if (this.signal !== undefined) { this.signal.removeEventListener('abort', this); this.signal = undefined; }
-    if (this.ctxSignal !== undefined) { this.ctxSignal.removeEventListener('abort', this); this.ctxSignal = undefined; }
-    if (this.timer !== undefined) { clearTimeout(this.timer); this.timer = undefined; }
+    if (this.signal !== undefined) {
+      this.signal.removeEventListener('abort', this);
+      this.signal = undefined;
+    }
+    if (this.ctxSignal !== undefined) {
+      this.ctxSignal.removeEventListener('abort', this);
+      this.ctxSignal = undefined;
+    }
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
   }
 
   /** Rejects with `err` unless already settled; tells the queue's owner. */
@@ -156,12 +165,20 @@ export function armWait(w: Wait, signal: AbortSignal | undefined, timeout: numbe
     }
   }
   if (signal !== undefined) {
-    if (signal.aborted) { w._detach(); w.done = false; return toCancelledError(signal.reason); }
+    if (signal.aborted) {
+      w._detach();
+      w.done = false;
+      return toCancelledError(signal.reason);
+    }
     signal.addEventListener('abort', w);
     w.signal = signal;
   }
   if (timeout !== undefined && timeout !== Infinity) {
-    if (timeout <= 0) { w._detach(); w.done = false; return new TimeoutError(`Timed out after ${timeout} ms`); }
+    if (timeout <= 0) {
+      w._detach();
+      w.done = false;
+      return new TimeoutError(`Timed out after ${timeout} ms`);
+    }
     w.timeoutMs = timeout;
     w.timer = setTimeout(onTimer, timeout > 0x7fffffff ? 0x7fffffff : timeout, w);
   }
@@ -173,7 +190,8 @@ export function armWait(w: Wait, signal: AbortSignal | undefined, timeout: numbe
  */
 export function checkWaitOptions(o: unknown, where: string): Error | undefined {
   if (o === undefined) return undefined;
-  if (o === null || typeof o !== 'object') return new TypeError(`${where}: options must be an object like { signal, timeout }, got ${describe(o)}`);
+  if (o === null || typeof o !== 'object')
+    return new TypeError(`${where}: options must be an object like { signal, timeout }, got ${describe(o)}`);
   const { signal, timeout } = o as WaitOptions;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     return new TypeError(`${where}: signal must be an AbortSignal, got ${describe(signal)}`);
@@ -269,8 +287,14 @@ export class WaiterQueue<T = any> {
     const r = this.ring;
     while (r.length > 0) {
       const e = r.shift()!;
-      if (typeof e === 'function') { this.size--; return e; }
-      if (e.q === null) { this.dead--; continue; }
+      if (typeof e === 'function') {
+        this.size--;
+        return e;
+      }
+      if (e.q === null) {
+        this.dead--;
+        continue;
+      }
       e.q = null;
       this.size--;
       return e;
@@ -313,7 +337,10 @@ export class WaiterQueue<T = any> {
     let e: Entry<T> | undefined;
     while ((e = this._shift()) !== undefined) {
       if (typeof e === 'function') e(Promise.reject(err));
-      else { e._detach(); e.reject(err); }
+      else {
+        e._detach();
+        e.reject(err);
+      }
       n++;
     }
     return n;

@@ -24,8 +24,12 @@ interface Job {
 /** Context of a job: the signal is made only if the task asks for it. */
 class JobContext implements TaskContext {
   constructor(private readonly job: Job) {}
-  get signal(): AbortSignal { return (this.job.ac ??= new AbortController()).signal; }
-  get task(): unknown { return this.job.f; }
+  get signal(): AbortSignal {
+    return (this.job.ac ??= new AbortController()).signal;
+  }
+  get task(): unknown {
+    return this.job.f;
+  }
 }
 
 /**
@@ -46,23 +50,42 @@ export class AsyncExecutor extends Executor {
 
   constructor(opts?: { maxConcurrency?: number }) {
     super();
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`AsyncExecutor options must be an object, got ${describe(opts)}`);
+    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
+      throw new TypeError(`AsyncExecutor options must be an object, got ${describe(opts)}`);
     this.max = intOption('maxConcurrency', opts?.maxConcurrency, Infinity, 1, true);
   }
 
   /** @internal */
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
-    if (chunk) { const items = args[0] as unknown[]; args = [items[0]]; }
+    if (chunk) {
+      const items = args[0] as unknown[];
+      args = [items[0]];
+    }
     for (let i = 0; i < args.length; i++) if (args[i] instanceof Transfer) args[i] = (args[i] as Transfer).value;
-    const job: Job = { f, fn, args, timeout: clampDelay(opts?.timeout ?? Infinity), submitAt: performance.now(), ac: undefined, timer: undefined, running: false };
+    const job: Job = {
+      f,
+      fn,
+      args,
+      timeout: clampDelay(opts?.timeout ?? Infinity),
+      submitAt: performance.now(),
+      ac: undefined,
+      timer: undefined,
+      running: false,
+    };
     this._own(f, job);
     // Like every executor, run later, never inside submit(): the caller gets a pending future.
     this.queue.push(job);
     this.queuedLive++;
-    if (!this.scheduled) { this.scheduled = true; queueMicrotask(this.boundPump); }
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.boundPump);
+    }
   }
 
-  private readonly boundPump = () => { this.scheduled = false; this.pump(); };
+  private readonly boundPump = () => {
+    this.scheduled = false;
+    this.pump();
+  };
 
   /** Starts queued jobs while there is room. */
   private pump(): void {
@@ -73,7 +96,10 @@ export class AsyncExecutor extends Executor {
       this.queuedLive--;
       this.start(next);
     }
-    if (this.qHead === this.queue.length) { this.queue = []; this.qHead = 0; }
+    if (this.qHead === this.queue.length) {
+      this.queue = [];
+      this.qHead = 0;
+    }
   }
 
   private start(job: Job): void {
@@ -95,21 +121,26 @@ export class AsyncExecutor extends Executor {
     let r: unknown;
     try {
       const fn = job.fn;
-      r = isTaskRef(fn) && fn.kind === 'export'
-        ? runInContext(new JobContext(job), callExport, fn, job.args)   // a tasksFrom ref: import its module here
-        : runInContext(new JobContext(job), () => fn(...job.args));
+      r =
+        isTaskRef(fn) && fn.kind === 'export'
+          ? runInContext(new JobContext(job), callExport, fn, job.args) // a tasksFrom ref: import its module here
+          : runInContext(new JobContext(job), () => fn(...job.args));
     } catch (err) {
       this.end(job, false, err);
       return;
     }
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
-      (r as PromiseLike<unknown>).then((v) => this.end(job, true, v), (e) => this.end(job, false, e));
+      (r as PromiseLike<unknown>).then(
+        (v) => this.end(job, true, v),
+        (e) => this.end(job, false, e),
+      );
     } else this.end(job, true, r);
   }
 
   private end(job: Job, ok: boolean, value: unknown): void {
     if (value instanceof Transfer) value = value.value;
-    if (ok) this._ok(job.f, value); else this._fail(job.f, value);
+    if (ok) this._ok(job.f, value);
+    else this._fail(job.f, value);
     this.release(job);
   }
 
@@ -117,7 +148,10 @@ export class AsyncExecutor extends Executor {
   private release(job: Job): void {
     if (!job.running) return;
     job.running = false;
-    if (job.timer) { clearTimeout(job.timer); job.timer = undefined; }
+    if (job.timer) {
+      clearTimeout(job.timer);
+      job.timer = undefined;
+    }
     this._rec.runSample(performance.now() - job.submitAt);
     this._rec.busyMs += performance.now() - job.submitAt;
     this.running--;
@@ -128,7 +162,11 @@ export class AsyncExecutor extends Executor {
   /** @internal */
   protected _cancelTask(f: Future<unknown>, wasRunning: boolean, reason: unknown): void {
     const job = (f as any)._slot as Job;
-    if (!wasRunning) { this.queuedLive--; this.checkDrained(); return; }
+    if (!wasRunning) {
+      this.queuedLive--;
+      this.checkDrained();
+      return;
+    }
     (job.ac ??= new AbortController()).abort(reason);
     this.release(job);
   }
@@ -147,7 +185,10 @@ export class AsyncExecutor extends Executor {
 
   /** @internal */
   protected _shutdown(): Promise<void> {
-    return new Promise<void>((resolve) => { this.drainWaiters.push(resolve); this.checkDrained(); });
+    return new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.checkDrained();
+    });
   }
 
   /** @internal */
@@ -156,10 +197,14 @@ export class AsyncExecutor extends Executor {
   }
 
   /** @internal */
-  _parallelism(): number { return this.max === Infinity ? 64 : this.max; }
+  _parallelism(): number {
+    return this.max === Infinity ? 64 : this.max;
+  }
 
   /** @internal map runs one item per task here: chunks would only serialise async items. */
-  override _chunks(): boolean { return false; }
+  override _chunks(): boolean {
+    return false;
+  }
 }
 
 /** Runs a `tasksFrom` ref on this thread: imports its module, then calls the export. */

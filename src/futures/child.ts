@@ -29,14 +29,30 @@ import { describe } from '../core/errors.js';
 export const PROCESS_ENTRY = new URL('../workers/process-entry.js', import.meta.url);
 
 /** Env var names the entry reads (and removes) to answer `currentProcess()`. */
-export const ENV_NAME = 'WEFT_PROCESS_NAME', ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
+export const ENV_NAME = 'WEFT_PROCESS_NAME',
+  ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
 
 // Flags of the parent a child must not inherit, and those among them that take a separate value.
-const DROP = /^(?:-e|--eval|-p|--print|-pe|-c|--check|-i|--interactive|--test|--test-.*|--experimental-test-.*|--inspect.*|--debug.*|--watch|--watch-.*|--input-type|--run)(?:=.*)?$/;
+const DROP =
+  /^(?:-e|--eval|-p|--print|-pe|-c|--check|-i|--interactive|--test|--test-.*|--experimental-test-.*|--inspect.*|--debug.*|--watch|--watch-.*|--input-type|--run)(?:=.*)?$/;
 const TAKES_VALUE = new Set([
-  '-e', '--eval', '-p', '--print', '-pe', '--test-name-pattern', '--test-skip-pattern', '--test-reporter',
-  '--test-reporter-destination', '--test-concurrency', '--test-timeout', '--test-shard', '--watch-path',
-  '--input-type', '--run', '--test-coverage-include', '--test-coverage-exclude',
+  '-e',
+  '--eval',
+  '-p',
+  '--print',
+  '-pe',
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-concurrency',
+  '--test-timeout',
+  '--test-shard',
+  '--watch-path',
+  '--input-type',
+  '--run',
+  '--test-coverage-include',
+  '--test-coverage-exclude',
 ]);
 
 /** The parent's execArgv a child should start with, then `extra`. */
@@ -58,7 +74,8 @@ export function childExecArgv(extra: readonly string[] | undefined): string[] {
 /** Validates an `execArgv` option. */
 export function checkExecArgv(v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new TypeError(`execArgv must be an array of strings, got ${describe(v)}`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new TypeError(`execArgv must be an array of strings, got ${describe(v)}`);
   return [...v];
 }
 
@@ -76,7 +93,12 @@ const daemons = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /** Forks a weft child. Daemon children are SIGKILLed if still alive when this process exits. */
-export function forkChild(opts: { execArgv?: readonly string[]; env?: Record<string, string>; name: string; daemon: boolean }): ChildProcess {
+export function forkChild(opts: {
+  execArgv?: readonly string[];
+  env?: Record<string, string>;
+  name: string;
+  daemon: boolean;
+}): ChildProcess {
   const child = fork(PROCESS_ENTRY, [], {
     serialization: 'advanced',
     execArgv: childExecArgv(opts.execArgv),
@@ -86,7 +108,15 @@ export function forkChild(opts: { execArgv?: readonly string[]; env?: Record<str
   if (opts.daemon) {
     if (!exitHookInstalled) {
       exitHookInstalled = true;
-      process.on('exit', () => { for (const c of daemons) { try { c.kill('SIGKILL'); } catch { /* gone */ } } });
+      process.on('exit', () => {
+        for (const c of daemons) {
+          try {
+            c.kill('SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
+      });
     }
     daemons.add(child);
     child.once('exit', () => daemons.delete(child));
@@ -115,23 +145,37 @@ export interface ChildEnd {
  */
 export function watchChild(child: ChildProcess, onGone: (end: ChildEnd) => void): Promise<void> {
   let resolve!: () => void;
-  const gone = new Promise<void>((r) => { resolve = r; });
+  const gone = new Promise<void>((r) => {
+    resolve = r;
+  });
   const end: ChildEnd = { code: null, signal: null, error: undefined, spawnFailed: false };
-  let exited = false, finished = false;
+  let exited = false,
+    finished = false;
   const done = () => {
     if (finished) return;
     finished = true;
-    try { onGone(end); } finally { resolve(); }
+    try {
+      onGone(end);
+    } finally {
+      resolve();
+    }
   };
   child.on('error', (err) => {
     if (end.error === undefined) end.error = err;
-    if (child.pid === undefined && !end.spawnFailed) { end.spawnFailed = true; queueMicrotask(done); }
+    if (child.pid === undefined && !end.spawnFailed) {
+      end.spawnFailed = true;
+      queueMicrotask(done);
+    }
   });
   child.once('exit', (code, signal) => {
-    end.code = code; end.signal = signal; exited = true;
+    end.code = code;
+    end.signal = signal;
+    exited = true;
     if (!child.connected) done();
   });
-  child.once('disconnect', () => { if (exited) done(); });
+  child.once('disconnect', () => {
+    if (exited) done();
+  });
   child.once('close', done);
   return gone;
 }
@@ -140,7 +184,13 @@ export function watchChild(child: ChildProcess, onGone: (end: ChildEnd) => void)
 export function setChildRef(child: ChildProcess | undefined, ref: boolean): void {
   if (child === undefined) return;
   const ch = (child as any).channel as { ref?(): void; unref?(): void } | undefined;
-  if (ref) { child.ref(); ch?.ref?.(); } else { child.unref(); ch?.unref?.(); }
+  if (ref) {
+    child.ref();
+    ch?.ref?.();
+  } else {
+    child.unref();
+    ch?.unref?.();
+  }
 }
 
 /** True while the child has not exited. */

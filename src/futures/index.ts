@@ -4,7 +4,15 @@
  * and this thread's event loop.
  */
 export { Future, type FutureState } from '../core/future.js';
-export { Executor, type SubmitOptions, type TaskFn, type ExecutorStats, type Percentiles, type MapOptions, type MapResult } from '../core/executor.js';
+export {
+  Executor,
+  type SubmitOptions,
+  type TaskFn,
+  type ExecutorStats,
+  type Percentiles,
+  type MapOptions,
+  type MapResult,
+} from '../core/executor.js';
 export { ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
 export { ProcessPoolExecutor, type ProcessPoolOptions } from './process-pool.js';
 export { AsyncExecutor } from './async-executor.js';

@@ -69,12 +69,12 @@ export interface ProcessPoolOptions {
 interface ProcessSlot extends WorkerSlot {
   child?: ChildProcess;
   exited?: Promise<void>;
-  reported: number;        // started count from the latest DONE or PROGRESS
-  claimed: number;         // tasks the child may have started (its latest claim)
-  closed: boolean;         // exited, and every message it sent has arrived
-  pendingCancels: number;  // CANCELs sent and not yet answered
-  final: number;           // started count the child reported before exiting on its own, or -1
-  hard: boolean;           // the pool is killing it (not retiring it gracefully)
+  reported: number; // started count from the latest DONE or PROGRESS
+  claimed: number; // tasks the child may have started (its latest claim)
+  closed: boolean; // exited, and every message it sent has arrived
+  pendingCancels: number; // CANCELs sent and not yet answered
+  final: number; // started count the child reported before exiting on its own, or -1
+  hard: boolean; // the pool is killing it (not retiring it gracefully)
   retiringGently: boolean; // its channel was closed to let it exit on its own (see _terminate)
   exitCode: number | null;
   signal: NodeJS.Signals | null;
@@ -119,8 +119,15 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
     const maxTasksPerChild = intOption('maxTasksPerChild', o.maxTasksPerChild, Infinity, 1, true);
     const max = o.maxWorkers;
     const base: PoolOptions & { maxTasksPerWorker?: number } = {
-      maxWorkers: max, minWorkers: 0, idleTimeout: Infinity, initializer: o.initializer, initargs: o.initargs,
-      maxQueue: o.maxQueue, cancelGrace: o.cancelGrace, name: o.name ?? 'SpawnProcess', maxTasksPerWorker: maxTasksPerChild,
+      maxWorkers: max,
+      minWorkers: 0,
+      idleTimeout: Infinity,
+      initializer: o.initializer,
+      initargs: o.initargs,
+      maxQueue: o.maxQueue,
+      cancelGrace: o.cancelGrace,
+      name: o.name ?? 'SpawnProcess',
+      maxTasksPerWorker: maxTasksPerChild,
     };
     super(base, 'ProcessPoolExecutor');
     this.execArgv = checkExecArgv(o.execArgv);
@@ -134,8 +141,16 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected _spawn(w: ProcessSlot): void {
-    w.reported = 0; w.claimed = 0; w.closed = false; w.pendingCancels = 0; w.final = -1; w.hard = false; w.retiringGently = false;
-    w.exitCode = null; w.signal = null; w.cause = undefined;
+    w.reported = 0;
+    w.claimed = 0;
+    w.closed = false;
+    w.pendingCancels = 0;
+    w.final = -1;
+    w.hard = false;
+    w.retiringGently = false;
+    w.exitCode = null;
+    w.signal = null;
+    w.cause = undefined;
     const child = forkChild({ execArgv: this.execArgv, env: this.env, name: `${this._name}-${w.id}`, daemon: true });
     w.child = child;
     child.on('message', (msg: any) => {
@@ -144,7 +159,10 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
           if (typeof msg[3] === 'number') w.reported = msg[3];
           break;
         case PROGRESS:
-          if (msg[2] === 2) { w.claimed = msg[1]; return; }
+          if (msg[2] === 2) {
+            w.claimed = msg[1];
+            return;
+          }
           w.reported = msg[1];
           if (msg[2] === 1) {
             w.final = msg[1];
@@ -159,7 +177,8 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
     w.exited = watchChild(child, (end) => {
       if (w.closed) return;
       w.closed = true;
-      w.exitCode = end.code; w.signal = end.signal;
+      w.exitCode = end.code;
+      w.signal = end.signal;
       if (w.cause === undefined) w.cause = end.error;
       if (w.killTimer) clearTimeout(w.killTimer);
       this.workerGone(w, { exitCode: w.exitCode, signal: w.signal, cause: w.cause });
@@ -189,7 +208,9 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
       // Retiring an idle child: close its channel, it exits on its own (exit handlers run).
       w.retiringGently = true;
       child!.disconnect();
-      w.killTimer = setTimeout(() => { if (childAlive(child)) child!.kill('SIGKILL'); }, RETIRE_GRACE_MS);
+      w.killTimer = setTimeout(() => {
+        if (childAlive(child)) child!.kill('SIGKILL');
+      }, RETIRE_GRACE_MS);
       w.killTimer.unref();
     } else {
       child!.kill('SIGKILL');
@@ -208,7 +229,7 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
   protected _freeze(w: ProcessSlot): number | undefined {
     w.hard = true;
     if (!w.closed) return undefined;
-    return w.final >= 0 ? w.final : w.claimed;   // its own exact count, else the upper bound
+    return w.final >= 0 ? w.final : w.claimed; // its own exact count, else the upper bound
   }
 
   /** @internal exact once every CANCEL sent has been answered (see the top of this file). */
@@ -218,8 +239,12 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
   }
 
   /** @internal */
-  protected _whenGone(w: ProcessSlot): Promise<void> { return w.exited ?? Promise.resolve(); }
+  protected _whenGone(w: ProcessSlot): Promise<void> {
+    return w.exited ?? Promise.resolve();
+  }
 
   /** @internal pids of the live children (for tests). */
-  _pids(): number[] { return this._workerIds(); }
+  _pids(): number[] {
+    return this._workerIds();
+  }
 }

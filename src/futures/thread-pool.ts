@@ -27,7 +27,11 @@ export interface ThreadPoolOptions extends PoolOptions {
   cancelGrace?: number;
 }
 
-interface ThreadSlot extends WorkerSlot { worker?: Worker; gate?: Int32Array; exited?: Promise<void> }
+interface ThreadSlot extends WorkerSlot {
+  worker?: Worker;
+  gate?: Int32Array;
+  exited?: Promise<void>;
+}
 
 const ENTRY = new URL('../workers/thread-entry.js', import.meta.url);
 const kThreadExited = Symbol.for('weft.threading.threadExited');
@@ -51,7 +55,8 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
   constructor(opts?: ThreadPoolOptions) {
     super(opts, 'ThreadPoolExecutor');
     const rl = opts?.resourceLimits;
-    if (rl !== undefined && (rl === null || typeof rl !== 'object')) throw new TypeError(`resourceLimits must be an object, got ${describe(rl)}`);
+    if (rl !== undefined && (rl === null || typeof rl !== 'object'))
+      throw new TypeError(`resourceLimits must be an object, got ${describe(rl)}`);
     this.resourceLimits = rl;
   }
 
@@ -73,7 +78,9 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
     w.threadId = worker.threadId;
     let lastError: unknown;
     worker.on('message', (msg) => this.workerMessage(w, msg));
-    worker.on('error', (err) => { lastError = err; });
+    worker.on('error', (err) => {
+      lastError = err;
+    });
     w.exited = new Promise<void>((resolve) => {
       worker.once('exit', (code) => {
         // Shared-memory locks the thread still held are released as abandoned (weft/threading).
@@ -96,7 +103,8 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected _setRef(w: ThreadSlot, ref: boolean): void {
-    if (ref) w.worker?.ref(); else w.worker?.unref();
+    if (ref) w.worker?.ref();
+    else w.worker?.unref();
   }
 
   /** @internal */
@@ -114,5 +122,7 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
   }
 
   /** @internal */
-  protected _whenGone(w: ThreadSlot): Promise<void> { return w.exited ?? Promise.resolve(); }
+  protected _whenGone(w: ThreadSlot): Promise<void> {
+    return w.exited ?? Promise.resolve();
+  }
 }

@@ -28,7 +28,9 @@ export function tsxApiUrl(): string | undefined {
   for (const base of [process.cwd(), ...(process.argv[1] ? [dirname(process.argv[1])] : [])]) {
     try {
       candidates.push(dirname(createRequire(join(base, 'noop.js')).resolve('tsx/package.json')));
-    } catch { /* not resolvable from there */ }
+    } catch {
+      /* not resolvable from there */
+    }
   }
   for (const dir of candidates) {
     const api = join(dir, 'dist', 'esm', 'api', 'index.mjs');

@@ -22,17 +22,29 @@
 import { Executor, clampDelay, intOption, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { setRunning, setPending } from '../core/internal.js';
-import {
-  BrokenExecutorError, QueueFullError, TimeoutError, WorkerCrashedError, describe,
-} from '../core/errors.js';
+import { BrokenExecutorError, QueueFullError, TimeoutError, WorkerCrashedError, describe } from '../core/errors.js';
 import { isTaskRef, type TaskRef, type Transferable } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
 import { describeTask, type TaskTarget } from '../transport/task-target.js';
 import { deserializeError } from '../transport/errors.js';
 import { BrokerSession } from '../transport/brokered.js';
 import {
-  INIT, RUN, CANCEL, READY, INIT_FAILED, DONE, STARTED, FATAL, BROKER,
-  F_CHUNK, F_NOTIFY_START, OK, ERR, SKIPPED, REPLY_FIELDS, type WorkerInit,
+  INIT,
+  RUN,
+  CANCEL,
+  READY,
+  INIT_FAILED,
+  DONE,
+  STARTED,
+  FATAL,
+  BROKER,
+  F_CHUNK,
+  F_NOTIFY_START,
+  OK,
+  ERR,
+  SKIPPED,
+  REPLY_FIELDS,
+  type WorkerInit,
 } from '../transport/protocol.js';
 import { availableParallelism } from 'node:os';
 
@@ -62,11 +74,13 @@ export interface TaskRec {
   w: WorkerSlot | undefined;
   timer: NodeJS.Timeout | undefined;
   stat: FnStat;
-  est: number;          // expected run time (ms) counted in its worker's backlog
+  est: number; // expected run time (ms) counted in its worker's backlog
 }
 
 /** Measured run time of one task function (ms, moving average; -1 until measured). */
-interface FnStat { avg: number }
+interface FnStat {
+  avg: number;
+}
 
 /** @internal one worker as the dispatcher sees it. */
 export interface WorkerSlot {
@@ -74,16 +88,16 @@ export interface WorkerSlot {
   ready: boolean;
   inflight: TaskRec[];
   head: number;
-  taken: number;        // tasks sent so far (index of the next one)
-  acked: number;        // tasks replied for so far
+  taken: number; // tasks sent so far (index of the next one)
+  acked: number; // tasks replied for so far
   refd: boolean;
-  retiring: boolean;    // asked to stop (idle, cancel, maxTasks, shutdown)
-  frozenAt: number;     // started count when frozen, or -1
-  fatal: unknown;       // error a task module threw at import, before exit
+  retiring: boolean; // asked to stop (idle, cancel, maxTasks, shutdown)
+  frozenAt: number; // started count when frozen, or -1
+  fatal: unknown; // error a task module threw at import, before exit
   idleTimer: NodeJS.Timeout | undefined;
   threadId: number;
-  done: number;         // tasks finished by this worker
-  backlog: number;      // expected ms of work sent and not answered
+  done: number; // tasks finished by this worker
+  backlog: number; // expected ms of work sent and not answered
   gone: boolean;
   broker?: BrokerSession; // serves the multiprocessing Queues/Pipes its tasks use (transport/brokered.ts)
 }
@@ -113,13 +127,14 @@ export abstract class WorkerPoolExecutor extends Executor {
   private flushScheduled = false;
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
   private broken: BrokenExecutorError | undefined;
-  private startFailures = 0;   // workers that died before READY, in a row
+  private startFailures = 0; // workers that died before READY, in a row
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
 
-  constructor(opts: PoolOptions & { maxTasksPerWorker?: number } | undefined, kind: string) {
+  constructor(opts: (PoolOptions & { maxTasksPerWorker?: number }) | undefined, kind: string) {
     super();
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`${kind} options must be an object, got ${describe(opts)}`);
+    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
+      throw new TypeError(`${kind} options must be an object, got ${describe(opts)}`);
     const o = opts ?? {};
     this._max = intOption('maxWorkers', o.maxWorkers, availableParallelism(), 1);
     this._min = intOption('minWorkers', o.minWorkers, this._max, 0);
@@ -131,10 +146,16 @@ export abstract class WorkerPoolExecutor extends Executor {
     if (o.initializer !== undefined && !isTaskRef(o.initializer)) {
       throw new TypeError(`initializer must be a TaskRef (from defineTasks or tasksFrom), got ${describe(o.initializer)}`);
     }
-    if (o.initargs !== undefined && !Array.isArray(o.initargs)) throw new TypeError(`initargs must be an array, got ${describe(o.initargs)}`);
+    if (o.initargs !== undefined && !Array.isArray(o.initargs))
+      throw new TypeError(`initargs must be an array, got ${describe(o.initargs)}`);
     if (o.initargs?.length) {
-      try { structuredClone(o.initargs); } catch (err) {
-        throw new TypeError(`initargs cannot be sent to a worker: ${explainUnsendable(o.initargs, err).message.replace(/^Argument/, 'initargs item')}`, { cause: err });
+      try {
+        structuredClone(o.initargs);
+      } catch (err) {
+        throw new TypeError(
+          `initargs cannot be sent to a worker: ${explainUnsendable(o.initargs, err).message.replace(/^Argument/, 'initargs item')}`,
+          { cause: err },
+        );
       }
     }
     if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`name must be a string, got ${describe(o.name)}`);
@@ -172,27 +193,47 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   /** @internal */
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
-    if (this.broken) return this._fail(f, this.broken);
+    if (this.broken) {
+      this._fail(f, this.broken);
+      return;
+    }
     if (this.queuedLive >= this._maxQueue && !chunk) {
-      // (map's chunks are exempt: map bounds what it has in flight by itself)
-      return this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._maxQueue} tasks`));
+      this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._maxQueue} tasks`));
+      return;
     }
     let t: TaskTarget;
-    try { t = describeTask(fn); } catch (err) { return this._fail(f, err); }
+    try {
+      t = describeTask(fn);
+    } catch (err) {
+      this._fail(f, err);
+      return;
+    }
     let flags = t.flags;
     const { target, name } = t;
     const transfer: Transferable[] = opts?.transfer ? [...opts.transfer] : [];
     try {
       flags |= encodeArgs(args, transfer, this._isProcess);
     } catch (err) {
-      return this._fail(f, err);
+      this._fail(f, err);
+      return;
     }
     if (chunk) flags |= F_CHUNK;
     const timeout = clampDelay(opts?.timeout ?? Infinity);
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
-      f, id: nextTaskId++, flags, target, name, args, transfer: transfer.length ? transfer : undefined,
-      timeout, submitAt: performance.now(), w: undefined, timer: undefined, stat: this.statOf(target, name), est: 0,
+      f,
+      id: nextTaskId++,
+      flags,
+      target,
+      name,
+      args,
+      transfer: transfer.length ? transfer : undefined,
+      timeout,
+      submitAt: performance.now(),
+      w: undefined,
+      timer: undefined,
+      stat: this.statOf(target, name),
+      est: 0,
     };
     this._own(f, rec);
     this.queue.push(rec);
@@ -208,9 +249,9 @@ export abstract class WorkerPoolExecutor extends Executor {
   /** Timing record of a task function (per module and name, or per inline source). */
   private statOf(target: string, name: string): FnStat {
     let byName = this.fnStats.get(target);
-    if (byName === undefined) this.fnStats.set(target, byName = new Map());
+    if (byName === undefined) this.fnStats.set(target, (byName = new Map()));
     let st = byName.get(name);
-    if (st === undefined) byName.set(name, st = { avg: -1 });
+    if (st === undefined) byName.set(name, (st = { avg: -1 }));
     return st;
   }
 
@@ -225,7 +266,10 @@ export abstract class WorkerPoolExecutor extends Executor {
   /** Sends queued tasks to ready workers (one message each) and starts workers if needed. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.queuedLive === 0) { this.compactQueue(); return; }
+    if (this.queuedLive === 0) {
+      this.compactQueue();
+      return;
+    }
     let idleReady = 0;
     // Share the queue evenly among the workers that have room, so a burst of
     // slow tasks never lands on one worker while another idles.
@@ -241,7 +285,10 @@ export abstract class WorkerPoolExecutor extends Executor {
       const recs: TaskRec[] = [];
       while (room > 0 && this.qHead < this.queue.length) {
         const rec = this.queue[this.qHead]!;
-        if (rec.f.done()) { this.queue[this.qHead++] = undefined as any; continue; } // cancelled while queued
+        if (rec.f.done()) {
+          this.queue[this.qHead++] = undefined as any;
+          continue;
+        } // cancelled while queued
         // A worker holds about TARGET_BATCH_MS of expected work: tiny tasks travel by
         // the hundred, a slow one alone, and nothing waits behind a long task.
         const est = WorkerPoolExecutor.estimate(rec.stat);
@@ -259,7 +306,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       }
       if (recs.length === 0) {
         if (this.qHead >= this.queue.length) break;
-        continue;   // this worker's budget is full; the next one may have room
+        continue; // this worker's budget is full; the next one may have room
       }
       this.send(w, batch, recs, transfer);
       if (this.queuedLive === 0) break;
@@ -276,7 +323,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     try {
       this._post(w, [RUN, batch], transfer);
       for (const r of recs) this.accept(w, r, now);
-    } catch (err) {
+    } catch {
       // One argument structured clone refuses: send the tasks one by one so only its owner fails.
       for (const r of recs) {
         try {
@@ -288,22 +335,41 @@ export abstract class WorkerPoolExecutor extends Executor {
         }
       }
     }
-    if (!w.refd && w.inflight.length > w.head) { w.refd = true; this._setRef(w, true); }
-    if (w.idleTimer) { clearTimeout(w.idleTimer); w.idleTimer = undefined; }
+    if (!w.refd && w.inflight.length > w.head) {
+      w.refd = true;
+      this._setRef(w, true);
+    }
+    if (w.idleTimer) {
+      clearTimeout(w.idleTimer);
+      w.idleTimer = undefined;
+    }
   }
 
   private accept(w: WorkerSlot, r: TaskRec, now: number): void {
     w.inflight.push(r);
     w.taken++;
     this._rec.waitSample(now - r.submitAt);
-    r.submitAt = now;   // from here on: when it was sent (for run time)
+    r.submitAt = now; // from here on: when it was sent (for run time)
     // r.args stays until the reply: a task whose worker dies before starting it is sent again.
   }
 
   private spawn(): void {
     const w: WorkerSlot = {
-      id: this.nextWorkerId++, ready: false, inflight: [], head: 0, taken: 0, acked: 0, refd: true,
-      retiring: false, frozenAt: -1, fatal: undefined, idleTimer: undefined, threadId: -1, done: 0, gone: false, backlog: 0,
+      id: this.nextWorkerId++,
+      ready: false,
+      inflight: [],
+      head: 0,
+      taken: 0,
+      acked: 0,
+      refd: true,
+      retiring: false,
+      frozenAt: -1,
+      fatal: undefined,
+      idleTimer: undefined,
+      threadId: -1,
+      done: 0,
+      gone: false,
+      backlog: 0,
     };
     this.workers.add(w);
     this.starting++;
@@ -315,22 +381,30 @@ export abstract class WorkerPoolExecutor extends Executor {
       // Whatever failed here (the start itself, or a first message that cannot be
       // sent) will fail the same way for the next worker: the pool is broken.
       w.retiring = true;
-      try { this._terminate(w); } catch { /* it never started */ }
+      try {
+        this._terminate(w);
+      } catch {
+        /* it never started */
+      }
       this.breakPool(new BrokenExecutorError(`The executor is broken: a worker could not be started: ${errMessage(err)}`, { cause: err }));
       this.workerGone(w, { cause: err });
     }
   }
 
   /** @internal the message a new worker starts with (subclasses may add to it). */
-  protected initMessage(): WorkerInit { return this._init; }
+  protected initMessage(): WorkerInit {
+    return this._init;
+  }
 
   // ── replies ───────────────────────────────────────────────────────────────
 
   /** @internal every message a worker sends comes here. */
   protected workerMessage(w: WorkerSlot, msg: any): void {
     switch (msg[0]) {
-      case DONE: return this.onDone(w, msg[1] as unknown[], msg[2] as number);
-      case STARTED: return this.onStarted(w, msg[1] as number);
+      case DONE:
+        return this.onDone(w, msg[1] as unknown[], msg[2] as number);
+      case STARTED:
+        return this.onStarted(w, msg[1] as number);
       case READY:
         w.ready = true;
         w.threadId = msg[1];
@@ -340,8 +414,11 @@ export abstract class WorkerPoolExecutor extends Executor {
         else this.becameIdle(w);
         return;
       case INIT_FAILED:
-        this.breakPool(new BrokenExecutorError(`The executor is broken: a worker's initializer failed: ${errMessage(deserializeError(msg[1]))}`,
-          { cause: deserializeError(msg[1]) }));
+        this.breakPool(
+          new BrokenExecutorError(`The executor is broken: a worker's initializer failed: ${errMessage(deserializeError(msg[1]))}`, {
+            cause: deserializeError(msg[1]),
+          }),
+        );
         return;
       case FATAL:
         w.fatal = deserializeError(msg[2]);
@@ -365,18 +442,25 @@ export abstract class WorkerPoolExecutor extends Executor {
       w.done++;
       w.backlog -= rec.est;
       rec.args = undefined;
-      if (rec.timer) { clearTimeout(rec.timer); rec.timer = undefined; }
+      if (rec.timer) {
+        clearTimeout(rec.timer);
+        rec.timer = undefined;
+      }
       this._rec.runSample(now - rec.submitAt);
       const status = batch[i + 1];
       if (status === OK) this._ok(rec.f, batch[i + 2]);
       else if (status === ERR) this._fail(rec.f, deserializeError(batch[i + 2]));
       // SKIPPED: the future was cancelled already.
       if (status !== SKIPPED) {
-        const ms = batch[i + 3] as number, st = rec.stat;
+        const ms = batch[i + 3] as number,
+          st = rec.stat;
         st.avg = st.avg < 0 ? ms : st.avg * 0.8 + ms * 0.2;
       }
     }
-    if (w.head > 256 && w.head * 2 >= w.inflight.length) { w.inflight = w.inflight.slice(w.head); w.head = 0; }
+    if (w.head > 256 && w.head * 2 >= w.inflight.length) {
+      w.inflight = w.inflight.slice(w.head);
+      w.head = 0;
+    }
     if (w.inflight.length === w.head) w.backlog = 0; // no drift from float sums
     this._rec.busyMs += busyMs;
     if (w.done >= this._maxTasksPerWorker && !w.retiring) this.retire(w);
@@ -410,7 +494,8 @@ export abstract class WorkerPoolExecutor extends Executor {
       if (rec.timeout !== Infinity && !rec.f.done()) {
         rec.timer = setTimeout(() => {
           rec.timer = undefined;
-          if (this._failTimeout(rec)) this.stopRunning(rec, new TimeoutError(`The task did not finish within its timeout of ${rec.timeout} ms`));
+          if (this._failTimeout(rec))
+            this.stopRunning(rec, new TimeoutError(`The task did not finish within its timeout of ${rec.timeout} ms`));
         }, rec.timeout);
         rec.timer.unref();
       }
@@ -431,7 +516,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     const rec = (f as any)._slot as TaskRec | undefined;
     if (rec === undefined) return;
     if (rec.w === undefined) {
-      this.queuedLive--;     // still in our queue: flush will skip it
+      this.queuedLive--; // still in our queue: flush will skip it
       rec.args = undefined;
       this.checkDrained();
       return;
@@ -446,7 +531,11 @@ export abstract class WorkerPoolExecutor extends Executor {
   private stopRunning(rec: TaskRec, reason: unknown): void {
     const w = rec.w!;
     if (w.gone) return;
-    try { this._post(w, [CANCEL, rec.id, reasonText(reason)]); } catch { /* worker is going away */ }
+    try {
+      this._post(w, [CANCEL, rec.id, reasonText(reason)]);
+    } catch {
+      /* worker is going away */
+    }
     if (rec.timer) clearTimeout(rec.timer);
     rec.timer = setTimeout(() => {
       rec.timer = undefined;
@@ -499,13 +588,21 @@ export abstract class WorkerPoolExecutor extends Executor {
     const requeue: TaskRec[] = [];
     for (let j = w.head, index = w.acked; j < w.inflight.length; j++, index++) {
       const rec = w.inflight[j]!;
-      if (rec.timer) { clearTimeout(rec.timer); rec.timer = undefined; }
+      if (rec.timer) {
+        clearTimeout(rec.timer);
+        rec.timer = undefined;
+      }
       if (rec.f.done()) continue;
       if (index < started || rec.transfer !== undefined) {
         // Started (it may have had effects), or its transferred buffers are gone with the worker.
-        this._fail(rec.f, new WorkerCrashedError(crashMessage(this._isProcess, info, w.fatal !== undefined), {
-          exitCode: info.exitCode, signal: info.signal, cause,
-        }));
+        this._fail(
+          rec.f,
+          new WorkerCrashedError(crashMessage(this._isProcess, info, w.fatal !== undefined), {
+            exitCode: info.exitCode,
+            signal: info.signal,
+            cause,
+          }),
+        );
       } else {
         rec.w = undefined;
         setPending(rec.f);
@@ -516,7 +613,7 @@ export abstract class WorkerPoolExecutor extends Executor {
     w.head = 0;
     if (requeue.length) {
       if (this.broken) {
-        for (const rec of requeue) this._fail(rec.f, this.broken);   // a broken pool runs nothing more
+        for (const rec of requeue) this._fail(rec.f, this.broken); // a broken pool runs nothing more
       } else {
         // Back to the front of the queue, in their original order.
         this.queue = [...requeue, ...this.queue.slice(this.qHead)];
@@ -544,15 +641,30 @@ export abstract class WorkerPoolExecutor extends Executor {
       const rec = this.queue[i];
       if (rec && !rec.f.done()) this._fail(rec.f, err);
     }
-    this.queue = []; this.qHead = 0; this.queuedLive = 0;
-    for (const w of [...this.workers]) if (!w.ready) { w.retiring = true; this._terminate(w); }
+    this.queue = [];
+    this.qHead = 0;
+    this.queuedLive = 0;
+    for (const w of [...this.workers])
+      if (!w.ready) {
+        w.retiring = true;
+        this._terminate(w);
+      }
     this.checkDrained();
   }
 
   private becameIdle(w: WorkerSlot): void {
-    if (w.refd) { w.refd = false; this._setRef(w, false); }
-    if (w.retiring) { this._terminate(w); return; }
-    if (this._closed) { this.checkDrained(); return; }
+    if (w.refd) {
+      w.refd = false;
+      this._setRef(w, false);
+    }
+    if (w.retiring) {
+      this._terminate(w);
+      return;
+    }
+    if (this._closed) {
+      this.checkDrained();
+      return;
+    }
     if (this.staying() > this._min && this._idleTimeout !== Infinity && !w.idleTimer) {
       w.idleTimer = setTimeout(() => {
         w.idleTimer = undefined;
@@ -588,9 +700,15 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   /** @internal */
   protected async _shutdown(_cancelFutures: boolean): Promise<void> {
-    await new Promise<void>((resolve) => { this.drainWaiters.push(resolve); this.checkDrained(); });
+    await new Promise<void>((resolve) => {
+      this.drainWaiters.push(resolve);
+      this.checkDrained();
+    });
     const exits = [...this.workers].map((w) => this._whenGone(w));
-    for (const w of [...this.workers]) { w.retiring = true; this._terminate(w); }
+    for (const w of [...this.workers]) {
+      w.retiring = true;
+      this._terminate(w);
+    }
     await Promise.all(exits);
   }
 
@@ -599,33 +717,50 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   /** @internal */
   protected _live() {
-    let busy = 0, idle = 0;
+    let busy = 0,
+      idle = 0;
     for (const w of this.workers) {
       if (!w.ready) continue;
-      if (w.inflight.length > w.head) busy++; else idle++;
+      if (w.inflight.length > w.head) busy++;
+      else idle++;
     }
     return { workers: this.workers.size, busy, idle, queued: this.queuedLive };
   }
 
   /** @internal */
-  _parallelism(): number { return this._max; }
+  _parallelism(): number {
+    return this._max;
+  }
 
   /** @internal thread ids of the live workers (for tests and weft/threading). */
-  _workerIds(): number[] { return [...this.workers].filter((w) => w.ready).map((w) => w.threadId); }
+  _workerIds(): number[] {
+    return [...this.workers].filter((w) => w.ready).map((w) => w.threadId);
+  }
 
   private compactQueue(): void {
-    if (this.qHead === this.queue.length) { this.queue = []; this.qHead = 0; }
-    else if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) { this.queue = this.queue.slice(this.qHead); this.qHead = 0; }
+    if (this.qHead === this.queue.length) {
+      this.queue = [];
+      this.qHead = 0;
+    } else if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.qHead);
+      this.qHead = 0;
+    }
   }
 }
 
-function errMessage(e: unknown): string { return e instanceof Error ? `${e.name}: ${e.message}` : String(e); }
+function errMessage(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
 
 function reasonText(reason: unknown): string | undefined {
   return reason === undefined ? undefined : reason instanceof Error ? reason.message : String(reason);
 }
 
-function crashMessage(isProcess: boolean, info: { exitCode?: number | null; signal?: string | null; cause?: unknown }, moduleThrew: boolean): string {
+function crashMessage(
+  isProcess: boolean,
+  info: { exitCode?: number | null; signal?: string | null; cause?: unknown },
+  moduleThrew: boolean,
+): string {
   const who = isProcess ? 'child process' : 'worker thread';
   if (moduleThrew) return `The ${who} running this task was replaced: the task module threw while being imported`;
   if (info.signal) return `The ${who} running this task was killed by ${info.signal}`;

@@ -40,13 +40,25 @@ export class AsyncResult<R> {
       throw new TypeError(`errorCallback must be a function, got ${describe(callbacks.errorCallback)}`);
     }
     this.#settled = Promise.resolve(promise).then(
-      (v) => { this.#ready = true; this.#ok = true; this.#value = v; run(callbacks.callback, v); },
-      (e) => { this.#ready = true; this.#ok = false; this.#value = e; run(callbacks.errorCallback, e); },
+      (v) => {
+        this.#ready = true;
+        this.#ok = true;
+        this.#value = v;
+        run(callbacks.callback, v);
+      },
+      (e) => {
+        this.#ready = true;
+        this.#ok = false;
+        this.#value = e;
+        run(callbacks.errorCallback, e);
+      },
     );
   }
 
   /** True once the call has finished (successfully or not). */
-  ready(): boolean { return this.#ready; }
+  ready(): boolean {
+    return this.#ready;
+  }
 
   /**
    * True if the call finished without error.
@@ -61,11 +73,21 @@ export class AsyncResult<R> {
   async wait(timeout?: number): Promise<void> {
     checkTimeout('AsyncResult.wait', timeout);
     if (this.#ready) return;
-    if (timeout === undefined || timeout === Infinity) { await this.#settled; return; }
+    if (timeout === undefined || timeout === Infinity) {
+      await this.#settled;
+      return;
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([this.#settled, new Promise<void>((r) => { timer = setTimeout(r, timeout); })]);
-    } finally { clearTimeout(timer); }
+      await Promise.race([
+        this.#settled,
+        new Promise<void>((r) => {
+          timer = setTimeout(r, timeout);
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -82,8 +104,12 @@ export class AsyncResult<R> {
 
 function run<T>(cb: ((x: T) => void) | undefined, x: T): void {
   if (cb === undefined) return;
-  try { cb(x); } catch (err) {
+  try {
+    cb(x);
+  } catch (err) {
     // A callback that throws is a bug in the caller: surface it, as an event listener's would be.
-    queueMicrotask(() => { throw err; });
+    queueMicrotask(() => {
+      throw err;
+    });
   }
 }

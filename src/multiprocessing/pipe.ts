@@ -17,7 +17,13 @@
  */
 import { ValueError, describe } from '../core/errors.js';
 import {
-  kBroker, brokerables, brokerSend, newChannelId, registerBrokerTarget, type BrokerDescription, type BrokerTarget,
+  kBroker,
+  brokerables,
+  brokerSend,
+  newChannelId,
+  registerBrokerTarget,
+  type BrokerDescription,
+  type BrokerTarget,
 } from '../transport/brokered.js';
 import { Queue, type QueueData } from './queue.js';
 
@@ -34,19 +40,32 @@ export class EOFError extends Error {
 }
 
 /** @internal what a Connection marker carries. */
-export interface ConnectionData { end: string; read: QueueData | undefined; write: QueueData | undefined }
+export interface ConnectionData {
+  end: string;
+  read: QueueData | undefined;
+  write: QueueData | undefined;
+}
 
 /** @internal the holder's bookkeeping for one end. */
 class End implements BrokerTarget {
   holds = 1;
-  constructor(readonly id: string, private readonly writes: Queue<unknown> | undefined) {}
+  constructor(
+    readonly id: string,
+    private readonly writes: Queue<unknown> | undefined,
+  ) {}
   release(): void {
     if (this.holds <= 0) return;
     if (--this.holds === 0) this.writes?._setEof(() => new EOFError());
   }
   brokerCall(op: string): unknown {
-    if (op === 'release') { this.release(); return undefined; }
-    if (op === 'acquire') { this.holds++; return undefined; }
+    if (op === 'release') {
+      this.release();
+      return undefined;
+    }
+    if (op === 'acquire') {
+      this.holds++;
+      return undefined;
+    }
     throw new TypeError(`Connection: unknown brokered operation ${describe(op)}`);
   }
 }
@@ -66,7 +85,7 @@ class End implements BrokerTarget {
 export class Connection {
   #read: Queue<unknown> | undefined;
   #write: Queue<unknown> | undefined;
-  #end: End | undefined;       // in the holder
+  #end: End | undefined; // in the holder
   #endId: string;
   #closed = false;
 
@@ -86,11 +105,17 @@ export class Connection {
   }
 
   /** True if this end can receive. */
-  get readable(): boolean { return this.#read !== undefined; }
+  get readable(): boolean {
+    return this.#read !== undefined;
+  }
   /** True if this end can send. */
-  get writable(): boolean { return this.#write !== undefined; }
+  get writable(): boolean {
+    return this.#write !== undefined;
+  }
   /** True after close(). */
-  get closed(): boolean { return this.#closed; }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   /**
    * Sends `obj` to the other end (structured clone: Maps, Dates, typed arrays, BigInt...).
@@ -103,7 +128,8 @@ export class Connection {
       const d = this.#write[kBroker]();
       brokerSend((d.data as QueueData).channel, 'putNoReply', [obj]);
     } else {
-      if (typeof obj === 'function' || typeof obj === 'symbol') throw new TypeError(`Connection.send: ${describe(obj)} cannot be sent between processes`);
+      if (typeof obj === 'function' || typeof obj === 'symbol')
+        throw new TypeError(`Connection.send: ${describe(obj)} cannot be sent between processes`);
       this.#write.putNowait(obj);
     }
   }
@@ -118,7 +144,9 @@ export class Connection {
     try {
       this.#check('recv');
       if (this.#read === undefined) throw new ValueError('Connection is write-only: this end of a one-way Pipe cannot receive');
-    } catch (err) { return Promise.reject(err); }
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#read.get();
   }
 
@@ -130,10 +158,14 @@ export class Connection {
     try {
       this.#check('poll');
       if (typeof timeout !== 'number' || !(timeout >= 0)) {
-        throw new (typeof timeout === 'number' ? RangeError : TypeError)(`Connection.poll(timeout) expects milliseconds >= 0, got ${describe(timeout)}`);
+        throw new (typeof timeout === 'number' ? RangeError : TypeError)(
+          `Connection.poll(timeout) expects milliseconds >= 0, got ${describe(timeout)}`,
+        );
       }
       if (this.#read === undefined) throw new ValueError('Connection is write-only: this end of a one-way Pipe cannot receive');
-    } catch (err) { return Promise.reject(err); }
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return this.#read._poll(timeout === Infinity ? undefined : timeout);
   }
 
@@ -143,7 +175,11 @@ export class Connection {
     this.#closed = true;
     if (this.#end) this.#end.release();
     else {
-      try { brokerSend(this.#endId, 'release', []); } catch { /* the holder is gone */ }
+      try {
+        brokerSend(this.#endId, 'release', []);
+      } catch {
+        /* the holder is gone */
+      }
     }
   }
 
@@ -161,7 +197,12 @@ export class Connection {
       // A proxy passed on (to a grandchild): count the new handle at the holder, forward its ops.
       const id = this.#endId;
       brokerSend(id, 'acquire', []);
-      registerBrokerTarget(id, { brokerCall: (op, args) => { brokerSend(id, op, args); return undefined; } });
+      registerBrokerTarget(id, {
+        brokerCall: (op, args) => {
+          brokerSend(id, op, args);
+          return undefined;
+        },
+      });
     }
     const read = this.#read && (this.#read[kBroker]().data as QueueData);
     const write = this.#write && (this.#write[kBroker]().data as QueueData);

@@ -54,8 +54,8 @@ export type PoolTask<A extends unknown[], R> = TaskRef<A, R> | ((...args: A) => 
 export class Pool implements AsyncDisposable {
   readonly #ex: Executor;
   #state: 'RUN' | 'CLOSE' | 'TERMINATE' = 'RUN';
-  readonly #live = new Set<Future<unknown>>();      // apply/starmap tasks not done (terminate cancels them)
-  readonly #stop = new AbortController();            // aborts every map/imap (terminate)
+  readonly #live = new Set<Future<unknown>>(); // apply/starmap tasks not done (terminate cancels them)
+  readonly #stop = new AbortController(); // aborts every map/imap (terminate)
   #ended: Promise<void> | undefined;
 
   constructor(opts: PoolOptions = {}) {
@@ -68,23 +68,34 @@ export class Pool implements AsyncDisposable {
     const maxTasks = intOption('maxtasksperchild', opts.maxtasksperchild, Infinity, 1, true);
     if (backend === 'processes') {
       this.#ex = new ProcessPoolExecutor({
-        maxWorkers: processes, initializer: opts.initializer, initargs: opts.initargs,
-        maxTasksPerChild: maxTasks, name: 'SpawnPoolWorker',
+        maxWorkers: processes,
+        initializer: opts.initializer,
+        initargs: opts.initargs,
+        maxTasksPerChild: maxTasks,
+        name: 'SpawnPoolWorker',
       });
     } else {
       // The thread pool's dispatcher takes maxTasksPerWorker like the process pool's.
       this.#ex = new ThreadPoolExecutor({
-        maxWorkers: processes, initializer: opts.initializer, initargs: opts.initargs, name: 'ThreadPoolWorker',
-        idleTimeout: Infinity, maxTasksPerWorker: maxTasks,
+        maxWorkers: processes,
+        initializer: opts.initializer,
+        initargs: opts.initargs,
+        name: 'ThreadPoolWorker',
+        idleTimeout: Infinity,
+        maxTasksPerWorker: maxTasks,
       } as ConstructorParameters<typeof ThreadPoolExecutor>[0]);
     }
   }
 
   /** 'RUN', 'CLOSE' or 'TERMINATE'. */
-  get state(): 'RUN' | 'CLOSE' | 'TERMINATE' { return this.#state; }
+  get state(): 'RUN' | 'CLOSE' | 'TERMINATE' {
+    return this.#state;
+  }
 
   /** @internal the executor underneath (tests, stats). */
-  get _executor(): Executor { return this.#ex; }
+  get _executor(): Executor {
+    return this.#ex;
+  }
 
   #check(): void {
     if (this.#state !== 'RUN') throw new ValueError('Pool not running');
@@ -131,7 +142,12 @@ export class Pool implements AsyncDisposable {
   }
 
   /** {@link map} in the background: an AsyncResult of the list. @throws ValueError if the pool is not running. */
-  mapAsync<T, R>(fn: PoolTask<[T], R>, items: Iterable<T>, chunksize?: number, opts?: AsyncResultCallbacks<Awaited<R>[]>): AsyncResult<Awaited<R>[]> {
+  mapAsync<T, R>(
+    fn: PoolTask<[T], R>,
+    items: Iterable<T>,
+    chunksize?: number,
+    opts?: AsyncResultCallbacks<Awaited<R>[]>,
+  ): AsyncResult<Awaited<R>[]> {
     this.#check();
     const p = this.#ex.map(fn, items, this.#mapOpts(chunksize, true));
     return new AsyncResult(p as PromiseLike<Awaited<R>[]>, opts);
@@ -205,5 +221,7 @@ export class Pool implements AsyncDisposable {
   }
 
   /** terminate(), for `await using` (Python's `with Pool() as p:` terminates on exit). */
-  [Symbol.asyncDispose](): Promise<void> { return this.terminate(); }
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
 }

@@ -84,9 +84,12 @@ export class Process {
     this.#flags = t.flags;
     this.#target = t.target;
     this.#taskName = t.name;
-    if (opts.args !== undefined && !Array.isArray(opts.args)) throw new TypeError(`Process args must be an array, got ${describe(opts.args)}`);
-    if (opts.name !== undefined && typeof opts.name !== 'string') throw new TypeError(`Process name must be a string, got ${describe(opts.name)}`);
-    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') throw new TypeError(`Process daemon must be a boolean, got ${describe(opts.daemon)}`);
+    if (opts.args !== undefined && !Array.isArray(opts.args))
+      throw new TypeError(`Process args must be an array, got ${describe(opts.args)}`);
+    if (opts.name !== undefined && typeof opts.name !== 'string')
+      throw new TypeError(`Process name must be a string, got ${describe(opts.name)}`);
+    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean')
+      throw new TypeError(`Process daemon must be a boolean, got ${describe(opts.daemon)}`);
     this.#args = opts.args ? [...opts.args] : [];
     this.#env = checkEnv(opts.env);
     this.#execArgv = checkExecArgv(opts.execArgv);
@@ -95,7 +98,9 @@ export class Process {
   }
 
   /** Daemon flag; settable until start() (InvalidStateError after). */
-  get daemon(): boolean { return this.#daemon; }
+  get daemon(): boolean {
+    return this.#daemon;
+  }
   set daemon(v: boolean) {
     if (this.#state !== 'initial') throw new InvalidStateError('Cannot set daemon: the process has already started');
     if (typeof v !== 'boolean') throw new TypeError(`daemon must be a boolean, got ${describe(v)}`);
@@ -103,17 +108,23 @@ export class Process {
   }
 
   /** The child's pid once started, else undefined. */
-  get pid(): number | undefined { return this.#child?.pid; }
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
 
   /**
    * The exit code once the child has ended, else null: 0 (the target returned),
    * 1 (it threw), the code it passed to process.exit(), or minus the signal number
    * (-15 after terminate(), -9 after kill()), as in Python.
    */
-  get exitCode(): number | null { return this.#exitCode; }
+  get exitCode(): number | null {
+    return this.#exitCode;
+  }
 
   /** True from start() until the child has exited. */
-  isAlive(): boolean { return this.#state === 'started' && childAlive(this.#child); }
+  isAlive(): boolean {
+    return this.#state === 'started' && childAlive(this.#child);
+  }
 
   /**
    * Starts the child process and runs the target in it.
@@ -124,13 +135,23 @@ export class Process {
     const args = [...this.#args];
     const flags = this.#flags | encodeArgs(args, [], true);
     // Refuse what the IPC channel cannot carry before a child exists (a nested function, ...).
-    try { structuredClone(args); } catch (err) { throw explainUnsendable(args, err); }
+    try {
+      structuredClone(args);
+    } catch (err) {
+      throw explainUnsendable(args, err);
+    }
     this.#state = 'started';
     const child = forkChild({ execArgv: this.#execArgv, env: this.#env, name: this.name, daemon: this.#daemon });
     this.#child = child;
-    const broker = new BrokerSession((m) => { if (child.connected) child.send(m as any); });
-    child.on('message', (msg: any) => { if (msg[0] === BROKER) broker.handle(msg); });
-    child.once('exit', (code, signal) => { this.#exitCode = pythonExitCode(code, signal); });
+    const broker = new BrokerSession((m) => {
+      if (child.connected) child.send(m as any);
+    });
+    child.on('message', (msg: any) => {
+      if (msg[0] === BROKER) broker.handle(msg);
+    });
+    child.once('exit', (code, signal) => {
+      this.#exitCode = pythonExitCode(code, signal);
+    });
     // Stopped once it has exited and every message it wrote has been served (child.ts).
     this.#exited = watchChild(child, (end) => {
       if (end.spawnFailed) this.#error = end.error;
@@ -163,7 +184,12 @@ export class Process {
       try {
         await (timeout === undefined || timeout === Infinity
           ? this.#exited
-          : Promise.race([this.#exited, new Promise<void>((r) => { timer = setTimeout(r, timeout); })]));
+          : Promise.race([
+              this.#exited,
+              new Promise<void>((r) => {
+                timer = setTimeout(r, timeout);
+              }),
+            ]));
       } finally {
         if (timer) clearTimeout(timer);
         if (--this.#joiners === 0 && this.#daemon && this.#state === 'started') this.#ref(false);
@@ -174,12 +200,18 @@ export class Process {
   }
 
   /** Sends SIGTERM (Python's terminate()); exitCode becomes -15. Does nothing if not running. */
-  terminate(): void { if (this.isAlive()) this.#child!.kill('SIGTERM'); }
+  terminate(): void {
+    if (this.isAlive()) this.#child!.kill('SIGTERM');
+  }
 
   /** Sends SIGKILL (Python's kill()); exitCode becomes -9. Does nothing if not running. */
-  kill(): void { if (this.isAlive()) this.#child!.kill('SIGKILL'); }
+  kill(): void {
+    if (this.isAlive()) this.#child!.kill('SIGKILL');
+  }
 
-  #ref(on: boolean): void { setChildRef(this.#child, on); }
+  #ref(on: boolean): void {
+    setChildRef(this.#child, on);
+  }
 
   /** `<Process name="Process-1" pid=1234 started>`-style description. */
   toString(): string {

@@ -16,7 +16,13 @@
  */
 import { QueueEmpty, QueueFull, ValueError, CancelledError, describe } from '../core/errors.js';
 import {
-  kBroker, brokerables, brokerRequest, newChannelId, registerBrokerTarget, type BrokerDescription, type BrokerTarget,
+  kBroker,
+  brokerables,
+  brokerRequest,
+  newChannelId,
+  registerBrokerTarget,
+  type BrokerDescription,
+  type BrokerTarget,
 } from '../transport/brokered.js';
 
 /** Options of {@link Queue.put} and {@link Queue.get}. */
@@ -38,17 +44,25 @@ interface Waiter {
 }
 
 /** @internal what a Queue marker carries. */
-export interface QueueData { channel: string; maxsize: number }
+export interface QueueData {
+  channel: string;
+  maxsize: number;
+}
 
-function closedError(): ValueError { return new ValueError('Queue is closed'); }
+function closedError(): ValueError {
+  return new ValueError('Queue is closed');
+}
 
 function checkWaitOptions(what: string, o: QueueWaitOptions | undefined): void {
   if (o === undefined) return;
   if (o === null || typeof o !== 'object') throw new TypeError(`${what} options must be an object, got ${describe(o)}`);
   if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !(o.timeout >= 0))) {
-    throw new (typeof o.timeout === 'number' ? RangeError : TypeError)(`${what}: timeout must be a number of milliseconds >= 0, got ${describe(o.timeout)}`);
+    throw new (typeof o.timeout === 'number' ? RangeError : TypeError)(
+      `${what}: timeout must be a number of milliseconds >= 0, got ${describe(o.timeout)}`,
+    );
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw new TypeError(`${what}: signal must be an AbortSignal, got ${describe(o.signal)}`);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new TypeError(`${what}: signal must be an AbortSignal, got ${describe(o.signal)}`);
 }
 
 /**
@@ -111,7 +125,9 @@ export class Queue<T = unknown> {
     try {
       checkWaitOptions('Queue.put', opts);
       if (this.#closed) throw closedError();
-    } catch (err) { return Promise.reject(err); }
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.#remote) return brokerRequest(this.#channel!, 'put', [item, opts?.block ?? true, opts?.timeout]) as Promise<void>;
     return this.#put(item, opts?.block ?? true, opts?.timeout, opts?.signal);
   }
@@ -125,7 +141,9 @@ export class Queue<T = unknown> {
     try {
       checkWaitOptions('Queue.get', opts);
       if (this.#closed) throw closedError();
-    } catch (err) { return Promise.reject(err); }
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.#remote) return brokerRequest(this.#channel!, 'get', [opts?.block ?? true, opts?.timeout]) as Promise<T>;
     return this.#get(opts?.block ?? true, opts?.timeout, opts?.signal);
   }
@@ -145,20 +163,32 @@ export class Queue<T = unknown> {
   }
 
   /** Items held now (in the process that made the queue). */
-  qsize(): number { this.#local('qsize', 'the holder process'); return this.#size(); }
+  qsize(): number {
+    this.#local('qsize', 'the holder process');
+    return this.#size();
+  }
   /** True if no item is held (in the process that made the queue). */
-  empty(): boolean { return this.qsize() === 0; }
+  empty(): boolean {
+    return this.qsize() === 0;
+  }
   /** True if a bounded queue holds maxsize items (in the process that made the queue). */
-  full(): boolean { this.#local('full', 'the holder process'); return this.#isFull(); }
+  full(): boolean {
+    this.#local('full', 'the holder process');
+    return this.#isFull();
+  }
 
   /**
    * Closes this handle: later calls on it throw ValueError ("Queue is closed"). As in
    * Python, other processes' handles (and waits already under way) are not affected.
    */
-  close(): void { this.#closed = true; }
+  close(): void {
+    this.#closed = true;
+  }
 
   /** True after close() on this handle. */
-  get closed(): boolean { return this.#closed; }
+  get closed(): boolean {
+    return this.#closed;
+  }
 
   // ── brokering ───────────────────────────────────────────────────────────
 
@@ -174,16 +204,26 @@ export class Queue<T = unknown> {
   brokerCall(op: string, args: unknown[], signal: AbortSignal): unknown {
     if (this.#remote) return brokerRequest(this.#channel!, op, args);
     switch (op) {
-      case 'put': return this.#put(args[0] as T, args[1] as boolean, args[2] as number | undefined, signal);
-      case 'get': return this.#get(args[0] as boolean, args[1] as number | undefined, signal).then((v) => {
-        // The asker went away while the item was on its way: it goes back to the front.
-        if (signal.aborted) { this.#unshift(v); throw signal.reason; }
-        return v;
-      });
-      case 'poll': return this._poll(args[0] as number | undefined, signal);
-      case 'qsize': return this.#size();
-      case 'putNoReply': this.putNowait(args[0] as T); return undefined;
-      default: throw new TypeError(`Queue: unknown brokered operation ${describe(op)}`);
+      case 'put':
+        return this.#put(args[0] as T, args[1] as boolean, args[2] as number | undefined, signal);
+      case 'get':
+        return this.#get(args[0] as boolean, args[1] as number | undefined, signal).then((v) => {
+          // The asker went away while the item was on its way: it goes back to the front.
+          if (signal.aborted) {
+            this.#unshift(v);
+            throw signal.reason;
+          }
+          return v;
+        });
+      case 'poll':
+        return this._poll(args[0] as number | undefined, signal);
+      case 'qsize':
+        return this.#size();
+      case 'putNoReply':
+        this.putNowait(args[0] as T);
+        return undefined;
+      default:
+        throw new TypeError(`Queue: unknown brokered operation ${describe(op)}`);
     }
   }
 
@@ -203,96 +243,158 @@ export class Queue<T = unknown> {
     if (this.#eof) return;
     this.#eof = makeError;
     if (this.#size() > 0) return;
-    for (const g of this.#getters.splice(0)) if (!g.done) { g.done = true; g.cleanup(); g.reject(makeError()); }
-    for (const p of this.#pollers.splice(0)) if (!p.done) { p.done = true; p.cleanup(); p.resolve(true); }
+    for (const g of this.#getters.splice(0))
+      if (!g.done) {
+        g.done = true;
+        g.cleanup();
+        g.reject(makeError());
+      }
+    for (const p of this.#pollers.splice(0))
+      if (!p.done) {
+        p.done = true;
+        p.cleanup();
+        p.resolve(true);
+      }
   }
 
   /** @internal true when this object is a proxy for another process's queue. */
-  get _isProxy(): boolean { return this.#remote; }
+  get _isProxy(): boolean {
+    return this.#remote;
+  }
 
   // ── the holder's buffer ─────────────────────────────────────────────────
 
   #local(method: string, instead: string): void {
     if (this.#closed) throw closedError();
     if (this.#remote) {
-      throw new TypeError(`Queue.${method}() is synchronous and works only in the process that made the queue; ` +
-        `in a child process use ${instead === 'the holder process' ? 'put/get' : `await q.${instead}`}`);
+      throw new TypeError(
+        `Queue.${method}() is synchronous and works only in the process that made the queue; ` +
+          `in a child process use ${instead === 'the holder process' ? 'put/get' : `await q.${instead}`}`,
+      );
     }
   }
 
-  #size(): number { return this.#items.length - this.#head; }
-  #isFull(): boolean { return this.maxsize > 0 && this.#size() >= this.maxsize; }
+  #size(): number {
+    return this.#items.length - this.#head;
+  }
+  #isFull(): boolean {
+    return this.maxsize > 0 && this.#size() >= this.maxsize;
+  }
 
   #push(item: T): void {
     // A waiting getter takes it at once (FIFO hand-off).
     while (this.#getters.length) {
       const g = this.#getters.shift()!;
       if (g.done) continue;
-      g.done = true; g.cleanup(); g.resolve(item);
+      g.done = true;
+      g.cleanup();
+      g.resolve(item);
       return;
     }
     this.#items.push(item);
     while (this.#pollers.length) {
       const p = this.#pollers.shift()!;
-      if (!p.done) { p.done = true; p.cleanup(); p.resolve(true); }
+      if (!p.done) {
+        p.done = true;
+        p.cleanup();
+        p.resolve(true);
+      }
     }
   }
 
   #shift(): T {
     const v = this.#items[this.#head]!;
     this.#items[this.#head++] = undefined as T;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) { this.#items = this.#items.slice(this.#head); this.#head = 0; }
-    else if (this.#head === this.#items.length) { this.#items = []; this.#head = 0; }
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    } else if (this.#head === this.#items.length) {
+      this.#items = [];
+      this.#head = 0;
+    }
     this.#admitPutter();
     return v;
   }
 
   #unshift(v: T): void {
-    if (this.#getters.some((g) => !g.done)) { this.#push(v); return; }
-    if (this.#head > 0) this.#items[--this.#head] = v; else this.#items.unshift(v);
+    if (this.#getters.some((g) => !g.done)) {
+      this.#push(v);
+      return;
+    }
+    if (this.#head > 0) this.#items[--this.#head] = v;
+    else this.#items.unshift(v);
   }
 
   #admitPutter(): void {
     while (this.#putters.length && !this.#isFull()) {
       const p = this.#putters.shift()!;
       if (p.done) continue;
-      p.done = true; p.cleanup();
+      p.done = true;
+      p.cleanup();
       this.#push(p.item as T);
       p.resolve(undefined);
     }
   }
 
   #put(item: T, block: boolean, timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.#isFull() && this.#putters.length === 0) { this.#push(item); return Promise.resolve(); }
+    if (!this.#isFull() && this.#putters.length === 0) {
+      this.#push(item);
+      return Promise.resolve();
+    }
     if (!block || timeout === 0) return Promise.reject(new QueueFull());
-    return this.#wait(this.#putters, timeout, signal, () => { throw new QueueFull(); }, item) as Promise<void>;
+    return this.#wait(
+      this.#putters,
+      timeout,
+      signal,
+      () => {
+        throw new QueueFull();
+      },
+      item,
+    ) as Promise<void>;
   }
 
   #get(block: boolean, timeout: number | undefined, signal: AbortSignal | undefined): Promise<T> {
     if (this.#size() > 0) return Promise.resolve(this.#shift());
     if (this.#eof) return Promise.reject(this.#eof());
     if (!block || timeout === 0) return Promise.reject(new QueueEmpty());
-    return this.#wait(this.#getters, timeout, signal, () => { throw new QueueEmpty(); }) as Promise<T>;
+    return this.#wait(this.#getters, timeout, signal, () => {
+      throw new QueueEmpty();
+    }) as Promise<T>;
   }
 
   #wait<R>(list: Waiter[], timeout: number | undefined, signal: AbortSignal | undefined, onTimeout: () => R, item?: unknown): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      if (signal?.aborted) { reject(new CancelledError('The queue wait was cancelled', { cause: signal.reason })); return; }
+      if (signal?.aborted) {
+        reject(new CancelledError('The queue wait was cancelled', { cause: signal.reason }));
+        return;
+      }
       let timer: NodeJS.Timeout | undefined;
       const onAbort = () => {
         if (w.done) return;
-        w.done = true; w.cleanup();
+        w.done = true;
+        w.cleanup();
         reject(new CancelledError('The queue wait was cancelled', { cause: signal!.reason }));
       };
       const w: Waiter = {
-        resolve: resolve as (v: unknown) => void, reject, done: false, item,
-        cleanup() { if (timer) clearTimeout(timer); signal?.removeEventListener('abort', onAbort); },
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        done: false,
+        item,
+        cleanup() {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
       };
       if (timeout !== undefined && timeout !== Infinity) {
         timer = setTimeout(() => {
           if (w.done) return;
-          w.done = true; w.cleanup();
-          try { resolve(onTimeout()); } catch (e) { reject(e); }
+          w.done = true;
+          w.cleanup();
+          try {
+            resolve(onTimeout());
+          } catch (e) {
+            reject(e);
+          }
         }, timeout);
       }
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -15,8 +15,11 @@ import { Connection, type ConnectionData } from './pipe.js';
  */
 export function revive(type: string, data: unknown): object {
   switch (type) {
-    case 'Queue': return Queue._revive(data as QueueData);
-    case 'Connection': return Connection._revive(data as ConnectionData);
-    default: throw new TypeError(`revive(type, data): unknown brokered object type ${describe(type)}; known: Queue, Connection`);
+    case 'Queue':
+      return Queue._revive(data as QueueData);
+    case 'Connection':
+      return Connection._revive(data as ConnectionData);
+    default:
+      throw new TypeError(`revive(type, data): unknown brokered object type ${describe(type)}; known: Queue, Connection`);
   }
 }

@@ -107,7 +107,11 @@ export function encodeItem(item: unknown): Uint8Array {
     case 'object': {
       if (item === null) return one(T_NULL);
       let safe: boolean;
-      try { safe = jsonSafe(item, 0); } finally { seen.length = 0; }
+      try {
+        safe = jsonSafe(item, 0);
+      } finally {
+        seen.length = 0;
+      }
       if (safe) return utf8(T_JSON, JSON.stringify(item));
     }
   }
@@ -130,13 +134,20 @@ export function readBuffer(n: number): Uint8Array {
 /** Decodes what `encodeItem` produced (`bytes` must not be shared memory). */
 export function decodeItem(bytes: Uint8Array): unknown {
   switch (bytes[0]) {
-    case T_NUMBER: return new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true);
-    case T_STRING: return decoder.decode(bytes.subarray(1));
-    case T_JSON: return JSON.parse(decoder.decode(bytes.subarray(1)));
-    case T_TRUE: return true;
-    case T_FALSE: return false;
-    case T_NULL: return null;
-    case T_UNDEFINED: return undefined;
+    case T_NUMBER:
+      return new DataView(bytes.buffer, bytes.byteOffset + 1, 8).getFloat64(0, true);
+    case T_STRING:
+      return decoder.decode(bytes.subarray(1));
+    case T_JSON:
+      return JSON.parse(decoder.decode(bytes.subarray(1)));
+    case T_TRUE:
+      return true;
+    case T_FALSE:
+      return false;
+    case T_NULL:
+      return null;
+    case T_UNDEFINED:
+      return undefined;
     default: {
       const des = new Deserializer(bytes.subarray(1));
       des.readHeader();

@@ -46,7 +46,7 @@ export function abandonLocksOf(tid: number): number {
   let n = 0;
   for (const r of refs) {
     const o = r.deref();
-    if (o !== undefined && o._abandon(tid)) n++;
+    if (o?._abandon(tid)) n++;
   }
   return n;
 }

@@ -43,8 +43,12 @@ export interface SyncWaitOptions {
 }
 
 type WaitResult = 'ok' | 'not-equal' | 'timed-out';
-type WaitAsync = (ta: Int32Array, index: number, value: number, timeout?: number) =>
-  { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
+type WaitAsync = (
+  ta: Int32Array,
+  index: number,
+  value: number,
+  timeout?: number,
+) => { async: false; value: 'not-equal' | 'timed-out' } | { async: true; value: Promise<'ok' | 'timed-out'> };
 const waitAsync: WaitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 const noop = (): void => {};
 
@@ -101,7 +105,11 @@ export function waitSync(i32: Int32Array, index: number, expected: number, deadl
  * deadline. Rejects with `CancelledError` when `signal` aborts.
  */
 export function waitAsyncOn(
-  i32: Int32Array, index: number, expected: number, deadline: number, signal: AbortSignal | undefined,
+  i32: Int32Array,
+  index: number,
+  expected: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
 ): Promise<WaitResult> {
   const ms = remaining(deadline);
   if (ms === 0) return Promise.resolve('timed-out');
@@ -117,7 +125,10 @@ export function waitAsyncOn(
       if (keepAlive !== undefined) clearTimeout(keepAlive);
       if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
     };
-    r.value.then((v) => { cleanup(); resolve(v); }, noop);
+    r.value.then((v) => {
+      cleanup();
+      resolve(v);
+    }, noop);
     if (signal !== undefined) {
       onAbort = () => {
         cleanup();
@@ -133,7 +144,10 @@ export function waitAsyncOn(
 export class Guard implements Disposable {
   private released = false;
   /** @internal */
-  constructor(private readonly target: { release(): void }, abandoned = false) {
+  constructor(
+    private readonly target: { release(): void },
+    abandoned = false,
+  ) {
     this.abandoned = abandoned;
   }
   /**
@@ -148,12 +162,22 @@ export class Guard implements Disposable {
     this.released = true;
     this.target.release();
   }
-  [Symbol.dispose](): void { this.release(); }
+  [Symbol.dispose](): void {
+    this.release();
+  }
 }
 
 /** Kinds of typed arrays a `SharedArray` / `Value` can have. */
 export const ARRAY_KINDS = {
-  int8: Int8Array, uint8: Uint8Array, uint8clamped: Uint8ClampedArray, int16: Int16Array, uint16: Uint16Array,
-  int32: Int32Array, uint32: Uint32Array, float32: Float32Array, float64: Float64Array,
-  bigint64: BigInt64Array, biguint64: BigUint64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  uint8clamped: Uint8ClampedArray,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+  bigint64: BigInt64Array,
+  biguint64: BigUint64Array,
 } as const;

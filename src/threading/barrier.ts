@@ -11,9 +11,7 @@
  */
 import { BrokenBarrierError, TimeoutError, describe } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import {
-  assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions,
-} from './_wait.js';
+import { assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
@@ -28,7 +26,9 @@ const RESETTING = -1;
 const BROKEN = -2;
 
 /** @internal */
-export interface BarrierData { sab: SharedArrayBuffer }
+export interface BarrierData {
+  sab: SharedArrayBuffer;
+}
 
 /**
  * Python's `threading.Barrier` in shared memory: `parties` threads each call
@@ -72,13 +72,17 @@ export class Barrier {
   }
 
   /** How many threads must call `wait()` to pass. */
-  get parties(): number { return this._i32[PARTIES]!; }
+  get parties(): number {
+    return this._i32[PARTIES]!;
+  }
   /** How many threads wait now. */
   get nWaiting(): number {
     return Atomics.load(this._i32, STATE) === FILLING ? Atomics.load(this._i32, COUNT) : 0;
   }
   /** True when the barrier is broken (after `abort()`, a timed-out wait, or a reset mid-round). */
-  get broken(): boolean { return Atomics.load(this._i32, STATE) === BROKEN; }
+  get broken(): boolean {
+    return Atomics.load(this._i32, STATE) === BROKEN;
+  }
 
   private notifyAll(): void {
     Atomics.add(this._i32, SEQ, 1);
@@ -212,31 +216,49 @@ export class Barrier {
   /** Returns the barrier to its initial state; threads waiting now get `BrokenBarrierError`. */
   async reset(): Promise<void> {
     await this.lockA();
-    try { this.doReset(); } finally { unlock(this._i32, L); }
+    try {
+      this.doReset();
+    } finally {
+      unlock(this._i32, L);
+    }
   }
 
   /** Breaks the barrier: current and later `wait()` calls throw `BrokenBarrierError` until `reset()`. */
   async abort(): Promise<void> {
     await this.lockA();
-    try { this.doAbort(); } finally { unlock(this._i32, L); }
+    try {
+      this.doAbort();
+    } finally {
+      unlock(this._i32, L);
+    }
   }
 
   /** Blocking {@link reset} for worker threads. */
   resetSync(): void {
     assertCanBlock('Barrier.resetSync()', 'await barrier.reset()');
     lockSync(this._i32, L, Infinity);
-    try { this.doReset(); } finally { unlock(this._i32, L); }
+    try {
+      this.doReset();
+    } finally {
+      unlock(this._i32, L);
+    }
   }
 
   /** Blocking {@link abort} for worker threads. */
   abortSync(): void {
     assertCanBlock('Barrier.abortSync()', 'await barrier.abort()');
     lockSync(this._i32, L, Infinity);
-    try { this.doAbort(); } finally { unlock(this._i32, L); }
+    try {
+      this.doAbort();
+    } finally {
+      unlock(this._i32, L);
+    }
   }
 
   /** @internal */
-  _abandon(tid: number): boolean { return abandonIfOwnedBy(this._i32, L, tid); }
+  _abandon(tid: number): boolean {
+    return abandonIfOwnedBy(this._i32, L, tid);
+  }
 
   /** @internal */
   [kShare](): SharedDescription {

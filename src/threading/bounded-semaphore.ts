@@ -31,5 +31,7 @@ export class BoundedSemaphore extends Semaphore {
   }
 
   /** @internal */
-  protected override get _kind(): string { return 'BoundedSemaphore'; }
+  protected override get _kind(): string {
+    return 'BoundedSemaphore';
+  }
 }

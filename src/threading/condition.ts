@@ -12,8 +12,15 @@
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import {
-  Guard, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, waitSync,
-  type SyncWaitOptions, type WaitOptions,
+  type Guard,
+  assertCanBlock,
+  deadlineOf,
+  remaining,
+  signalOf,
+  waitAsyncOn,
+  waitSync,
+  type SyncWaitOptions,
+  type WaitOptions,
 } from './_wait.js';
 import { lockAsync, lockSync, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { Lock, type LockData } from './lock.js';
@@ -23,7 +30,11 @@ const SEQ = 0;
 const WAITERS = 1;
 
 /** @internal */
-export interface ConditionData { sab: SharedArrayBuffer; lockType: 'Lock' | 'RLock'; lock: LockData }
+export interface ConditionData {
+  sab: SharedArrayBuffer;
+  lockType: 'Lock' | 'RLock';
+  lock: LockData;
+}
 
 /**
  * Python's `threading.Condition` over a shared {@link Lock} or {@link RLock}
@@ -58,15 +69,25 @@ export class Condition {
   }
 
   /** Acquires the underlying lock; see {@link Lock.acquire}. */
-  acquire(opts?: WaitOptions): Promise<Guard> { return this.lock.acquire(opts); }
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return this.lock.acquire(opts);
+  }
   /** Acquires the underlying lock, blocking (worker threads only); see {@link Lock.acquireSync}. */
-  acquireSync(opts?: SyncWaitOptions): Guard { return this.lock.acquireSync(opts); }
+  acquireSync(opts?: SyncWaitOptions): Guard {
+    return this.lock.acquireSync(opts);
+  }
   /** Acquires the underlying lock if it is free. */
-  tryAcquire(): Guard | undefined { return this.lock.tryAcquire(); }
+  tryAcquire(): Guard | undefined {
+    return this.lock.tryAcquire();
+  }
   /** Releases the underlying lock. */
-  release(): void { this.lock.release(); }
+  release(): void {
+    this.lock.release();
+  }
   /** True if the underlying lock is held. */
-  locked(): boolean { return this.lock.locked(); }
+  locked(): boolean {
+    return this.lock.locked();
+  }
 
   private releaseAll(method: string): number {
     const lock = this.lock;
@@ -151,7 +172,8 @@ export class Condition {
 
   /** Blocking {@link waitFor} for worker threads. */
   waitForSync<T>(predicate: () => T, opts?: SyncWaitOptions): T {
-    if (typeof predicate !== 'function') throw new TypeError(`Condition.waitForSync(predicate) expects a function, got ${describe(predicate)}`);
+    if (typeof predicate !== 'function')
+      throw new TypeError(`Condition.waitForSync(predicate) expects a function, got ${describe(predicate)}`);
     assertCanBlock('Condition.waitForSync()', 'await condition.waitFor()');
     const deadline = deadlineOf('Condition.waitForSync()', opts);
     for (;;) {
@@ -159,7 +181,11 @@ export class Condition {
       if (v) return v;
       const ms = remaining(deadline);
       if (ms === 0) throw new TimeoutError(`Condition.waitForSync() timed out after ${opts!.timeout} ms`);
-      try { this.waitSync({ timeout: ms === Infinity ? undefined : ms }); } catch (e) { if (!(e instanceof TimeoutError)) throw e; }
+      try {
+        this.waitSync({ timeout: ms === Infinity ? undefined : ms });
+      } catch (e) {
+        if (!(e instanceof TimeoutError)) throw e;
+      }
     }
   }
 
@@ -176,7 +202,9 @@ export class Condition {
   }
 
   /** Wakes every waiter. Hold the lock when calling it. */
-  notifyAll(): void { this.notify(Infinity); }
+  notifyAll(): void {
+    this.notify(Infinity);
+  }
 
   /** @internal */
   [kShare](): SharedDescription {

@@ -3,15 +3,15 @@
  */
 import { TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import {
-  assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions,
-} from './_wait.js';
+import { assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 
 const FLAG = 0;
 const SLEEPERS = 1;
 
 /** @internal */
-export interface EventData { sab: SharedArrayBuffer }
+export interface EventData {
+  sab: SharedArrayBuffer;
+}
 
 /**
  * Python's `threading.Event` in shared memory: `set()` wakes every thread that
@@ -41,10 +41,14 @@ export class Event {
   }
 
   /** Clears the flag: later waits wait again. */
-  clear(): void { Atomics.store(this._i32, FLAG, 0); }
+  clear(): void {
+    Atomics.store(this._i32, FLAG, 0);
+  }
 
   /** True if the flag is set. */
-  isSet(): boolean { return Atomics.load(this._i32, FLAG) === 1; }
+  isSet(): boolean {
+    return Atomics.load(this._i32, FLAG) === 1;
+  }
 
   /**
    * Waits (asynchronously) until the flag is set; returns at once if it is.

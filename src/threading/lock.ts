@@ -4,14 +4,15 @@
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import {
-  THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions,
-} from './_wait.js';
+import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
 /** @internal how a lock travels to another thread. */
-export interface LockData { sab: SharedArrayBuffer; offset: number }
+export interface LockData {
+  sab: SharedArrayBuffer;
+  offset: number;
+}
 
 /**
  * Python's `threading.Lock`, in a `SharedArrayBuffer`: pass it to a `Thread` or a
@@ -125,5 +126,7 @@ export class Lock {
     return { type: 'Lock', data: { sab: this._i32.buffer as SharedArrayBuffer, offset: this._b } satisfies LockData };
   }
 
-  get [Symbol.toStringTag](): string { return `Lock ${this.locked() ? 'locked' : 'unlocked'}`; }
+  get [Symbol.toStringTag](): string {
+    return `Lock ${this.locked() ? 'locked' : 'unlocked'}`;
+  }
 }

@@ -33,7 +33,15 @@
 import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, ValueError, describe } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import {
-  IS_MAIN, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions,
+  IS_MAIN,
+  assertCanBlock,
+  deadlineOf,
+  remaining,
+  signalOf,
+  waitAsyncOn,
+  waitSync,
+  type SyncWaitOptions,
+  type WaitOptions,
 } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
@@ -70,7 +78,10 @@ export interface QueueOptions {
 }
 
 /** @internal */
-export interface QueueData { header: SharedArrayBuffer; data: SharedArrayBuffer }
+export interface QueueData {
+  header: SharedArrayBuffer;
+  data: SharedArrayBuffer;
+}
 
 type Outcome = 'ok' | 'wait' | 'shutdown';
 
@@ -132,15 +143,26 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /** The most items it holds (0: bounded only by its byte buffer). */
-  get maxsize(): number { return this._h[MAXSIZE]!; }
+  get maxsize(): number {
+    return this._h[MAXSIZE]!;
+  }
   /** Number of items in the queue now. */
-  qsize(): number { return Atomics.load(this._h, COUNT); }
+  qsize(): number {
+    return Atomics.load(this._h, COUNT);
+  }
   /** True if it holds no item. */
-  empty(): boolean { return Atomics.load(this._h, COUNT) === 0; }
+  empty(): boolean {
+    return Atomics.load(this._h, COUNT) === 0;
+  }
   /** True if it holds `maxsize` items (a `put` may also wait when the byte buffer is full). */
-  full(): boolean { const m = this._h[MAXSIZE]!; return m > 0 && Atomics.load(this._h, COUNT) >= m; }
+  full(): boolean {
+    const m = this._h[MAXSIZE]!;
+    return m > 0 && Atomics.load(this._h, COUNT) >= m;
+  }
   /** True after `shutdown()` / `close()`. */
-  get isShutdown(): boolean { return Atomics.load(this._h, SHUTDOWN) !== 0; }
+  get isShutdown(): boolean {
+    return Atomics.load(this._h, SHUTDOWN) !== 0;
+  }
 
   // ---------------------------------------------------------------- encoding
 
@@ -150,10 +172,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     try {
       bytes = encodeItem(item);
     } catch (err) {
-      throw new TypeError(`Queue.${method}: the item cannot be cloned to another thread (${(err as Error).message}); send plain data`, { cause: err });
+      throw new TypeError(`Queue.${method}: the item cannot be cloned to another thread (${(err as Error).message}); send plain data`, {
+        cause: err,
+      });
     }
     if (4 + bytes.length > this._h[CAP]!) {
-      throw new ValueError(`Queue.${method}: the item needs ${bytes.length + 4} bytes but the queue's buffer holds ${this._h[CAP]} bytes; create it with a larger { bytes }`);
+      throw new ValueError(
+        `Queue.${method}: the item needs ${bytes.length + 4} bytes but the queue's buffer holds ${this._h[CAP]} bytes; create it with a larger { bytes }`,
+      );
     }
     return bytes;
   }
@@ -235,10 +261,22 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     let copied = false;
     for (;;) {
       const r = this.tryPutLocked(bytes);
-      if (r === 'ok') { unlock(h, L); return; }
-      if (r === 'shutdown') { unlock(h, L); throw new QueueShutDown(); }
-      if (remaining(deadline) === 0) { unlock(h, L); throw new TimeoutError(`Queue.put() timed out after ${opts!.timeout} ms`); }
-      if (!copied) { bytes = bytes.slice(); copied = true; }
+      if (r === 'ok') {
+        unlock(h, L);
+        return;
+      }
+      if (r === 'shutdown') {
+        unlock(h, L);
+        throw new QueueShutDown();
+      }
+      if (remaining(deadline) === 0) {
+        unlock(h, L);
+        throw new TimeoutError(`Queue.put() timed out after ${opts!.timeout} ms`);
+      }
+      if (!copied) {
+        bytes = bytes.slice();
+        copied = true;
+      }
       const seq = h[NOT_FULL]!;
       h[PUT_SLEEPERS] = 1;
       unlock(h, L);
@@ -249,7 +287,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
         failure = err ?? new Error('wait failed');
       }
       if (!tryLock(h, L)) await lockAsync(h, L, Infinity, undefined);
-      if (failure !== undefined) { unlock(h, L); throw failure; }
+      if (failure !== undefined) {
+        unlock(h, L);
+        throw failure;
+      }
     }
   }
 
@@ -266,9 +307,18 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     lockSync(h, L, Infinity);
     for (;;) {
       const r = this.tryPutLocked(bytes);
-      if (r === 'ok') { unlock(h, L); return; }
-      if (r === 'shutdown') { unlock(h, L); throw new QueueShutDown(); }
-      if (remaining(deadline) === 0) { unlock(h, L); throw new TimeoutError(`Queue.putSync() timed out after ${opts!.timeout} ms`); }
+      if (r === 'ok') {
+        unlock(h, L);
+        return;
+      }
+      if (r === 'shutdown') {
+        unlock(h, L);
+        throw new QueueShutDown();
+      }
+      if (remaining(deadline) === 0) {
+        unlock(h, L);
+        throw new TimeoutError(`Queue.putSync() timed out after ${opts!.timeout} ms`);
+      }
       if (!spun) {
         // Spin a little first: a consumer usually makes room within microseconds.
         spun = true;
@@ -342,9 +392,18 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if (!tryLock(h, L)) await lockAsync(h, L, Infinity, undefined);
     for (;;) {
       const r = this.tryGetLocked();
-      if (typeof r === 'object') { unlock(h, L); return decodeItem(r) as T; }
-      if (r === 'shutdown') { unlock(h, L); throw new QueueShutDown(); }
-      if (remaining(deadline) === 0) { unlock(h, L); throw new TimeoutError(`Queue.get() timed out after ${opts!.timeout} ms`); }
+      if (typeof r === 'object') {
+        unlock(h, L);
+        return decodeItem(r) as T;
+      }
+      if (r === 'shutdown') {
+        unlock(h, L);
+        throw new QueueShutDown();
+      }
+      if (remaining(deadline) === 0) {
+        unlock(h, L);
+        throw new TimeoutError(`Queue.get() timed out after ${opts!.timeout} ms`);
+      }
       const seq = h[NOT_EMPTY]!;
       h[GET_SLEEPERS] = 1;
       unlock(h, L);
@@ -355,7 +414,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
         failure = err ?? new Error('wait failed');
       }
       if (!tryLock(h, L)) await lockAsync(h, L, Infinity, undefined);
-      if (failure !== undefined) { unlock(h, L); throw failure; }
+      if (failure !== undefined) {
+        unlock(h, L);
+        throw failure;
+      }
     }
   }
 
@@ -371,9 +433,18 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     lockSync(h, L, Infinity);
     for (;;) {
       const r = this.tryGetLocked();
-      if (typeof r === 'object') { unlock(h, L); return decodeItem(r) as T; }
-      if (r === 'shutdown') { unlock(h, L); throw new QueueShutDown(); }
-      if (remaining(deadline) === 0) { unlock(h, L); throw new TimeoutError(`Queue.getSync() timed out after ${opts!.timeout} ms`); }
+      if (typeof r === 'object') {
+        unlock(h, L);
+        return decodeItem(r) as T;
+      }
+      if (r === 'shutdown') {
+        unlock(h, L);
+        throw new QueueShutDown();
+      }
+      if (remaining(deadline) === 0) {
+        unlock(h, L);
+        throw new TimeoutError(`Queue.getSync() timed out after ${opts!.timeout} ms`);
+      }
       if (!spun) {
         spun = true;
         unlock(h, L);
@@ -459,13 +530,17 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   shutdown(opts?: { immediate?: boolean }): void {
     const h = this._h;
-    if (!this.lockBrief(1000)) throw new InvalidStateError('Queue.shutdown(): the internal lock stayed held for 1 s (did a thread die holding it?)');
+    if (!this.lockBrief(1000))
+      throw new InvalidStateError('Queue.shutdown(): the internal lock stayed held for 1 s (did a thread die holding it?)');
     h[SHUTDOWN] = 1;
     if (opts?.immediate === true) {
       const n = h[COUNT]!;
-      h[HEAD] = 0; h[USED] = 0;
+      h[HEAD] = 0;
+      h[USED] = 0;
       Atomics.store(h, COUNT, 0);
-      if (n > 0 && Atomics.sub(h, UNFINISHED, n) - n <= 0) { Atomics.store(h, UNFINISHED, 0); }
+      if (n > 0 && Atomics.sub(h, UNFINISHED, n) - n <= 0) {
+        Atomics.store(h, UNFINISHED, 0);
+      }
       Atomics.notify(h, UNFINISHED);
     }
     Atomics.add(h, NOT_EMPTY, 1);
@@ -476,10 +551,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   }
 
   /** Same as `shutdown()`: no more puts; gets drain what is left. */
-  close(): void { this.shutdown(); }
+  close(): void {
+    this.shutdown();
+  }
 
   /** @internal */
-  _abandon(tid: number): boolean { return abandonIfOwnedBy(this._h, L, tid); }
+  _abandon(tid: number): boolean {
+    return abandonIfOwnedBy(this._h, L, tid);
+  }
 
   /** @internal */
   [kShare](): SharedDescription {

@@ -3,9 +3,7 @@
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import {
-  THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions,
-} from './_wait.js';
+import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 import type { LockData } from './lock.js';
@@ -55,7 +53,10 @@ export class RLock {
   async acquire(opts?: WaitOptions): Promise<Guard> {
     const deadline = deadlineOf('RLock.acquire()', opts);
     const signal = signalOf('RLock.acquire()', opts);
-    if (this.owned()) { this._i32[this._b + 2]!++; return new Guard(this); }
+    if (this.owned()) {
+      this._i32[this._b + 2]!++;
+      return new Guard(this);
+    }
     if (!tryLock(this._i32, this._b) && !(await lockAsync(this._i32, this._b, deadline, signal))) {
       throw new TimeoutError(`RLock.acquire() timed out after ${opts!.timeout} ms`);
     }
@@ -68,7 +69,10 @@ export class RLock {
    */
   acquireSync(opts?: SyncWaitOptions): Guard {
     assertCanBlock('RLock.acquireSync()', 'await rlock.acquire()');
-    if (this.owned()) { this._i32[this._b + 2]!++; return new Guard(this); }
+    if (this.owned()) {
+      this._i32[this._b + 2]!++;
+      return new Guard(this);
+    }
     if (!tryLock(this._i32, this._b)) {
       if (!lockSync(this._i32, this._b, deadlineOf('RLock.acquireSync()', opts))) {
         throw new TimeoutError(`RLock.acquireSync() timed out after ${opts!.timeout} ms`);
@@ -79,7 +83,10 @@ export class RLock {
 
   /** Takes the lock if it is free or already held by this thread; undefined otherwise. */
   tryAcquire(): Guard | undefined {
-    if (this.owned()) { this._i32[this._b + 2]!++; return new Guard(this); }
+    if (this.owned()) {
+      this._i32[this._b + 2]!++;
+      return new Guard(this);
+    }
     if (!tryLock(this._i32, this._b)) return undefined;
     return this.enter();
   }
@@ -105,7 +112,9 @@ export class RLock {
   }
 
   /** @internal true if this thread holds the lock. */
-  _isOwned(): boolean { return this.owned(); }
+  _isOwned(): boolean {
+    return this.owned();
+  }
 
   /** @internal releases fully (Condition.wait); returns the recursion count to restore. */
   _releaseAll(): number {
@@ -116,7 +125,9 @@ export class RLock {
   }
 
   /** @internal restores the recursion count after re-acquiring (Condition.wait). */
-  _restore(n: number): void { this._i32[this._b + 2] = n; }
+  _restore(n: number): void {
+    this._i32[this._b + 2] = n;
+  }
 
   /** @internal */
   _abandon(tid: number): boolean {
@@ -128,5 +139,7 @@ export class RLock {
     return { type: 'RLock', data: { sab: this._i32.buffer as SharedArrayBuffer, offset: this._b } satisfies LockData };
   }
 
-  get [Symbol.toStringTag](): string { return `RLock ${this.locked() ? 'locked' : 'unlocked'}`; }
+  get [Symbol.toStringTag](): string {
+    return `RLock ${this.locked() ? 'locked' : 'unlocked'}`;
+  }
 }

@@ -9,9 +9,7 @@
  */
 import { TimeoutError, describe } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import {
-  Guard, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, type SyncWaitOptions, type WaitOptions,
-} from './_wait.js';
+import { Guard, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 
 const COUNT = 0;
 const SLEEPERS = 1;
@@ -19,7 +17,9 @@ const SLEEPERS = 1;
 export const INITIAL = 2;
 
 /** @internal */
-export interface SemaphoreData { sab: SharedArrayBuffer }
+export interface SemaphoreData {
+  sab: SharedArrayBuffer;
+}
 
 /**
  * Python's `threading.Semaphore` in shared memory: a counter that `acquire`
@@ -124,13 +124,19 @@ export class Semaphore {
   }
 
   /** True if `acquire` would wait (the count is zero). */
-  locked(): boolean { return Atomics.load(this._i32, COUNT) === 0; }
+  locked(): boolean {
+    return Atomics.load(this._i32, COUNT) === 0;
+  }
 
   /** The current count. */
-  get value(): number { return Atomics.load(this._i32, COUNT); }
+  get value(): number {
+    return Atomics.load(this._i32, COUNT);
+  }
 
   /** @internal the type tag it travels with. */
-  protected get _kind(): string { return 'Semaphore'; }
+  protected get _kind(): string {
+    return 'Semaphore';
+  }
 
   /** @internal */
   [kShare](): SharedDescription {

@@ -13,7 +13,12 @@ export type ArrayOf<K extends ArrayKind> = InstanceType<(typeof ARRAY_KINDS)[K]>
 export type SharedTypedArray<K extends ArrayKind> = ArrayOf<K> & Shareable;
 
 /** @internal */
-export interface SharedArrayData { kind: ArrayKind; sab: SharedArrayBuffer; byteOffset: number; length: number }
+export interface SharedArrayData {
+  kind: ArrayKind;
+  sab: SharedArrayBuffer;
+  byteOffset: number;
+  length: number;
+}
 
 /** The `SharedArray` constructor: `new SharedArray(kind, length)` or `new SharedArray(kind, values)`. */
 export interface SharedArrayConstructor {
@@ -35,7 +40,12 @@ const kKind = Symbol('weft.sharedArrayKind');
 function share(this: ArrayOf<ArrayKind> & { [kKind]: ArrayKind }): SharedDescription {
   return {
     type: 'SharedArray',
-    data: { kind: this[kKind], sab: this.buffer as unknown as SharedArrayBuffer, byteOffset: this.byteOffset, length: this.length } satisfies SharedArrayData,
+    data: {
+      kind: this[kKind],
+      sab: this.buffer as unknown as SharedArrayBuffer,
+      byteOffset: this.byteOffset,
+      length: this.length,
+    } satisfies SharedArrayData,
   };
 }
 
@@ -59,14 +69,17 @@ function mark<K extends ArrayKind>(arr: ArrayOf<K>, kind: K): SharedTypedArray<K
  * const xs = new SharedArray('float64', [1.5, 2.5]);
  */
 export const SharedArray: SharedArrayConstructor = function SharedArray(
-  this: unknown, kind: ArrayKind, lengthOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
+  this: unknown,
+  kind: ArrayKind,
+  lengthOrValues: number | ArrayLike<number | bigint> | Iterable<number | bigint>,
 ) {
-  if (new.target === undefined) throw new TypeError("SharedArray is a constructor: use new SharedArray(kind, length)");
+  if (new.target === undefined) throw new TypeError('SharedArray is a constructor: use new SharedArray(kind, length)');
   if (typeof kind !== 'string' || !Object.hasOwn(ARRAY_KINDS, kind)) {
     throw new TypeError(`new SharedArray(kind, ...) expects one of ${Object.keys(ARRAY_KINDS).join(', ')}, got ${describe(kind)}`);
   }
   const Ctor = ARRAY_KINDS[kind] as unknown as {
-    new (b: SharedArrayBuffer): ArrayOf<ArrayKind>; BYTES_PER_ELEMENT: number;
+    new (b: SharedArrayBuffer): ArrayOf<ArrayKind>;
+    BYTES_PER_ELEMENT: number;
   };
   let values: ArrayLike<number | bigint> | undefined;
   let length: number;
@@ -76,7 +89,10 @@ export const SharedArray: SharedArrayConstructor = function SharedArray(
     }
     length = lengthOrValues;
   } else if (lengthOrValues !== null && typeof lengthOrValues === 'object') {
-    values = Symbol.iterator in lengthOrValues ? Array.from(lengthOrValues as Iterable<number | bigint>) : lengthOrValues as ArrayLike<number | bigint>;
+    values =
+      Symbol.iterator in lengthOrValues
+        ? Array.from(lengthOrValues as Iterable<number | bigint>)
+        : (lengthOrValues as ArrayLike<number | bigint>);
     length = values.length;
   } else {
     throw new TypeError(`new SharedArray(kind, x) expects a length or an array of values, got ${describe(lengthOrValues)}`);

@@ -80,7 +80,6 @@ export class Thread<R = unknown> {
   private readonly args: unknown[];
   private readonly resourceLimits: ResourceLimits | undefined;
   private state: State = 'initial';
-  private pool: ThreadExecutor | undefined;
   private future: Future<Awaited<R>> | undefined;
   private ended: Promise<{ ok: boolean; value: unknown }> | undefined;
   private joined = false;
@@ -91,7 +90,7 @@ export class Thread<R = unknown> {
    * called (Python's `threading.excepthook`). Default: prints to stderr.
    */
   static excepthook: (error: unknown, thread: Thread<unknown>) => void = (error, thread) => {
-    const text = error instanceof Error ? error.stack ?? `${error.name}: ${error.message}` : String(error);
+    const text = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
     process.stderr.write(`Exception in thread ${thread.name}:\n${text}\n`);
   };
 
@@ -102,10 +101,14 @@ export class Thread<R = unknown> {
    */
   constructor(target: TaskRef<any[], R> | ((...a: any[]) => R), opts: ThreadOptions = {}) {
     if (typeof target !== 'function') throw new TypeError(`new Thread(target) expects a TaskRef or a function, got ${describe(target)}`);
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`new Thread(target, opts) expects an options object, got ${describe(opts)}`);
-    if (opts.args !== undefined && !Array.isArray(opts.args)) throw new TypeError(`Thread option args must be an array, got ${describe(opts.args)}`);
-    if (opts.name !== undefined && typeof opts.name !== 'string') throw new TypeError(`Thread option name must be a string, got ${describe(opts.name)}`);
-    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean') throw new TypeError(`Thread option daemon must be a boolean, got ${describe(opts.daemon)}`);
+    if (opts === null || typeof opts !== 'object')
+      throw new TypeError(`new Thread(target, opts) expects an options object, got ${describe(opts)}`);
+    if (opts.args !== undefined && !Array.isArray(opts.args))
+      throw new TypeError(`Thread option args must be an array, got ${describe(opts.args)}`);
+    if (opts.name !== undefined && typeof opts.name !== 'string')
+      throw new TypeError(`Thread option name must be a string, got ${describe(opts.name)}`);
+    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean')
+      throw new TypeError(`Thread option daemon must be a boolean, got ${describe(opts.daemon)}`);
     this.target = target;
     this.args = opts.args ?? [];
     this.name = opts.name ?? `Thread-${++counter}`;
@@ -114,7 +117,9 @@ export class Thread<R = unknown> {
   }
 
   /** The worker's `threadId` (as `currentThread().ident` inside it); undefined until it runs. */
-  get ident(): number | undefined { return this._ident; }
+  get ident(): number | undefined {
+    return this._ident;
+  }
 
   /**
    * Starts the thread. Call it once.
@@ -123,25 +128,45 @@ export class Thread<R = unknown> {
   start(): void {
     if (this.state !== 'initial') throw new InvalidStateError(`Thread ${this.name} can only be started once`);
     this.state = 'started';
-    const pool = this.pool = new ThreadExecutor({
-      maxWorkers: 1, minWorkers: 1, cancelGrace: 0, name: this.name, resourceLimits: this.resourceLimits,
+    const pool = new ThreadExecutor({
+      maxWorkers: 1,
+      minWorkers: 1,
+      cancelGrace: 0,
+      name: this.name,
+      resourceLimits: this.resourceLimits,
     });
     pool.daemon = this.daemon;
     const id = pool.submit(tasks.identify, this.name);
-    id.then((tid) => { this._ident = tid; pool.tid = tid; }, () => {});
-    const f = this.future = pool.submit(this.target as (...a: unknown[]) => R, ...this.args) as Future<Awaited<R>>;
+    id.then(
+      (tid) => {
+        this._ident = tid;
+        pool.tid = tid;
+      },
+      () => {},
+    );
+    const f = (this.future = pool.submit(this.target as (...a: unknown[]) => R, ...this.args) as Future<Awaited<R>>);
     this.ended = new Promise<{ ok: boolean; value: unknown }>((resolve) => {
       f.addDoneCallback(() => {
-        const outcome = f.cancelled() ? { ok: false, value: undefined as unknown }
-          : f.exception() !== undefined ? { ok: false, value: f.exception() } : { ok: true, value: f.result() };
+        const outcome = f.cancelled()
+          ? { ok: false, value: undefined as unknown }
+          : f.exception() !== undefined
+            ? { ok: false, value: f.exception() }
+            : { ok: true, value: f.result() };
         if (f.cancelled()) {
-          try { f.result(); } catch (e) { outcome.value = e; }
+          try {
+            f.result();
+          } catch (e) {
+            outcome.value = e;
+          }
         }
-        pool.shutdown({ wait: true, cancelFutures: true }).catch(() => {}).then(() => {
-          this.state = 'stopped';
-          if (!outcome.ok && !this.joined && !f.cancelled()) Thread.excepthook(outcome.value, this as Thread<unknown>);
-          resolve(outcome);
-        });
+        pool
+          .shutdown({ wait: true, cancelFutures: true })
+          .catch(() => {})
+          .then(() => {
+            this.state = 'stopped';
+            if (!outcome.ok && !this.joined && !f.cancelled()) Thread.excepthook(outcome.value, this as Thread<unknown>);
+            resolve(outcome);
+          });
       });
     });
   }
@@ -161,7 +186,9 @@ export class Thread<R = unknown> {
       outcome = await this.ended;
     } else {
       let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<undefined>((resolve) => { timer = setTimeout(resolve, remaining(deadline), undefined); });
+      const timedOut = new Promise<undefined>((resolve) => {
+        timer = setTimeout(resolve, remaining(deadline), undefined);
+      });
       const r = await Promise.race([this.ended, timedOut]);
       clearTimeout(timer);
       if (r === undefined) throw new TimeoutError(`Thread.join(): thread ${this.name} still running after ${opts!.timeout} ms`);
@@ -182,11 +209,16 @@ export class Thread<R = unknown> {
    * `join()` then rejects with `CancelledError`. Does nothing to a thread that has ended.
    */
   async terminate(): Promise<void> {
-    if (this.state === 'initial') { this.state = 'stopped'; return; }
+    if (this.state === 'initial') {
+      this.state = 'stopped';
+      return;
+    }
     this.joined = true;
     this.future?.cancel(new Error(`Thread ${this.name} was terminated`));
     await this.ended;
   }
 
-  get [Symbol.toStringTag](): string { return `Thread ${this.name} ${this.state}`; }
+  get [Symbol.toStringTag](): string {
+    return `Thread ${this.name} ${this.state}`;
+  }
 }

@@ -21,11 +21,20 @@ const OFFSET = 16;
 const f64 = new Float64Array(1);
 const i64 = new BigInt64Array(f64.buffer);
 
-function bitsOf(x: number): bigint { f64[0] = x; return i64[0]!; }
-function floatOf(b: bigint): number { i64[0] = b; return f64[0]!; }
+function bitsOf(x: number): bigint {
+  f64[0] = x;
+  return i64[0]!;
+}
+function floatOf(b: bigint): number {
+  i64[0] = b;
+  return f64[0]!;
+}
 
 /** @internal */
-export interface ValueData { sab: SharedArrayBuffer; kind: ValueKind }
+export interface ValueData {
+  sab: SharedArrayBuffer;
+  kind: ValueKind;
+}
 
 /**
  * A number (or bigint) in shared memory, read and updated atomically from every
@@ -62,9 +71,12 @@ export class Value<K extends ValueKind = ValueKind> {
     }
     this.kind = kind;
     this._sab = data?.sab ?? new SharedArrayBuffer(OFFSET + 8);
-    this.view = kind === 'int32' ? new Int32Array(this._sab, OFFSET, 1)
-      : kind === 'uint32' ? new Uint32Array(this._sab, OFFSET, 1)
-        : new BigInt64Array(this._sab, OFFSET, 1);
+    this.view =
+      kind === 'int32'
+        ? new Int32Array(this._sab, OFFSET, 1)
+        : kind === 'uint32'
+          ? new Uint32Array(this._sab, OFFSET, 1)
+          : new BigInt64Array(this._sab, OFFSET, 1);
     if (data === undefined && init !== undefined) this.value = init;
     shareables.created++;
     track(this);
@@ -99,9 +111,12 @@ export class Value<K extends ValueKind = ValueKind> {
   add(n: ValueType<K>): ValueType<K> {
     this.check('add(n)', n);
     switch (this.kind) {
-      case 'int32': return ((Atomics.add(this.view as Int32Array, 0, n as number) + (n as number)) | 0) as ValueType<K>;
-      case 'uint32': return ((Atomics.add(this.view as Uint32Array, 0, n as number) + (n as number)) >>> 0) as ValueType<K>;
-      case 'bigint64': return BigInt.asIntN(64, Atomics.add(this.view as BigInt64Array, 0, n as bigint) + (n as bigint)) as ValueType<K>;
+      case 'int32':
+        return ((Atomics.add(this.view as Int32Array, 0, n as number) + (n as number)) | 0) as ValueType<K>;
+      case 'uint32':
+        return ((Atomics.add(this.view as Uint32Array, 0, n as number) + (n as number)) >>> 0) as ValueType<K>;
+      case 'bigint64':
+        return BigInt.asIntN(64, Atomics.add(this.view as BigInt64Array, 0, n as bigint) + (n as bigint)) as ValueType<K>;
       default: {
         const view = this.view as BigInt64Array;
         for (;;) {
@@ -129,7 +144,9 @@ export class Value<K extends ValueKind = ValueKind> {
     this.check('compareExchange(expected, next)', expected);
     this.check('compareExchange(expected, next)', next);
     if (this.kind === 'float64') {
-      return floatOf(Atomics.compareExchange(this.view as BigInt64Array, 0, bitsOf(expected as number), bitsOf(next as number))) as ValueType<K>;
+      return floatOf(
+        Atomics.compareExchange(this.view as BigInt64Array, 0, bitsOf(expected as number), bitsOf(next as number)),
+      ) as ValueType<K>;
     }
     return Atomics.compareExchange(this.view as Int32Array, 0, expected as number, next as number) as ValueType<K>;
   }
@@ -147,13 +164,19 @@ export class Value<K extends ValueKind = ValueKind> {
   }
 
   /** @internal */
-  _abandon(tid: number): boolean { return abandonIfOwnedBy(new Int32Array(this._sab, 0, 4), 0, tid); }
+  _abandon(tid: number): boolean {
+    return abandonIfOwnedBy(new Int32Array(this._sab, 0, 4), 0, tid);
+  }
 
   /** @internal */
   [kShare](): SharedDescription {
     return { type: 'Value', data: { sab: this._sab, kind: this.kind } satisfies ValueData };
   }
 
-  valueOf(): ValueType<K> { return this.value; }
-  toString(): string { return String(this.value); }
+  valueOf(): ValueType<K> {
+    return this.value;
+  }
+  toString(): string {
+    return String(this.value);
+  }
 }

@@ -32,10 +32,15 @@ import { BROKER, BROKER_REPLY } from './protocol.js';
 export const kBroker: unique symbol = Symbol.for('weft.broker') as any;
 
 /** What `[kBroker]()` returns: a type tag and clonable data (holding the channel id). */
-export interface BrokerDescription { type: string; data: unknown }
+export interface BrokerDescription {
+  type: string;
+  data: unknown;
+}
 
 /** An object that can travel to another process as a brokered proxy. */
-export interface Brokerable { [kBroker](): BrokerDescription }
+export interface Brokerable {
+  [kBroker](): BrokerDescription;
+}
 
 /** The real object behind a channel: runs one operation a proxy asked for. */
 export interface BrokerTarget {
@@ -47,7 +52,10 @@ export const brokerables = { created: 0 };
 
 /** The marker a brokered object travels as. */
 export const BROKER_MARKER = '@@weft/brokered';
-export interface BrokerMarker { [BROKER_MARKER]: string; data: unknown }
+export interface BrokerMarker {
+  [BROKER_MARKER]: string;
+  data: unknown;
+}
 
 export function isBrokerable(value: unknown): value is Brokerable {
   return value !== null && typeof value === 'object' && typeof (value as any)[kBroker] === 'function';
@@ -80,10 +88,17 @@ export class BrokerSession {
 
   /** Handles one `[BROKER, callId, channel, op, args]` message. */
   handle(msg: unknown[]): void {
-    const callId = msg[1] as number, channel = msg[2] as string, op = msg[3] as string, args = msg[4] as unknown[];
+    const callId = msg[1] as number,
+      channel = msg[2] as string,
+      op = msg[3] as string,
+      args = msg[4] as unknown[];
     const target = targets.get(channel);
     if (target === undefined) {
-      this.answer(callId, false, serializeError(new ReferenceError(`No brokered object with channel ${channel} in process ${process.pid}`)));
+      this.answer(
+        callId,
+        false,
+        serializeError(new ReferenceError(`No brokered object with channel ${channel} in process ${process.pid}`)),
+      );
       return;
     }
     const ac = new AbortController();
@@ -97,8 +112,14 @@ export class BrokerSession {
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
       this.calls.set(callId, ac);
       (r as Promise<unknown>).then(
-        (v) => { this.calls.delete(callId); this.answer(callId, true, v); },
-        (e) => { this.calls.delete(callId); this.answer(callId, false, serializeError(e)); },
+        (v) => {
+          this.calls.delete(callId);
+          this.answer(callId, true, v);
+        },
+        (e) => {
+          this.calls.delete(callId);
+          this.answer(callId, false, serializeError(e));
+        },
       );
     } else {
       this.answer(callId, true, r);
@@ -106,12 +127,16 @@ export class BrokerSession {
   }
 
   private answer(callId: number, ok: boolean, value: unknown): void {
-    if (this.closed || callId === 0) return;   // 0: the asker wants no answer
+    if (this.closed || callId === 0) return; // 0: the asker wants no answer
     try {
       this.reply([BROKER_REPLY, callId, ok, value]);
     } catch (err) {
       if (!ok) return;
-      try { this.reply([BROKER_REPLY, callId, false, serializeError(err)]); } catch { /* the other side is gone */ }
+      try {
+        this.reply([BROKER_REPLY, callId, false, serializeError(err)]);
+      } catch {
+        /* the other side is gone */
+      }
     }
   }
 
@@ -135,14 +160,19 @@ export function setBrokerLink(post: ((msg: unknown) => void) | undefined): void 
 }
 
 /** True when this process or thread can reach a broker (it is a weft worker). */
-export function hasBrokerLink(): boolean { return link !== undefined; }
+export function hasBrokerLink(): boolean {
+  return link !== undefined;
+}
 
 /** Sends one operation on `channel` to the holder; resolves with its answer. */
 export function brokerRequest(channel: string, op: string, args: unknown[]): Promise<unknown> {
   const post = link;
   if (post === undefined) {
-    return Promise.reject(new Error(`This brokered object (channel ${channel}) cannot reach the process that holds it: ` +
-      'it was revived outside a weft worker'));
+    return Promise.reject(
+      new Error(
+        `This brokered object (channel ${channel}) cannot reach the process that holds it: ` + 'it was revived outside a weft worker',
+      ),
+    );
   }
   const callId = nextCall++;
   return new Promise((resolve, reject) => {
@@ -151,9 +181,11 @@ export function brokerRequest(channel: string, op: string, args: unknown[]): Pro
       post([BROKER, callId, channel, op, args]);
     } catch (err) {
       pending.delete(callId);
-      reject(err instanceof Error && err.name === 'DataCloneError'
-        ? new TypeError(`The value cannot be sent to another process: ${err.message}`, { cause: err })
-        : err);
+      reject(
+        err instanceof Error && err.name === 'DataCloneError'
+          ? new TypeError(`The value cannot be sent to another process: ${err.message}`, { cause: err })
+          : err,
+      );
     }
   });
 }

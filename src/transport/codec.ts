@@ -31,8 +31,10 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
     }
     const t = typeof a;
     if (t === 'function' || t === 'symbol') {
-      throw new TypeError(`Argument ${i + 1} cannot be sent to a worker: it is ${t === 'symbol' ? 'a symbol' : describe(a)}; ` +
-        'only structured-clonable values (and weft shared objects) cross threads');
+      throw new TypeError(
+        `Argument ${i + 1} cannot be sent to a worker: it is ${t === 'symbol' ? 'a symbol' : describe(a)}; ` +
+          'only structured-clonable values (and weft shared objects) cross threads',
+      );
     }
     if (walk && a !== null && t === 'object') {
       const enc = encodeShared(a, forProcess, i, 0, st);
@@ -50,8 +52,10 @@ function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: numb
   }
   if (isShareable(v)) {
     if (forProcess) {
-      throw new TypeError(`Argument ${argIndex + 1} is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading); ` +
-        'shared memory does not cross processes: use a ThreadPoolExecutor or a multiprocessing Queue/Pipe');
+      throw new TypeError(
+        `Argument ${argIndex + 1} is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading); ` +
+          'shared memory does not cross processes: use a ThreadPoolExecutor or a multiprocessing Queue/Pipe',
+      );
     }
     const d = v[kShare]();
     st.flags |= F_SHARED;

@@ -23,7 +23,13 @@ export interface SerializedError {
 }
 
 const BUILTINS: Record<string, ErrorConstructor> = {
-  Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError,
+  Error,
+  TypeError,
+  RangeError,
+  SyntaxError,
+  ReferenceError,
+  EvalError,
+  URIError,
 };
 const KNOWN: Record<string, unknown> = { ...BUILTINS, AggregateError, ...weftErrors };
 const SKIP = new Set(['name', 'message', 'stack', 'cause', 'errors']);
@@ -64,7 +70,9 @@ function clonable(v: unknown): unknown {
     return v;
   } catch {
     try {
-      return JSON.parse(JSON.stringify(v, (_k, x) => (typeof x === 'function' || typeof x === 'symbol' || typeof x === 'bigint' ? undefined : x)));
+      return JSON.parse(
+        JSON.stringify(v, (_k, x) => (typeof x === 'function' || typeof x === 'symbol' || typeof x === 'bigint' ? undefined : x)),
+      );
     } catch {
       return Object.prototype.toString.call(v);
     }
@@ -73,7 +81,15 @@ function clonable(v: unknown): unknown {
 
 function encodeThrownValue(v: unknown): unknown {
   // Thrown non-errors (strings, numbers, plain objects) cross as they are when they can.
-  if (typeof v === 'function' || typeof v === 'symbol') return { $weftError: 1, ctor: 'Error', name: 'Error', message: `A task threw a ${typeof v}: ${String(v)}`, stack: undefined, hasCause: false } satisfies SerializedError;
+  if (typeof v === 'function' || typeof v === 'symbol')
+    return {
+      $weftError: 1,
+      ctor: 'Error',
+      name: 'Error',
+      message: `A task threw a ${typeof v}: ${String(v)}`,
+      stack: undefined,
+      hasCause: false,
+    } satisfies SerializedError;
   return v;
 }
 
@@ -95,12 +111,19 @@ export function deserializeError(v: unknown): unknown {
     Object.defineProperty(err, 'message', { value: v.message, writable: true, configurable: true, enumerable: false });
   } else err = new Error(v.message);
   if (err.name !== v.name) Object.defineProperty(err, 'name', { value: v.name, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(err, 'stack', { value: v.stack ?? `${v.name}: ${v.message}`, writable: true, configurable: true, enumerable: false });
-  if (v.hasCause) Object.defineProperty(err, 'cause', { value: deserializeError(v.cause), writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(err, 'stack', {
+    value: v.stack ?? `${v.name}: ${v.message}`,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  if (v.hasCause)
+    Object.defineProperty(err, 'cause', { value: deserializeError(v.cause), writable: true, configurable: true, enumerable: false });
   if (v.props) for (const [k, val] of Object.entries(v.props)) err[k] = deserializeError(val);
   if (v.ctor === 'WorkerCrashedError') {
     // readonly fields set by the constructor we skipped
-    err.exitCode ??= null; err.signal ??= null;
+    err.exitCode ??= null;
+    err.signal ??= null;
   }
   return err;
 }

@@ -27,21 +27,33 @@
  * in dispatch order and the parent matches them without a lookup table.
  */
 
-export const INIT = 0, RUN = 1, CANCEL = 2, STOP = 3, BROKER_REPLY = 4;
-export const READY = 10, INIT_FAILED = 11, DONE = 12, STARTED = 13, FATAL = 14, PROGRESS = 15, BROKER = 16;
+export const INIT = 0,
+  RUN = 1,
+  CANCEL = 2,
+  STOP = 3,
+  BROKER_REPLY = 4;
+export const READY = 10,
+  INIT_FAILED = 11,
+  DONE = 12,
+  STARTED = 13,
+  FATAL = 14,
+  PROGRESS = 15,
+  BROKER = 16;
 
 /** Task flags (the second field of a task in a RUN batch). */
-export const F_TABLE = 0;        // target: module URL, name: key of its defineTasks table
-export const F_EXPORT = 1;       // target: module URL, name: a named export
-export const F_INLINE = 2;       // target: function source
-export const F_KIND = 3;         // mask of the three above
-export const F_CHUNK = 4;        // args = [items]; run fn on each, reply [results, ms]
-export const F_SHARED = 8;       // args hold shared-object markers to revive
+export const F_TABLE = 0; // target: module URL, name: key of its defineTasks table
+export const F_EXPORT = 1; // target: module URL, name: a named export
+export const F_INLINE = 2; // target: function source
+export const F_KIND = 3; // mask of the three above
+export const F_CHUNK = 4; // args = [items]; run fn on each, reply [results, ms]
+export const F_SHARED = 8; // args hold shared-object markers to revive
 export const F_NOTIFY_START = 16; // reply STARTED when the task starts (it has a timeout)
-export const F_BROKERED = 32;    // args hold brokered-object markers to revive (multiprocessing Queue, Pipe)
+export const F_BROKERED = 32; // args hold brokered-object markers to revive (multiprocessing Queue, Pipe)
 
 /** Reply statuses. */
-export const OK = 0, ERR = 1, SKIPPED = 2;
+export const OK = 0,
+  ERR = 1,
+  SKIPPED = 2;
 
 export const TASK_FIELDS = 5;
 export const REPLY_FIELDS = 4;
@@ -64,7 +76,8 @@ export interface WorkerInit {
  * Env vars a parent sets on a weft child process (child.ts) and the child's entry
  * reads, then removes, to answer `currentProcess()` (process-entry.ts).
  */
-export const ENV_NAME = 'WEFT_PROCESS_NAME', ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
+export const ENV_NAME = 'WEFT_PROCESS_NAME',
+  ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
 
 /** Worker-side gate word indexes (threads only, in a SharedArrayBuffer). */
 export const GATE_STARTED = 0;

@@ -14,9 +14,14 @@
 export const kShare: unique symbol = Symbol.for('weft.share') as any;
 
 /** What `[kShare]()` returns: a type tag and clonable data (SharedArrayBuffers are shared, not copied). */
-export interface SharedDescription { type: string; data: unknown }
+export interface SharedDescription {
+  type: string;
+  data: unknown;
+}
 
-export interface Shareable { [kShare](): SharedDescription }
+export interface Shareable {
+  [kShare](): SharedDescription;
+}
 
 /** Counts shared objects ever created in this thread (each constructor increments it). */
 export const shareables = { created: 0 };
@@ -27,4 +32,7 @@ export function isShareable(value: unknown): value is Shareable {
 
 /** The marker a shared object travels as. */
 export const SHARED_MARKER = '@@weft/shared';
-export interface SharedMarker { [SHARED_MARKER]: string; data: unknown }
+export interface SharedMarker {
+  [SHARED_MARKER]: string;
+  data: unknown;
+}

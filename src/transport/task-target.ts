@@ -8,7 +8,11 @@ import { TaskDefinitionError, describe } from '../core/errors.js';
 import { F_EXPORT, F_INLINE, F_TABLE } from './protocol.js';
 
 /** The `flags` (kind bits only), `target` and `name` fields of a task in a RUN batch. */
-export interface TaskTarget { flags: number; target: string; name: string }
+export interface TaskTarget {
+  flags: number;
+  target: string;
+  name: string;
+}
 
 /**
  * Turns a TaskRef or an inline function into the fields a worker needs to find it.
@@ -26,8 +30,10 @@ export function describeTask(fn: Function, to = 'a worker'): TaskTarget {
   if (isTaskRef(fn)) return { flags: fn.kind === 'table' ? F_TABLE : F_EXPORT, target: fn.module, name: fn.taskName };
   const src = Function.prototype.toString.call(fn);
   if (src.endsWith('{ [native code] }')) {
-    throw new TaskDefinitionError(`${describe(fn)} is native or bound and cannot be shipped to ${to}; ` +
-      'use a task module (defineTasks) or a self-contained inline function');
+    throw new TaskDefinitionError(
+      `${describe(fn)} is native or bound and cannot be shipped to ${to}; ` +
+        'use a task module (defineTasks) or a self-contained inline function',
+    );
   }
   return { flags: F_INLINE, target: src, name: '' };
 }

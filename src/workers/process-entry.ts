@@ -67,13 +67,22 @@ function startWatchdog(): void {
   watchdogStarted = true;
   try {
     const watchdog = new Worker(WATCHDOG, {
-      eval: true, workerData: parentPid, execArgv: [], name: 'weft-watchdog',
-      stdout: true, stderr: true, trackUnmanagedFds: false,
+      eval: true,
+      workerData: parentPid,
+      execArgv: [],
+      name: 'weft-watchdog',
+      stdout: true,
+      stderr: true,
+      trackUnmanagedFds: false,
       resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
     });
-    watchdog.on('error', () => { /* the watchdog failing must not end the child */ });
+    watchdog.on('error', () => {
+      /* the watchdog failing must not end the child */
+    });
     watchdog.unref();
-  } catch { /* no threads here: the channel closing still ends us whenever we are free */ }
+  } catch {
+    /* no threads here: the channel closing still ends us whenever we are free */
+  }
 }
 
 const send = process.send.bind(process) as (msg: unknown) => boolean;
@@ -83,7 +92,11 @@ let ending = false;
 
 function printError(err: unknown): void {
   const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
-  try { process.stderr.write(`Process ${me.name}:\n${text}\n`); } catch { /* stderr closed */ }
+  try {
+    process.stderr.write(`Process ${me.name}:\n${text}\n`);
+  } catch {
+    /* stderr closed */
+  }
 }
 
 /** Flushes replies, tells the parent how many tasks were taken, exits. */
@@ -93,47 +106,58 @@ function lastWord(code: number, err?: unknown): never {
     try {
       loop.flush();
       if (process.connected) send([PROGRESS, loop.started(), 1, err === undefined ? undefined : serializeError(err)]);
-    } catch { /* the channel is gone */ }
+    } catch {
+      /* the channel is gone */
+    }
   }
   return realExit(code);
 }
 
-const loop = startRunLoop({
-  post(msg: any) {
-    if (!process.connected) return;
-    send(msg);
-    if (mode === 'process' && msg[0] === DONE) {
-      // The target's one reply: exit as Python's Process does.
-      const batch = msg[1] as unknown[];
-      if (batch[1] === ERR) {
-        printError(deserializeError(batch[2]));
-        lastWord(1);
+const loop = startRunLoop(
+  {
+    post(msg: any) {
+      if (!process.connected) return;
+      send(msg);
+      if (mode === 'process' && msg[0] === DONE) {
+        // The target's one reply: exit as Python's Process does.
+        const batch = msg[1] as unknown[];
+        if (batch[1] === ERR) {
+          printError(deserializeError(batch[2]));
+          lastWord(1);
+        }
+        lastWord(typeof process.exitCode === 'number' ? process.exitCode : 0);
       }
-      lastWord(typeof process.exitCode === 'number' ? process.exitCode : 0);
-    }
+    },
+    onMessage(cb) {
+      process.on('message', (msg: any) => {
+        if (Array.isArray(msg)) {
+          if (msg[0] === INIT) {
+            mode = (msg[1] as WorkerInit).mode ?? 'pool';
+            if ((msg[1] as WorkerInit).initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
+          } else if (msg[0] === RUN && !watchdogStarted) startWatchdog();
+        }
+        cb(msg);
+      });
+    },
+    exit: (code) => lastWord(code),
+    threadId: process.pid,
+    reportsProgress: true,
+    claim(upTo, then) {
+      // The callback runs once the message is written to the channel (next tick if it went at once).
+      if (process.connected)
+        process.send!([PROGRESS, upTo, 2], undefined, undefined, (err: Error | null) => {
+          if (!err) then();
+        });
+    },
   },
-  onMessage(cb) {
-    process.on('message', (msg: any) => {
-      if (Array.isArray(msg)) {
-        if (msg[0] === INIT) {
-          mode = (msg[1] as WorkerInit).mode ?? 'pool';
-          if ((msg[1] as WorkerInit).initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
-        } else if (msg[0] === RUN && !watchdogStarted) startWatchdog();
-      }
-      cb(msg);
-    });
-  },
-  exit: (code) => lastWord(code),
-  threadId: process.pid,
-  reportsProgress: true,
-  claim(upTo, then) {
-    // The callback runs once the message is written to the channel (next tick if it went at once).
-    if (process.connected) process.send!([PROGRESS, upTo, 2], undefined, undefined, (err: Error | null) => { if (!err) then(); });
-  },
-}, undefined);
+  undefined,
+);
 
 // Replies already computed must reach the parent even if a task calls process.exit().
-process.exit = ((code?: number | string | null) => lastWord(code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code))) as typeof process.exit;
+process.exit = ((code?: number | string | null) =>
+  lastWord(
+    code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code),
+  )) as typeof process.exit;
 
 // The parent has gone (or retired us): nothing to do here any more.
 process.on('disconnect', () => {

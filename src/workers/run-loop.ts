@@ -24,9 +24,31 @@ import { serializeError } from '../transport/errors.js';
 import { encodeResult, decodeShared, decodeBrokered } from '../transport/codec.js';
 import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
 import {
-  INIT, RUN, CANCEL, STOP, READY, INIT_FAILED, DONE, STARTED, FATAL, PROGRESS, BROKER_REPLY,
-  F_KIND, F_TABLE, F_INLINE, F_CHUNK, F_SHARED, F_BROKERED, F_NOTIFY_START,
-  OK, ERR, SKIPPED, TASK_FIELDS, REPLY_FIELDS, GATE_STARTED, GATE_FROZEN, type WorkerInit,
+  INIT,
+  RUN,
+  CANCEL,
+  STOP,
+  READY,
+  INIT_FAILED,
+  DONE,
+  STARTED,
+  FATAL,
+  PROGRESS,
+  BROKER_REPLY,
+  F_KIND,
+  F_TABLE,
+  F_INLINE,
+  F_CHUNK,
+  F_SHARED,
+  F_BROKERED,
+  F_NOTIFY_START,
+  OK,
+  ERR,
+  SKIPPED,
+  TASK_FIELDS,
+  REPLY_FIELDS,
+  GATE_STARTED,
+  type WorkerInit,
 } from '../transport/protocol.js';
 
 /** How the loop talks to its parent. */
@@ -64,18 +86,20 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
   let q: unknown[] = [];
   let qHead = 0;
-  let busy = false;          // a task is running (async) or the loop is draining
+  let busy = false; // a task is running (async) or the loop is draining
   let stopping = false;
-  let started = 0;           // tasks taken so far (mirrors the gate word)
-  let claimed = 0;           // tasks the parent was told we may take (port.claim)
+  let started = 0; // tasks taken so far (mirrors the gate word)
+  let claimed = 0; // tasks the parent was told we may take (port.claim)
   const skip = new Set<number>();
-  const slowFns = new WeakSet<Fn>();   // functions that ran over a millisecond
+  const slowFns = new WeakSet<Fn>(); // functions that ran over a millisecond
 
   // ── the running task's context ──────────────────────────────────────────
   let runningId = -1;
   let runningAc: AbortController | undefined;
   const ctx: TaskContext = {
-    get signal() { return (runningAc ??= new AbortController()).signal; },
+    get signal() {
+      return (runningAc ??= new AbortController()).signal;
+    },
   };
 
   // ── replies, batched ────────────────────────────────────────────────────
@@ -93,8 +117,12 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
 
   function flush(): void {
     if (out.length === 0) return;
-    const batch = out, transfer = outTransfer, ms = busyMs;
-    out = []; outTransfer = []; busyMs = 0;
+    const batch = out,
+      transfer = outTransfer,
+      ms = busyMs;
+    out = [];
+    outTransfer = [];
+    busyMs = 0;
     try {
       port.post([DONE, batch, ms, started], transfer);
     } catch {
@@ -104,8 +132,17 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
         try {
           port.post([DONE, one, 0, started], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
         } catch (e) {
-          port.post([DONE, [batch[i], ERR, serializeError(new TypeError(
-            `The task's result cannot be sent back from the worker: ${(e as Error).message}`)), 0], 0, started]);
+          port.post([
+            DONE,
+            [
+              batch[i],
+              ERR,
+              serializeError(new TypeError(`The task's result cannot be sent back from the worker: ${(e as Error).message}`)),
+              0,
+            ],
+            0,
+            started,
+          ]);
         }
       }
     }
@@ -161,7 +198,9 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     // faster than SPIN_MS must not keep the event loop (timers, I/O of earlier
     // tasks) waiting for long; past it, the next message comes through the loop.
     const until = performance.now() + SPIN_CHAIN_MS;
-    while (drainOnce() && port.poll !== undefined && performance.now() < until && spinForMessage()) { /* more work arrived */ }
+    while (drainOnce() && port.poll !== undefined && performance.now() < until && spinForMessage()) {
+      /* more work arrived */
+    }
   }
 
   let spinning = false;
@@ -187,11 +226,16 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   function drainOnce(): boolean {
     busy = true;
     while (qHead < q.length) {
-      const id = q[qHead] as number, flags = q[qHead + 1] as number;
-      const target = q[qHead + 2] as string, name = q[qHead + 3] as string;
+      const id = q[qHead] as number,
+        flags = q[qHead + 1] as number;
+      const target = q[qHead + 2] as string,
+        name = q[qHead + 3] as string;
       const fn = fnCache.get(cacheKey(flags, target, name));
-      if (fn === undefined || ((flags & F_SHARED) !== 0 && reviveShared === undefined) ||
-          ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined)) {
+      if (
+        fn === undefined ||
+        ((flags & F_SHARED) !== 0 && reviveShared === undefined) ||
+        ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined)
+      ) {
         // Slow path: load the module (or the shared-object reviver) first, then come back.
         prepare(flags, target, name).then(drain, (err) => {
           qHead += TASK_FIELDS;
@@ -210,8 +254,17 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       let args = q[qHead + 4] as unknown[];
       q[qHead + 4] = undefined;
       qHead += TASK_FIELDS;
-      if (!take()) { q = []; qHead = 0; busy = false; flush(); return false; }
-      if (skip.size !== 0 && skip.delete(id)) { reply(id, SKIPPED, undefined); continue; }
+      if (!take()) {
+        q = [];
+        qHead = 0;
+        busy = false;
+        flush();
+        return false;
+      }
+      if (skip.size !== 0 && skip.delete(id)) {
+        reply(id, SKIPPED, undefined);
+        continue;
+      }
       if ((flags & F_SHARED) !== 0) args = decodeShared(args, reviveShared!);
       if ((flags & F_BROKERED) !== 0) args = decodeBrokered(args, reviveBrokered!);
       // Results already computed leave before a task that may run long (it has a
@@ -222,13 +275,21 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       if (!runTask(id, flags, fn, args)) return false; // went async; resumes in `settled`
       if (performance.now() - firstPendingAt > 4) flush();
     }
-    if (q.length > 4096) { q = []; qHead = 0; }
-    else if (qHead === q.length) { q.length = 0; qHead = 0; }
+    if (q.length > 4096) {
+      q = [];
+      qHead = 0;
+    } else if (qHead === q.length) {
+      q.length = 0;
+      qHead = 0;
+    }
     // Nothing is queued: a cancel still in `skip` arrived after its task had finished.
     if (skip.size !== 0) skip.clear();
     busy = false;
     flush();
-    if (stopping) { port.exit(0); return false; }
+    if (stopping) {
+      port.exit(0);
+      return false;
+    }
     return true;
   }
 
@@ -246,16 +307,21 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   function claimSpan(flags0: number, fn0: Fn): number {
     if ((flags0 & F_NOTIFY_START) !== 0 || slowFns.has(fn0)) return 1;
     let n = 1;
-    let kind = flags0 & F_KIND, target = q[qHead + 2] as string, name = q[qHead + 3] as string;
+    let kind = flags0 & F_KIND,
+      target = q[qHead + 2] as string,
+      name = q[qHead + 3] as string;
     for (let i = qHead + TASK_FIELDS; i < q.length; i += TASK_FIELDS, n++) {
       const f = q[i + 1] as number;
       if ((f & F_NOTIFY_START) !== 0) break;
-      const t = q[i + 2] as string, nm = q[i + 3] as string;
+      const t = q[i + 2] as string,
+        nm = q[i + 3] as string;
       if ((f & F_KIND) !== kind || t !== target || nm !== name) {
         // Another function than the previous task's (rare in a batch): is it known quick?
         const g = fnCache.get(cacheKey(f, t, nm));
         if (g === undefined || slowFns.has(g)) break;
-        kind = f & F_KIND; target = t; name = nm;
+        kind = f & F_KIND;
+        target = t;
+        name = nm;
       }
     }
     return n;
@@ -297,8 +363,14 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     }
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
       (r as Promise<unknown>).then(
-        (v) => { finishTask(id, OK, encodeResult(v, outTransfer), t0, fn); drain(); },
-        (e) => { finishTask(id, ERR, serializeError(e), t0, fn); drain(); },
+        (v) => {
+          finishTask(id, OK, encodeResult(v, outTransfer), t0, fn);
+          drain();
+        },
+        (e) => {
+          finishTask(id, ERR, serializeError(e), t0, fn);
+          drain();
+        },
       );
       return false;
     }
@@ -310,8 +382,9 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     const ms = performance.now() - t0;
     busyMs += ms;
     // One slow run (maybe just a GC pause) marks a function slow; one quick run clears it.
-    if (ms > 1) slowFns.add(fn); else slowFns.delete(fn);
-    if ((status === OK) && value instanceof ChunkResult) value = [value.results, ms];
+    if (ms > 1) slowFns.add(fn);
+    else slowFns.delete(fn);
+    if (status === OK && value instanceof ChunkResult) value = [value.results, ms];
     setWorkerContext(undefined);
     runningId = -1;
     runningAc = undefined;
@@ -323,7 +396,10 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     switch (msg[0]) {
       case RUN: {
         const batch = msg[1] as unknown[];
-        if (qHead === q.length) { q = batch; qHead = 0; } else for (let i = 0; i < batch.length; i++) q.push(batch[i]);
+        if (qHead === q.length) {
+          q = batch;
+          qHead = 0;
+        } else for (let i = 0; i < batch.length; i++) q.push(batch[i]);
         if (!busy && !spinning) drain();
         break;
       }
@@ -355,7 +431,11 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
         const { flags, target, name } = opts.initializer;
         const fn = await load(flags, target, name);
         setWorkerContext(ctx);
-        try { await fn(...(opts.initargs ?? [])); } finally { setWorkerContext(undefined); }
+        try {
+          await fn(...(opts.initargs ?? []));
+        } finally {
+          setWorkerContext(undefined);
+        }
       }
       port.post([READY, port.threadId]);
     } catch (err) {
@@ -373,17 +453,26 @@ function cacheKey(flags: number, target: string, name: string): string {
 }
 
 function shortPath(url: string): string {
-  try { return decodeURIComponent(new URL(url).pathname); } catch { return url; }
+  try {
+    return decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return url;
+  }
 }
 
 /** Results of a map chunk, tagged so the reply carries [results, ms]. */
-class ChunkResult { constructor(readonly results: unknown[]) {} }
+class ChunkResult {
+  constructor(readonly results: unknown[]) {}
+}
 
 function runChunk(fn: Fn, items: unknown[], from: number, results: unknown[]): ChunkResult | Promise<ChunkResult> {
   for (let i = from; i < items.length; i++) {
     const r = fn(items[i]);
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
-      return (r as Promise<unknown>).then((v) => { results[i] = v; return runChunk(fn, items, i + 1, results); });
+      return (r as Promise<unknown>).then((v) => {
+        results[i] = v;
+        return runChunk(fn, items, i + 1, results);
+      });
     }
     results[i] = r;
   }
@@ -396,7 +485,11 @@ function runChunk(fn: Fn, items: unknown[], from: number, results: unknown[]): C
  * TaskDefinitionError naming the identifier.
  */
 function keepName<F>(fn: F, name: string): F {
-  try { Object.defineProperty(fn, 'name', { value: name, configurable: true }); } catch { /* frozen */ }
+  try {
+    Object.defineProperty(fn, 'name', { value: name, configurable: true });
+  } catch {
+    /* frozen */
+  }
   return fn;
 }
 
@@ -413,8 +506,11 @@ function compileInline(source: string): Fn {
       fn = compile(`{ ${source} }`);
       fn = fn && Object.values(fn as object)[0];
     } catch (err) {
-      throw new TaskDefinitionError(`An inline task could not be compiled from its source; move it into a task module ` +
-        `(defineTasks(import.meta.url, {...})). Source: ${source.slice(0, 200)}`, { cause: err });
+      throw new TaskDefinitionError(
+        `An inline task could not be compiled from its source; move it into a task module ` +
+          `(defineTasks(import.meta.url, {...})). Source: ${source.slice(0, 200)}`,
+        { cause: err },
+      );
     }
   }
   if (typeof fn !== 'function') throw new TaskDefinitionError(`An inline task's source is not a function: ${source.slice(0, 200)}`);
@@ -422,7 +518,8 @@ function compileInline(source: string): Fn {
   return function inlineTask(this: unknown, ...args: unknown[]) {
     try {
       const r = inner.apply(this, args);
-      if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') return (r as Promise<unknown>).catch(rethrowScopeError);
+      if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function')
+        return (r as Promise<unknown>).catch(rethrowScopeError);
       return r;
     } catch (err) {
       return rethrowScopeError(err);
@@ -434,9 +531,12 @@ function rethrowScopeError(err: unknown): never {
   if (err instanceof ReferenceError) {
     const m = /^(\S+) is not defined$/.exec(err.message);
     if (m) {
-      throw new TaskDefinitionError(`An inline task uses "${m[1]}" from the scope it was written in, but inline tasks are ` +
-        `shipped as source and must be self-contained. Pass "${m[1]}" as an argument, or move the function into a task ` +
-        'module (defineTasks(import.meta.url, {...})).', { cause: err });
+      throw new TaskDefinitionError(
+        `An inline task uses "${m[1]}" from the scope it was written in, but inline tasks are ` +
+          `shipped as source and must be self-contained. Pass "${m[1]}" as an argument, or move the function into a task ` +
+          'module (defineTasks(import.meta.url, {...})).',
+        { cause: err },
+      );
     }
   }
   throw err;
@@ -453,4 +553,3 @@ async function registerTsx(url: string): Promise<void> {
   const api = await import(url);
   api.register();
 }
-

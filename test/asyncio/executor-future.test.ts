@@ -27,10 +27,12 @@ describe('executor futures awaited inside asyncio tasks', { timeout: 30_000 }, (
   it('timeout() around an awaited AsyncExecutor future cancels it', async () => {
     await using ex = new AsyncExecutor();
     let inner: Future<unknown> | undefined;
-    const r = await createTask(() => timeout(10, async () => {
-      inner = ex.submit(() => sleep(60_000));
-      return await inner;
-    }).catch((e: unknown) => e));
+    const r = await createTask(() =>
+      timeout(10, async () => {
+        inner = ex.submit(() => sleep(60_000));
+        return await inner;
+      }).catch((e: unknown) => e),
+    );
     assert.ok(r instanceof TimeoutError, `expected TimeoutError, got ${String(r)}`);
     assert.equal(inner!.cancelled(), true);
   });

@@ -1,22 +1,44 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ALL_COMPLETED, CancelledError, FIRST_COMPLETED, FIRST_EXCEPTION, Future, Queue, TimeoutError, asCompleted, createTask,
-  gather, moveOnAfter, shield, sleep, timeout, timeoutAt, wait, waitFor, type Task,
+  ALL_COMPLETED,
+  CancelledError,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  Future,
+  Queue,
+  TimeoutError,
+  asCompleted,
+  createTask,
+  gather,
+  moveOnAfter,
+  shield,
+  sleep,
+  timeout,
+  timeoutAt,
+  wait,
+  waitFor,
+  type Task,
 } from 'weft/asyncio';
 
 const tick = () => sleep(0);
 
 describe('gather', { timeout: 30_000 }, () => {
   it('collects results in argument order (tasks, promises, plain values)', async () => {
-    const t = createTask(async () => { await sleep(5); return 'task'; });
+    const t = createTask(async () => {
+      await sleep(5);
+      return 'task';
+    });
     const r = await gather(t, sleep(1, 2), 3);
     assert.deepEqual(r, ['task', 2, 3]);
     assert.deepEqual(await gather(), []);
   });
 
   it('the first failure rejects the gather; the others keep running', async () => {
-    const slow = createTask(async () => { await sleep(10); return 'slow'; });
+    const slow = createTask(async () => {
+      await sleep(10);
+      return 'slow';
+    });
     await assert.rejects(gather(slow, Promise.reject(new Error('fast'))).asPromise(), /fast/);
     assert.equal(await slow, 'slow');
   });
@@ -34,7 +56,10 @@ describe('gather', { timeout: 30_000 }, () => {
 
   it('one array of awaitables without options is refused with a hint (not resolved to [array])', async () => {
     const t = createTask(() => sleep(1, 'x'));
-    assert.throws(() => gather([t, sleep(1)] as any), (e: unknown) => e instanceof TypeError && /gather\(\.\.\.tasks\)/.test((e as Error).message));
+    assert.throws(
+      () => gather([t, sleep(1)] as any),
+      (e: unknown) => e instanceof TypeError && /gather\(\.\.\.tasks\)/.test((e as Error).message),
+    );
     assert.equal(await t, 'x');
     assert.deepEqual(await gather([1, 2] as any), [[1, 2]], 'an array of plain values is one plain value, as the signature says');
   });
@@ -52,7 +77,9 @@ describe('gather', { timeout: 30_000 }, () => {
 
   it('a task awaiting a gather that gets cancelled cancels the children', async () => {
     const a = createTask(() => sleep(10_000));
-    const outer = createTask(async () => { await gather(a, sleep(10_000)); });
+    const outer = createTask(async () => {
+      await gather(a, sleep(10_000));
+    });
     await tick();
     outer.cancel();
     await assert.rejects(outer.asPromise(), CancelledError);
@@ -85,7 +112,10 @@ describe('wait / asCompleted', { timeout: 30_000 }, () => {
 
   it('FIRST_EXCEPTION returns on the first failure, not on success or cancellation', async () => {
     const ok = createTask(() => sleep(1, 1));
-    const bad = createTask(async () => { await sleep(5); throw new Error('x'); });
+    const bad = createTask(async () => {
+      await sleep(5);
+      throw new Error('x');
+    });
     const slow = createTask(() => sleep(10_000));
     const r = await wait([ok, bad, slow], { returnWhen: FIRST_EXCEPTION });
     assert.ok(r.done.has(ok) && r.done.has(bad));
@@ -127,14 +157,22 @@ describe('wait / asCompleted', { timeout: 30_000 }, () => {
     const fast = createTask(() => sleep(1, 'fast'));
     const slow = createTask(() => sleep(10_000));
     const got: unknown[] = [];
-    await assert.rejects((async () => { for await (const f of asCompleted([fast, slow], { timeout: 20 })) got.push(await f); })(), TimeoutError);
+    await assert.rejects(
+      (async () => {
+        for await (const f of asCompleted([fast, slow], { timeout: 20 })) got.push(await f);
+      })(),
+      TimeoutError,
+    );
     assert.deepEqual(got, ['fast']);
     slow.cancel();
   });
 
   it('asCompleted: break removes callbacks; promises accepted', async () => {
     const slow = createTask(() => sleep(10_000));
-    for await (const f of asCompleted([sleep(1, 1), slow])) { assert.equal(await f, 1); break; }
+    for await (const f of asCompleted([sleep(1, 1), slow])) {
+      assert.equal(await f, 1);
+      break;
+    }
     slow.cancel();
     await assert.rejects(slow.asPromise(), CancelledError);
   });
@@ -142,11 +180,25 @@ describe('wait / asCompleted', { timeout: 30_000 }, () => {
 
 describe('timeout / timeoutAt / moveOnAfter / waitFor / shield', { timeout: 30_000 }, () => {
   it('timeout returns the body result in time and throws TimeoutError after cleanup otherwise', async () => {
-    assert.equal(await timeout(1000, async () => { await sleep(1); return 5; }), 5);
+    assert.equal(
+      await timeout(1000, async () => {
+        await sleep(1);
+        return 5;
+      }),
+      5,
+    );
     const log: string[] = [];
-    await assert.rejects(timeout(5, async () => {
-      try { await sleep(10_000); } finally { await sleep(1); log.push('cleanup'); }
-    }), TimeoutError);
+    await assert.rejects(
+      timeout(5, async () => {
+        try {
+          await sleep(10_000);
+        } finally {
+          await sleep(1);
+          log.push('cleanup');
+        }
+      }),
+      TimeoutError,
+    );
     assert.deepEqual(log, ['cleanup']);
   });
 
@@ -167,9 +219,15 @@ describe('timeout / timeoutAt / moveOnAfter / waitFor / shield', { timeout: 30_0
   });
 
   it('timeoutAt uses performance.now() deadlines', async () => {
-    await assert.rejects(timeoutAt(performance.now() + 5, () => sleep(10_000)), TimeoutError);
+    await assert.rejects(
+      timeoutAt(performance.now() + 5, () => sleep(10_000)),
+      TimeoutError,
+    );
     assert.equal(await timeoutAt(performance.now() + 10_000, () => sleep(1, 'ok')), 'ok');
-    await assert.rejects(timeoutAt(performance.now() - 1, () => sleep(10_000)), TimeoutError);
+    await assert.rejects(
+      timeoutAt(performance.now() - 1, () => sleep(10_000)),
+      TimeoutError,
+    );
   });
 
   it('moveOnAfter gives undefined on expiry', async () => {
@@ -189,7 +247,10 @@ describe('timeout / timeoutAt / moveOnAfter / waitFor / shield', { timeout: 30_0
   });
 
   it('bad arguments', async () => {
-    await assert.rejects(timeout(Number.NaN, async () => 1), RangeError);
+    await assert.rejects(
+      timeout(Number.NaN, async () => 1),
+      RangeError,
+    );
     await assert.rejects(timeout(5, 'x' as never), TypeError);
     await assert.rejects(waitFor(sleep(1), 'x' as never), RangeError);
   });
@@ -197,7 +258,14 @@ describe('timeout / timeoutAt / moveOnAfter / waitFor / shield', { timeout: 30_0
   it('waitFor returns in time; on expiry cancels the task after its cleanup', async () => {
     assert.equal(await waitFor(sleep(1, 'v'), 1000), 'v');
     const log: string[] = [];
-    const t: Task<void> = createTask(async () => { try { await sleep(10_000); } finally { await sleep(1); log.push('cleaned'); } });
+    const t: Task<void> = createTask(async () => {
+      try {
+        await sleep(10_000);
+      } finally {
+        await sleep(1);
+        log.push('cleaned');
+      }
+    });
     await assert.rejects(waitFor(t, 5), TimeoutError);
     assert.deepEqual(log, ['cleaned']);
     assert.equal(t.cancelled(), true);
@@ -208,7 +276,9 @@ describe('timeout / timeoutAt / moveOnAfter / waitFor / shield', { timeout: 30_0
     const s = shield(inner);
     s.cancel();
     await assert.rejects(s.asPromise(), CancelledError);
-    const outer = createTask(async () => { await shield(inner); });
+    const outer = createTask(async () => {
+      await shield(inner);
+    });
     await tick();
     outer.cancel();
     await assert.rejects(outer.asPromise(), CancelledError);

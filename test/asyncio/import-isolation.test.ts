@@ -30,8 +30,13 @@ describe('importing weft/asyncio', { timeout: 30_000 }, () => {
     assert.equal(r.status, 0, r.stderr);
     const seen: string[] = JSON.parse(r.stdout.trim().split('\n').pop()!);
     const weft = seen.filter((u) => u.includes('/dist/'));
-    assert.ok(weft.some((u) => u.endsWith('/dist/asyncio/index.js')), 'the hook saw weft/asyncio load');
-    const forbidden = seen.filter((u) => /worker_threads|child_process|\/dist\/(futures|workers|transport|multiprocessing|threading)\//.test(u));
+    assert.ok(
+      weft.some((u) => u.endsWith('/dist/asyncio/index.js')),
+      'the hook saw weft/asyncio load',
+    );
+    const forbidden = seen.filter((u) =>
+      /worker_threads|child_process|\/dist\/(futures|workers|transport|multiprocessing|threading)\//.test(u),
+    );
     assert.deepEqual(forbidden, []);
   });
 });

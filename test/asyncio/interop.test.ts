@@ -8,12 +8,26 @@ import { AsyncExecutor } from 'weft/futures';
 import { CancelledError, Lock, Queue, sleep, timeout, TimeoutError, wait } from 'weft/asyncio';
 
 describe('asyncio waits inside an AsyncExecutor job', { timeout: 30_000 }, () => {
-  it('cancelling the job\'s future cancels the asyncio wait it is blocked in', async () => {
+  it("cancelling the job's future cancels the asyncio wait it is blocked in", async () => {
     await using ex = new AsyncExecutor({ maxConcurrency: 2 });
     const log: string[] = [];
     const q = new Queue<number>();
-    const f1 = ex.submit(async () => { try { await sleep(60_000); } catch (e) { log.push(`sleep: ${(e as Error).name}`); throw e; } });
-    const f2 = ex.submit(async () => { try { await q.get(); } catch (e) { log.push(`get: ${(e as Error).name}`); throw e; } });
+    const f1 = ex.submit(async () => {
+      try {
+        await sleep(60_000);
+      } catch (e) {
+        log.push(`sleep: ${(e as Error).name}`);
+        throw e;
+      }
+    });
+    const f2 = ex.submit(async () => {
+      try {
+        await q.get();
+      } catch (e) {
+        log.push(`get: ${(e as Error).name}`);
+        throw e;
+      }
+    });
     await sleep(5);
     f1.cancel();
     f2.cancel();

@@ -1,8 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Barrier, BoundedSemaphore, BrokenBarrierError, CancelledError, Condition, Event, InvalidStateError, LifoQueue, Lock,
-  PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, Semaphore, TimeoutError, ValueError, createTask, sleep,
+  Barrier,
+  BoundedSemaphore,
+  BrokenBarrierError,
+  CancelledError,
+  Condition,
+  Event,
+  InvalidStateError,
+  LifoQueue,
+  Lock,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  Semaphore,
+  TimeoutError,
+  ValueError,
+  createTask,
+  sleep,
 } from 'weft/asyncio';
 
 const tick = () => sleep(0);
@@ -64,18 +81,26 @@ describe('Condition', { timeout: 30_000 }, () => {
   it('wait releases the lock and re-acquires it; notify wakes one at a time in FIFO order', async () => {
     const c = new Condition();
     const order: number[] = [];
-    const ts = [0, 1, 2].map((i) => createTask(async () => {
-      using _g = await c.acquire();
-      await c.wait();
-      assert.equal(c.locked(), true);
-      order.push(i);
-    }));
+    const ts = [0, 1, 2].map((i) =>
+      createTask(async () => {
+        using _g = await c.acquire();
+        await c.wait();
+        assert.equal(c.locked(), true);
+        order.push(i);
+      }),
+    );
     await sleep(1);
     assert.equal(c.statistics().waiters, 3);
-    { using _g = await c.acquire(); c.notify(); }
+    {
+      using _g = await c.acquire();
+      c.notify();
+    }
     await sleep(1);
     assert.deepEqual(order, [0]);
-    { using _g = await c.acquire(); c.notifyAll(); }
+    {
+      using _g = await c.acquire();
+      c.notifyAll();
+    }
     for (const t of ts) await t;
     assert.deepEqual(order, [0, 1, 2]);
     assert.equal(c.locked(), false);
@@ -116,7 +141,10 @@ describe('Condition', { timeout: 30_000 }, () => {
     }
     assert.equal(await t, 3);
     using _g = await c.acquire();
-    await assert.rejects(c.waitFor(() => false, { timeout: 2 }), TimeoutError);
+    await assert.rejects(
+      c.waitFor(() => false, { timeout: 2 }),
+      TimeoutError,
+    );
     assert.equal(c.locked(), true);
   });
 });
@@ -203,11 +231,15 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
     q.putNowait(1);
     q.putNowait(2);
     let joined = false;
-    const j = q.join().then(() => { joined = true; });
-    q.getNowait(); q.taskDone();
+    const j = q.join().then(() => {
+      joined = true;
+    });
+    q.getNowait();
+    q.taskDone();
     await tick();
     assert.equal(joined, false);
-    q.getNowait(); q.taskDone();
+    q.getNowait();
+    q.taskDone();
     await j;
     assert.equal(joined, true);
     assert.throws(() => q.taskDone(), ValueError);
@@ -232,7 +264,8 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
 
   it('shutdown({ immediate: true }) drops the items and releases join()', async () => {
     const q = new Queue<number>();
-    q.putNowait(1); q.putNowait(2);
+    q.putNowait(1);
+    q.putNowait(2);
     const j = q.join();
     q.shutdown({ immediate: true });
     await j;
@@ -244,7 +277,10 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
   it('for await iterates until shutdown', async () => {
     const q = new Queue<number>();
     const producer = createTask(async () => {
-      for (let i = 0; i < 5; i++) { await q.put(i); await sleep(0); }
+      for (let i = 0; i < 5; i++) {
+        await q.put(i);
+        await sleep(0);
+      }
       q.shutdown();
     });
     const got: number[] = [];
@@ -260,14 +296,17 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
     while (!q.empty()) out.push(await q.get());
     assert.deepEqual(out, [0, 1, 2, 3, 4, 5, 9]);
     const pq = new PriorityQueue<[number, string]>({ compare: (a, b) => a[0] - b[0] });
-    pq.putNowait([2, 'low']); pq.putNowait([1, 'high']);
+    pq.putNowait([2, 'low']);
+    pq.putNowait([1, 'high']);
     assert.deepEqual(pq.getNowait(), [1, 'high']);
     assert.throws(() => new PriorityQueue({ compare: 1 as never }), TypeError);
   });
 
   it('LifoQueue gives the newest first', async () => {
     const q = new LifoQueue<number>({ maxsize: 3 });
-    q.putNowait(1); q.putNowait(2); q.putNowait(3);
+    q.putNowait(1);
+    q.putNowait(2);
+    q.putNowait(3);
     assert.equal(q.full(), true);
     assert.deepEqual([q.getNowait(), await q.get(), q.getNowait()], [3, 2, 1]);
   });
@@ -275,7 +314,9 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
   it('for await over a queue inside a task is cancelled with the task', async () => {
     const q = new Queue<number>();
     const seen: number[] = [];
-    const t = createTask(async () => { for await (const x of q) seen.push(x); });
+    const t = createTask(async () => {
+      for await (const x of q) seen.push(x);
+    });
     await sleep(1);
     q.putNowait(1);
     await sleep(1);
@@ -294,13 +335,24 @@ describe('Queue, PriorityQueue, LifoQueue', { timeout: 30_000 }, () => {
     for (let i = 0; i < 500; i++) {
       const ac = new AbortController();
       acs.push(ac);
-      ps.push(lock.acquire(i % 5 === 0 ? undefined : { signal: ac.signal }).then((h) => { order.push(i); h.release(); }, () => undefined));
+      ps.push(
+        lock.acquire(i % 5 === 0 ? undefined : { signal: ac.signal }).then(
+          (h) => {
+            order.push(i);
+            h.release();
+          },
+          () => undefined,
+        ),
+      );
     }
     for (let i = 0; i < 500; i++) if (i % 5 !== 0) acs[i]!.abort();
     assert.equal(lock.statistics().waiters, 100);
     g.release();
     await Promise.all(ps);
-    assert.deepEqual(order, Array.from({ length: 100 }, (_, k) => k * 5));
+    assert.deepEqual(
+      order,
+      Array.from({ length: 100 }, (_, k) => k * 5),
+    );
     assert.equal(lock.locked(), false);
   });
 

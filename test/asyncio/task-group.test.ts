@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  CancelledError, ExceptionGroup, InvalidStateError, TaskGroup, createTask, run, sleep, taskGroup, type Task,
-} from 'weft/asyncio';
+import { CancelledError, ExceptionGroup, InvalidStateError, TaskGroup, createTask, run, sleep, taskGroup, type Task } from 'weft/asyncio';
 
 const tick = () => sleep(0);
 
@@ -10,7 +8,11 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
   it('waits for every child and returns the body result', async () => {
     const done: number[] = [];
     const r = await taskGroup(async (tg) => {
-      for (const ms of [15, 5, 10]) tg.createTask(async () => { await sleep(ms); done.push(ms); });
+      for (const ms of [15, 5, 10])
+        tg.createTask(async () => {
+          await sleep(ms);
+          done.push(ms);
+        });
       return 'body';
     });
     assert.equal(r, 'body');
@@ -21,10 +23,26 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
     const log: string[] = [];
     let sibling: Task<void> | undefined;
     const err = await taskGroup(async (tg) => {
-      tg.createTask(async () => { await sleep(1); throw new Error('boom'); });
-      sibling = tg.createTask(async () => { try { await sleep(10_000); } finally { log.push('sibling cleanup'); } });
-      try { await sleep(10_000); } finally { log.push('body cancelled'); }
-    }).then(() => undefined, (e: unknown) => e);
+      tg.createTask(async () => {
+        await sleep(1);
+        throw new Error('boom');
+      });
+      sibling = tg.createTask(async () => {
+        try {
+          await sleep(10_000);
+        } finally {
+          log.push('sibling cleanup');
+        }
+      });
+      try {
+        await sleep(10_000);
+      } finally {
+        log.push('body cancelled');
+      }
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof ExceptionGroup);
     assert.ok(err instanceof AggregateError);
     assert.equal(err.errors.length, 1);
@@ -35,8 +53,12 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
 
   it('several failures are all reported; a body error is reported with them', async () => {
     const err = await taskGroup(async (tg) => {
-      tg.createTask(async () => { throw new Error('a'); });
-      tg.createTask(async () => { throw new Error('b'); });
+      tg.createTask(async () => {
+        throw new Error('a');
+      });
+      tg.createTask(async () => {
+        throw new Error('b');
+      });
       await tick();
     }).catch((e: unknown) => e);
     assert.ok(err instanceof ExceptionGroup);
@@ -55,7 +77,9 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
     let tgRef: TaskGroup | undefined;
     const err = await taskGroup(async (tg) => {
       tgRef = tg;
-      tg.createTask(async () => { throw new Error('x'); });
+      tg.createTask(async () => {
+        throw new Error('x');
+      });
       await sleep(10_000).catch(() => undefined);
       assert.throws(() => tg.createTask(() => 1), /shutting down/);
     }).catch((e: unknown) => e);
@@ -69,7 +93,10 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
     await taskGroup(async (tg) => {
       tg.createTask(async () => {
         await sleep(2);
-        tg.createTask(async () => { await sleep(2); log.push('grandchild'); });
+        tg.createTask(async () => {
+          await sleep(2);
+          log.push('grandchild');
+        });
       });
     });
     assert.deepEqual(log, ['grandchild']);
@@ -79,7 +106,10 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
     let child: Task<void> | undefined;
     const r = await taskGroup(async (tg) => {
       child = tg.createTask(() => sleep(10_000));
-      tg.createTask(async () => { await sleep(1); tg.cancel(); });
+      tg.createTask(async () => {
+        await sleep(1);
+        tg.cancel();
+      });
       await sleep(10_000);
       return 'not reached';
     });
@@ -89,10 +119,22 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
 
   it('cancelling the parent task cancels the group; the parent ends cancelled, not with an ExceptionGroup', async () => {
     const log: string[] = [];
-    const parent = createTask(() => taskGroup(async (tg) => {
-      tg.createTask(async () => { try { await sleep(10_000); } finally { log.push('child'); } });
-      try { await sleep(10_000); } finally { log.push('body'); }
-    }));
+    const parent = createTask(() =>
+      taskGroup(async (tg) => {
+        tg.createTask(async () => {
+          try {
+            await sleep(10_000);
+          } finally {
+            log.push('child');
+          }
+        });
+        try {
+          await sleep(10_000);
+        } finally {
+          log.push('body');
+        }
+      }),
+    );
     await sleep(1);
     parent.cancel();
     await assert.rejects(parent.asPromise(), CancelledError);
@@ -102,21 +144,32 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
 
   it('await using: waits for children; a child failure throws an ExceptionGroup', async () => {
     const done: string[] = [];
-    await run(async () => {
-      {
-        await using tg = new TaskGroup();
-        tg.createTask(async () => { await sleep(3); done.push('a'); });
-        tg.createTask(async () => { await sleep(1); done.push('b'); });
-      }
-      assert.deepEqual(done, ['b', 'a']);
-      const err = await (async () => {
-        await using tg = new TaskGroup();
-        tg.createTask(async () => { throw new Error('child'); });
-        tg.createTask(() => sleep(10_000));
-      })().catch((e: unknown) => e);
-      assert.ok(err instanceof ExceptionGroup);
-      assert.equal((err.errors[0] as Error).message, 'child');
-    }, { handleSignals: false });
+    await run(
+      async () => {
+        {
+          await using tg = new TaskGroup();
+          tg.createTask(async () => {
+            await sleep(3);
+            done.push('a');
+          });
+          tg.createTask(async () => {
+            await sleep(1);
+            done.push('b');
+          });
+        }
+        assert.deepEqual(done, ['b', 'a']);
+        const err = await (async () => {
+          await using tg = new TaskGroup();
+          tg.createTask(async () => {
+            throw new Error('child');
+          });
+          tg.createTask(() => sleep(10_000));
+        })().catch((e: unknown) => e);
+        assert.ok(err instanceof ExceptionGroup);
+        assert.equal((err.errors[0] as Error).message, 'child');
+      },
+      { handleSignals: false },
+    );
   });
 
   it('await using inside a cancelled parent: children are cancelled, CancelledError comes out', async () => {
@@ -134,8 +187,17 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
 
   it('a child returning normally after its cancellation is not a failure', async () => {
     const r = await taskGroup(async (tg) => {
-      tg.createTask(async () => { try { await sleep(10_000); } catch { return 'swallowed'; } });
-      tg.createTask(async () => { await sleep(1); tg.cancel(); });
+      tg.createTask(async () => {
+        try {
+          await sleep(10_000);
+        } catch {
+          return 'swallowed';
+        }
+      });
+      tg.createTask(async () => {
+        await sleep(1);
+        tg.cancel();
+      });
       return 1;
     });
     assert.equal(r, 1);
@@ -143,13 +205,19 @@ describe('TaskGroup / taskGroup', { timeout: 60_000 }, () => {
 
   it('rejects a non-function body or child', async () => {
     await assert.rejects(taskGroup(1 as unknown as () => Promise<void>), TypeError);
-    await taskGroup(async (tg) => { assert.throws(() => tg.createTask('x' as unknown as () => void), TypeError); });
+    await taskGroup(async (tg) => {
+      assert.throws(() => tg.createTask('x' as unknown as () => void), TypeError);
+    });
   });
 
   it('100k tasks in one TaskGroup', async () => {
     let n = 0;
     await taskGroup(async (tg) => {
-      for (let i = 0; i < 100_000; i++) tg.createTask(async () => { await null; n++; });
+      for (let i = 0; i < 100_000; i++)
+        tg.createTask(async () => {
+          await null;
+          n++;
+        });
     });
     assert.equal(n, 100_000);
   });

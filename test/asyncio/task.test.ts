@@ -6,7 +6,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  CancelledError, Event, InvalidStateError, Lock, Queue, Task, createTask, currentSignal, currentTask, run, sleep,
+  CancelledError,
+  Event,
+  InvalidStateError,
+  Lock,
+  Queue,
+  Task,
+  createTask,
+  currentSignal,
+  currentTask,
+  run,
+  sleep,
 } from 'weft/asyncio';
 
 const tick = () => sleep(0);
@@ -14,7 +24,13 @@ const tick = () => sleep(0);
 describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
   it('a task starts on a later microtask and gives its result', async () => {
     const order: string[] = [];
-    const t = createTask(() => { order.push('body'); return 7; }, { name: 'seven' });
+    const t = createTask(
+      () => {
+        order.push('body');
+        return 7;
+      },
+      { name: 'seven' },
+    );
     order.push('after create');
     assert.ok(t instanceof Task);
     assert.equal(t.name, 'seven');
@@ -32,10 +48,14 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
   });
 
   it('a failing task keeps its error (no unhandled rejection when nobody awaits)', async () => {
-    const t = createTask(async () => { throw new RangeError('bad'); });
+    const t = createTask(async () => {
+      throw new RangeError('bad');
+    });
     await assert.rejects(t.asPromise(), RangeError);
     assert.ok(t.exception() instanceof RangeError);
-    createTask(async () => { throw new Error('never awaited'); });
+    createTask(async () => {
+      throw new Error('never awaited');
+    });
     await tick();
   });
 
@@ -53,7 +73,9 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
 
   it('cancel() before start: cancelled at once, body never runs', async () => {
     let ran = false;
-    const t = createTask(() => { ran = true; });
+    const t = createTask(() => {
+      ran = true;
+    });
     assert.equal(t.cancel(), true);
     assert.equal(t.cancelled(), true);
     await tick();
@@ -103,7 +125,11 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
     const ev = new Event();
     const other = createTask(() => sleep(10_000));
     const waits: Array<() => Promise<unknown>> = [
-      () => sleep(10_000), () => q.get(), () => lock.acquire(), () => ev.wait(), () => other.then((x) => x),
+      () => sleep(10_000),
+      () => q.get(),
+      () => lock.acquire(),
+      () => ev.wait(),
+      () => other.then((x) => x),
     ];
     for (const w of waits) {
       const t = createTask(w);
@@ -121,10 +147,14 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
   it('a cancellation that lands while the task runs is delivered to its next wait, once', async () => {
     const log: string[] = [];
     const t = createTask(async () => {
-      t.cancel();          // the task cancels itself while running
+      t.cancel(); // the task cancels itself while running
       log.push('still running');
-      try { await sleep(10_000); } catch (e) { log.push((e as Error).name); }
-      await sleep(1);      // delivered once: later waits work (Python semantics)
+      try {
+        await sleep(10_000);
+      } catch (e) {
+        log.push((e as Error).name);
+      }
+      await sleep(1); // delivered once: later waits work (Python semantics)
       log.push('after');
       return 'swallowed';
     });
@@ -134,7 +164,9 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
 
   it('awaiting a task from a cancelled task cancels the awaited task too', async () => {
     const inner = createTask(() => sleep(10_000));
-    const outer = createTask(async () => { await inner; });
+    const outer = createTask(async () => {
+      await inner;
+    });
     await tick();
     outer.cancel();
     await assert.rejects(outer.asPromise(), CancelledError);
@@ -159,58 +191,100 @@ describe('Task, createTask, currentTask, sleep', { timeout: 30_000 }, () => {
 });
 
 describe('run()', { timeout: 30_000 }, () => {
-  it('returns main\'s result and runs it as the root task named main', async () => {
-    const r = await run(async () => { await sleep(1); return currentTask()!.name; }, { handleSignals: false });
+  it("returns main's result and runs it as the root task named main", async () => {
+    const r = await run(
+      async () => {
+        await sleep(1);
+        return currentTask()!.name;
+      },
+      { handleSignals: false },
+    );
     assert.equal(r, 'main');
   });
 
-  it('throws main\'s error', async () => {
-    await assert.rejects(run(async () => { throw new TypeError('x'); }, { handleSignals: false }), TypeError);
+  it("throws main's error", async () => {
+    await assert.rejects(
+      run(
+        async () => {
+          throw new TypeError('x');
+        },
+        { handleSignals: false },
+      ),
+      TypeError,
+    );
   });
 
   it('cancels and awaits the tasks main left running', async () => {
     const log: string[] = [];
     let leftover: Task<void> | undefined;
-    await run(async () => {
-      leftover = createTask(async () => { try { await sleep(10_000); } finally { log.push('leftover cleaned'); } });
-      await sleep(1);
-    }, { handleSignals: false });
+    await run(
+      async () => {
+        leftover = createTask(async () => {
+          try {
+            await sleep(10_000);
+          } finally {
+            log.push('leftover cleaned');
+          }
+        });
+        await sleep(1);
+      },
+      { handleSignals: false },
+    );
     assert.deepEqual(log, ['leftover cleaned']);
     assert.equal(leftover!.cancelled(), true);
   });
 
   it('refuses to run inside a task, and a non-function', async () => {
-    await run(async () => {
-      await assert.rejects(run(async () => 1), InvalidStateError);
-    }, { handleSignals: false });
+    await run(
+      async () => {
+        await assert.rejects(
+          run(async () => 1),
+          InvalidStateError,
+        );
+      },
+      { handleSignals: false },
+    );
     await assert.rejects(run(5 as unknown as () => Promise<void>), TypeError);
   });
 
   it('removes its signal listeners', async () => {
     const before = process.listenerCount('SIGINT');
-    await run(async () => { assert.equal(process.listenerCount('SIGINT'), before + 1); });
+    await run(async () => {
+      assert.equal(process.listenerCount('SIGINT'), before + 1);
+    });
     assert.equal(process.listenerCount('SIGINT'), before);
     assert.equal(process.listenerCount('SIGTERM'), before === 0 ? 0 : process.listenerCount('SIGTERM'));
   });
 
-  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [sig, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`${sig} cancels main, cleanup runs, exit code ${code}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'weft-run-'));
       const entry = fileURLToPath(new URL('../../dist/asyncio/index.js', import.meta.url));
       const file = join(dir, 'main.mjs');
-      writeFileSync(file, `
+      writeFileSync(
+        file,
+        `
         import { run, sleep } from ${JSON.stringify(entry)};
         await run(async () => {
           try { console.log('ready'); await sleep(60_000); }
           finally { await sleep(5); console.log('cleanup'); }
         });
         console.log('not reached');
-      `);
+      `,
+      );
       try {
         const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
         let out = '';
         const exited = new Promise<number | null>((res) => child.on('exit', (c) => res(c)));
-        await new Promise<void>((res) => child.stdout.on('data', (d) => { out += d; if (out.includes('ready')) res(); }));
+        await new Promise<void>((res) =>
+          child.stdout.on('data', (d) => {
+            out += d;
+            if (out.includes('ready')) res();
+          }),
+        );
         child.kill(sig);
         const c = await exited;
         assert.equal(c, code);

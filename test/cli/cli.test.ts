@@ -27,8 +27,12 @@ describe('weft: help, version, mistakes', { timeout: 120_000 }, () => {
     }
   });
 
-  it('COMMAND --help and help COMMAND show that command\'s usage', async () => {
-    for (const [cmd, usage] of [['demo', /weft demo \[io\|cpu\|race\|all\]/], ['map', /weft map MODULE\[#export\]/], ['bench', /weft bench \[--json\]/]] as const) {
+  it("COMMAND --help and help COMMAND show that command's usage", async () => {
+    for (const [cmd, usage] of [
+      ['demo', /weft demo \[io\|cpu\|race\|all\]/],
+      ['map', /weft map MODULE\[#export\]/],
+      ['bench', /weft bench \[--json\]/],
+    ] as const) {
       const a = await weft([cmd, '--help']);
       assert.equal(a.code, 0);
       assert.match(a.stdout, usage);

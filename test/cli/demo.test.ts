@@ -2,11 +2,20 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { weft } from './_cli.js';
 
-interface JsonRun { model: string; seconds: number; speedup: number; variant?: string; total?: number; [k: string]: unknown }
-interface JsonOut { workloads: { name: string; runs: JsonRun[]; verdict: string }[] }
+interface JsonRun {
+  model: string;
+  seconds: number;
+  speedup: number;
+  variant?: string;
+  total?: number;
+  [k: string]: unknown;
+}
+interface JsonOut {
+  workloads: { name: string; runs: JsonRun[]; verdict: string }[];
+}
 
 function checkShape(stdout: string, name: string): JsonOut['workloads'][number] {
-  const out = JSON.parse(stdout) as JsonOut;      // stdout is exactly one JSON document
+  const out = JSON.parse(stdout) as JsonOut; // stdout is exactly one JSON document
   assert.deepEqual(Object.keys(out), ['workloads']);
   assert.equal(out.workloads.length, 1);
   const w = out.workloads[0]!;
@@ -30,7 +39,10 @@ describe('weft demo --json', { timeout: 120_000 }, () => {
     const models = new Set(w.runs.map((x) => x.model));
     for (const m of ['sequential', 'asyncio', 'threads']) assert.ok(models.has(m), `model ${m} present`);
     const threads = w.runs.filter((x) => x.model === 'threads');
-    assert.deepEqual(threads.map((x) => x.variant), ['no lock', 'Lock', 'atomic add']);
+    assert.deepEqual(
+      threads.map((x) => x.variant),
+      ['no lock', 'Lock', 'atomic add'],
+    );
     const seq = w.runs.find((x) => x.model === 'sequential')!;
     for (const x of w.runs) assert.ok(Number.isInteger(x.total), `${x.model} ${x.variant} has a total`);
     // The lock and the atomic add never lose an update; no lock may (when the threads overlap).
@@ -44,7 +56,10 @@ describe('weft demo --json', { timeout: 120_000 }, () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     const w = checkShape(r.stdout, 'io');
-    assert.deepEqual(w.runs.map((x) => x.model), ['sequential', 'asyncio', 'threads', 'processes']);
+    assert.deepEqual(
+      w.runs.map((x) => x.model),
+      ['sequential', 'asyncio', 'threads', 'processes'],
+    );
     assert.equal(w.runs[0]!.speedup, 1);
     // 40 pages of 50 ms each: sequential takes at least 2 s; waiting 8 at a time is faster.
     assert.ok(w.runs[0]!.seconds >= 2, `sequential ${w.runs[0]!.seconds}`);

@@ -13,7 +13,10 @@ describe('weft map', { timeout: 120_000 }, () => {
     const input = Array.from({ length: 200 }, (_, i) => String(i + 1)).join('\n') + '\n';
     const r = await weft(['map', math], { input });
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(lines(r.stdout).map(Number), Array.from({ length: 200 }, (_, i) => (i + 1) ** 2));
+    assert.deepEqual(
+      lines(r.stdout).map(Number),
+      Array.from({ length: 200 }, (_, i) => (i + 1) ** 2),
+    );
     assert.equal(r.stderr, '');
   });
 
@@ -27,7 +30,12 @@ describe('weft map', { timeout: 120_000 }, () => {
     }
     const u = await weft(['map', `${math}#slowEcho`, '--unordered', '--workers', '3'], { input });
     assert.equal(u.code, 0, u.stderr);
-    assert.deepEqual(lines(u.stdout).map(Number).sort((a, b) => a - b), want);
+    assert.deepEqual(
+      lines(u.stdout)
+        .map(Number)
+        .sort((a, b) => a - b),
+      want,
+    );
   });
 
   it('reads a FILE; a failing or unparsable line is reported with its line number, the rest go on, exit 1', async () => {
@@ -41,7 +49,9 @@ describe('weft map', { timeout: 120_000 }, () => {
       assert.match(r.stderr, /line 4: TypeError: expected a number, got "three"/);
       assert.match(r.stderr, /line 5: not valid JSON/);
       assert.match(r.stderr, /2 lines failed; 3 succeeded/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('--fail-fast stops at the first failure', async () => {

@@ -20,8 +20,12 @@ function findChromium(): string | undefined {
 
 describe('weft demo --report: the HTML timelines render in a browser', { timeout: 120_000 }, () => {
   let dir = '';
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'weft-report-')); });
-  after(() => { rmSync(dir, { recursive: true, force: true }); });
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'weft-report-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('writes one self-contained page and Chromium draws a lane per worker and a bar per task', async (t) => {
     const file = join(dir, 'report.html');
@@ -37,10 +41,23 @@ describe('weft demo --report: the HTML timelines render in a browser', { timeout
       return;
     }
     const profile = join(dir, 'profile');
-    const { stdout: dom } = await run(chromium, [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', '--dump-dom', `file://${file}`,
-    ], { timeout: 60_000, maxBuffer: 64 << 20 });
+    const { stdout: dom } = await run(
+      chromium,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        `--user-data-dir=${profile}`,
+        '--virtual-time-budget=5000',
+        '--dump-dom',
+        `file://${file}`,
+      ],
+      { timeout: 60_000, maxBuffer: 64 << 20 },
+    );
     const rendered = /<body[^>]*data-rendered="(\d+)"/.exec(dom);
     assert.ok(rendered, 'the page script ran');
     const bars = (dom.match(/<rect [^>]*class="bar"/g) ?? []).length;

@@ -17,8 +17,14 @@ import { describe, it, afterEach, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Future, wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type Executor } from 'weft/futures';
 import {
-  tasksFrom, transfer, CancelledError, TimeoutError, InvalidStateError, ExecutorShutdownError,
-  QueueFullError, TaskDefinitionError,
+  tasksFrom,
+  transfer,
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  ExecutorShutdownError,
+  QueueFullError,
+  TaskDefinitionError,
 } from 'weft';
 import tasks from '../fixtures/tasks.mjs';
 import { makeBoard, disposeBoard, get, set, snapshot, waitFor, type Board } from '../fixtures/board.mjs';
@@ -45,9 +51,17 @@ export function poolOptions<O>(o?: ContractOptions): O {
 
 /** Garbage options every worker pool refuses (each pool adds its own). */
 export const POOL_BAD_OPTIONS: [string, unknown][] = [
-  ['maxWorkers', 0], ['maxWorkers', -1], ['maxWorkers', '4'], ['maxWorkers', NaN], ['maxWorkers', 1.5],
-  ['maxQueue', -1], ['maxQueue', '4'], ['maxQueue', NaN],
-  ['cancelGrace', -1], ['cancelGrace', '4'], ['cancelGrace', NaN],
+  ['maxWorkers', 0],
+  ['maxWorkers', -1],
+  ['maxWorkers', '4'],
+  ['maxWorkers', NaN],
+  ['maxWorkers', 1.5],
+  ['maxQueue', -1],
+  ['maxQueue', '4'],
+  ['maxQueue', NaN],
+  ['cancelGrace', -1],
+  ['cancelGrace', '4'],
+  ['cancelGrace', NaN],
 ];
 
 export interface ExecutorCaps {
@@ -110,7 +124,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
   async function startGated(ex: Executor, board: Board, gate: number, started: number, value: unknown = gate): Promise<[Future<any>]> {
     const f = ex.submit(tasks.gate, { board, gate, started, value });
     await waitFor(board, started, 1, { what: `gate task ${gate} to start` });
-    await until(() => f.running(), () => `future of gate task ${gate} to be 'running' once the task started (state: ${f.state})`);
+    await until(
+      () => f.running(),
+      () => `future of gate task ${gate} to be 'running' once the task started (state: ${f.state})`,
+    );
     return [f];
   }
 
@@ -146,10 +163,23 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
     it('passes arguments of every structured-clone kind, and their count', async () => {
       const ex = exec({ workers: 2 });
       const value = {
-        n: 1.5, s: 'text', b: true, nul: null, undef: undefined, big: 10n,
-        nested: [1, [2, { three: 3 }]], date: new Date(0), re: /ab+c/gi,
-        map: new Map<unknown, unknown>([['k', 1], [2, 'two']]), set: new Set([1, 'x']),
-        u8: new Uint8Array([1, 2, 3]), f64: new Float64Array([0.5]), err: new Error('as data'),
+        n: 1.5,
+        s: 'text',
+        b: true,
+        nul: null,
+        undef: undefined,
+        big: 10n,
+        nested: [1, [2, { three: 3 }]],
+        date: new Date(0),
+        re: /ab+c/gi,
+        map: new Map<unknown, unknown>([
+          ['k', 1],
+          [2, 'two'],
+        ]),
+        set: new Set([1, 'x']),
+        u8: new Uint8Array([1, 2, 3]),
+        f64: new Float64Array([0.5]),
+        err: new Error('as data'),
       };
       const back = await guard(ex.submit(tasks.echo, value), 'echo');
       assert.deepEqual(back, value);
@@ -161,7 +191,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const ex = exec({ workers: 2 });
       const fs = Array.from({ length: 300 }, (_, i) => ex.submit(tasks.add, i, 1000));
       const got = await guard(Promise.all(fs), '300 add tasks');
-      assert.deepEqual(got, Array.from({ length: 300 }, (_, i) => i + 1000));
+      assert.deepEqual(
+        got,
+        Array.from({ length: 300 }, (_, i) => i + 1000),
+      );
     });
 
     it('await pool.map(...) gives an array in input order; an empty input gives []', async () => {
@@ -172,9 +205,20 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
 
     it('for await over map yields results in input order (ordered by default)', async () => {
       const ex = exec({ workers: 4 });
-      const items: Array<[number, string]> = [[80, 'a'], [1, 'b'], [40, 'c'], [0, 'd'], [20, 'e']];
+      const items: Array<[number, string]> = [
+        [80, 'a'],
+        [1, 'b'],
+        [40, 'c'],
+        [0, 'd'],
+        [20, 'e'],
+      ];
       const out: string[] = [];
-      await guard((async () => { for await (const v of ex.map(tasks.after, items, { chunksize: 1 })) out.push(v); })(), 'for await map');
+      await guard(
+        (async () => {
+          for await (const v of ex.map(tasks.after, items, { chunksize: 1 })) out.push(v);
+        })(),
+        'for await map',
+      );
       assert.deepEqual(out, ['a', 'b', 'c', 'd', 'e']);
     });
 
@@ -198,22 +242,40 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
     it('map with a numeric chunksize and with chunksize "auto" keeps every result in order', async () => {
       const ex = exec({ workers: 2 });
       const items = Array.from({ length: 23 }, (_, i) => i);
-      assert.deepEqual(await guard(ex.map(tasks.square, items, { chunksize: 5 }), 'chunksize 5'), items.map((x) => x * x));
+      assert.deepEqual(
+        await guard(ex.map(tasks.square, items, { chunksize: 5 }), 'chunksize 5'),
+        items.map((x) => x * x),
+      );
       const many = Array.from({ length: 500 }, (_, i) => i);
-      assert.deepEqual(await guard(ex.map(tasks.square, many, { chunksize: 'auto' }), 'chunksize auto'), many.map((x) => x * x));
+      assert.deepEqual(
+        await guard(ex.map(tasks.square, many, { chunksize: 'auto' }), 'chunksize auto'),
+        many.map((x) => x * x),
+      );
       const out: number[] = [];
       for await (const v of ex.map(tasks.square, many, { chunksize: 7, ordered: false })) out.push(v);
-      assert.deepEqual(out.sort((a, b) => a - b), many.map((x) => x * x));
+      assert.deepEqual(
+        out.sort((a, b) => a - b),
+        many.map((x) => x * x),
+      );
     });
 
     it('map rejects a garbage chunksize or buffersize with TypeError/RangeError', async () => {
       const ex = exec({ workers: 1 });
-      for (const [opt, bad] of [['chunksize', 0], ['chunksize', -2], ['chunksize', 'big'], ['buffersize', 0], ['buffersize', NaN]] as const) {
+      for (const [opt, bad] of [
+        ['chunksize', 0],
+        ['chunksize', -2],
+        ['chunksize', 'big'],
+        ['buffersize', 0],
+        ['buffersize', NaN],
+      ] as const) {
         const o = await outcomeOf(() => ex.map(tasks.square, [1, 2], { [opt]: bad } as any), `map ${opt}=${String(bad)}`);
         assert.equal(o.ok, false, `map with ${opt}: ${String(bad)} must fail`);
         if (!o.ok) {
           assert.ok(o.error instanceof TypeError || o.error instanceof RangeError, `${opt}=${String(bad)}: got ${describeErr(o.error)}`);
-          assert.ok((o.error as Error).message.includes(String(bad)), `${opt}=${String(bad)}: message should mention the value: ${(o.error as Error).message}`);
+          assert.ok(
+            (o.error as Error).message.includes(String(bad)),
+            `${opt}=${String(bad)}: message should mention the value: ${(o.error as Error).message}`,
+          );
         }
       }
     });
@@ -221,39 +283,76 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
     it('map reads a sync generator lazily when buffersize is small', async () => {
       const ex = exec({ workers: 2 });
       let pulled = 0;
-      function* items() { for (let i = 0; i < 60; i++) { pulled++; yield i; } }
+      function* items() {
+        for (let i = 0; i < 60; i++) {
+          pulled++;
+          yield i;
+        }
+      }
       const buffersize = 3;
       const out: number[] = [];
-      await guard((async () => {
-        for await (const v of ex.map(tasks.square, items(), { buffersize, chunksize: 1 })) {
-          // when result k is handed out, at most k+1 results were consumed and buffersize more are in flight
-          assert.ok(pulled <= out.length + 1 + buffersize + 1, `pulled ${pulled} items by result #${out.length} with buffersize ${buffersize}`);
-          out.push(v);
-        }
-      })(), 'lazy map');
+      await guard(
+        (async () => {
+          for await (const v of ex.map(tasks.square, items(), { buffersize, chunksize: 1 })) {
+            // when result k is handed out, at most k+1 results were consumed and buffersize more are in flight
+            assert.ok(
+              pulled <= out.length + 1 + buffersize + 1,
+              `pulled ${pulled} items by result #${out.length} with buffersize ${buffersize}`,
+            );
+            out.push(v);
+          }
+        })(),
+        'lazy map',
+      );
       assert.equal(pulled, 60);
-      assert.deepEqual(out, Array.from({ length: 60 }, (_, i) => i * i));
+      assert.deepEqual(
+        out,
+        Array.from({ length: 60 }, (_, i) => i * i),
+      );
     });
 
     it('map reads an async generator lazily when buffersize is small', async () => {
       const ex = exec({ workers: 2 });
       let pulled = 0;
-      async function* items() { for (let i = 0; i < 30; i++) { pulled++; await null; yield i; } }
+      async function* items() {
+        for (let i = 0; i < 30; i++) {
+          pulled++;
+          await null;
+          yield i;
+        }
+      }
       const buffersize = 2;
       const out: number[] = [];
-      await guard((async () => {
-        for await (const v of ex.map(tasks.square, items(), { buffersize, chunksize: 1 })) {
-          assert.ok(pulled <= out.length + 1 + buffersize + 1, `pulled ${pulled} items by result #${out.length} with buffersize ${buffersize}`);
-          out.push(v);
-        }
-      })(), 'lazy async map');
-      assert.deepEqual(out, Array.from({ length: 30 }, (_, i) => i * i));
+      await guard(
+        (async () => {
+          for await (const v of ex.map(tasks.square, items(), { buffersize, chunksize: 1 })) {
+            assert.ok(
+              pulled <= out.length + 1 + buffersize + 1,
+              `pulled ${pulled} items by result #${out.length} with buffersize ${buffersize}`,
+            );
+            out.push(v);
+          }
+        })(),
+        'lazy async map',
+      );
+      assert.deepEqual(
+        out,
+        Array.from({ length: 30 }, (_, i) => i * i),
+      );
     });
 
     it('map takes an async iterable without buffersize', async () => {
       const ex = exec({ workers: 2 });
-      async function* items() { for (let i = 0; i < 20; i++) { await null; yield i; } }
-      assert.deepEqual(await guard(ex.map(tasks.square, items()), 'map async gen'), Array.from({ length: 20 }, (_, i) => i * i));
+      async function* items() {
+        for (let i = 0; i < 20; i++) {
+          await null;
+          yield i;
+        }
+      }
+      assert.deepEqual(
+        await guard(ex.map(tasks.square, items()), 'map async gen'),
+        Array.from({ length: 20 }, (_, i) => i * i),
+      );
     });
 
     it('breaking out of for await early cancels the rest of the map', async () => {
@@ -262,14 +361,23 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const board = newBoard(n);
       const items = Array.from({ length: n }, (_, i) => ({ board, i, ms: 50 }));
       let seen = 0;
-      await guard((async () => {
-        for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1 })) { seen++; break; }
-      })(), 'map broken out of');
+      await guard(
+        (async () => {
+          for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1 })) {
+            seen++;
+            break;
+          }
+        })(),
+        'map broken out of',
+      );
       assert.equal(seen, 1);
       await guard(ex.shutdown(), 'shutdown after break');
       const started = snapshot(board, n).reduce((a, b) => a + b, 0);
       assert.ok(started < n, `only some of the ${n} tasks may have started after the loop broke, but ${started} did`);
-      assert.ok(snapshot(board, n).every((c) => c <= 1), 'no task ran twice');
+      assert.ok(
+        snapshot(board, n).every((c) => c <= 1),
+        'no task ran twice',
+      );
       const st = ex.stats();
       assert.ok(st.cancelled >= 1, `stats().cancelled counts the tasks the break cancelled (${st.cancelled})`);
     });
@@ -280,9 +388,15 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const board = newBoard(n);
       const items = Array.from({ length: n }, (_, i) => ({ board, i, ms: 50 }));
       let seen = 0;
-      await guard((async () => {
-        for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1, ordered: false })) { seen++; break; }
-      })(), 'unordered map broken out of');
+      await guard(
+        (async () => {
+          for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1, ordered: false })) {
+            seen++;
+            break;
+          }
+        })(),
+        'unordered map broken out of',
+      );
       assert.equal(seen, 1, 'one result before the break');
       await guard(ex.shutdown(), 'shutdown after break');
       const started = snapshot(board, n).reduce((a, b) => a + b, 0);
@@ -297,22 +411,38 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const ac = new AbortController();
       const items = Array.from({ length: n }, (_, i) => ({ board, i, ms: 50 }));
       let seen = 0;
-      await rejectsWith((async () => {
-        for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1, signal: ac.signal })) { seen++; if (seen === 1) ac.abort(); }
-      })(), CancelledError, 'aborted map');
+      await rejectsWith(
+        (async () => {
+          for await (const _ of ex.map(tasks.markSleep, items, { chunksize: 1, signal: ac.signal })) {
+            seen++;
+            if (seen === 1) ac.abort();
+          }
+        })(),
+        CancelledError,
+        'aborted map',
+      );
       assert.equal(seen, 1);
       await guard(ex.shutdown(), 'shutdown after abort');
       const started = snapshot(board, n).reduce((a, b) => a + b, 0);
       assert.ok(started < n, `only some of the ${n} tasks may have started after the abort, but ${started} did`);
-      await rejectsWith(exec({ workers: 1 }).map(tasks.square, [1], { signal: AbortSignal.abort() }), CancelledError, 'map with an aborted signal');
+      await rejectsWith(
+        exec({ workers: 1 }).map(tasks.square, [1], { signal: AbortSignal.abort() }),
+        CancelledError,
+        'map with an aborted signal',
+      );
     });
 
     it('a failing item: for await yields the earlier results then throws the error; await map rejects with it', async () => {
       const ex = exec({ workers: 2 });
       const out: number[] = [];
-      const err = await rejectsWith((async () => {
-        for await (const v of ex.map(tasks.checkPositive, [1, 2, -3, 4], { chunksize: 1 })) out.push(v);
-      })(), RangeError, 'map with failing item', /negative: -3/);
+      const err = await rejectsWith(
+        (async () => {
+          for await (const v of ex.map(tasks.checkPositive, [1, 2, -3, 4], { chunksize: 1 })) out.push(v);
+        })(),
+        RangeError,
+        'map with failing item',
+        /negative: -3/,
+      );
       assert.ok(err);
       assert.deepEqual(out, [1, 2]);
       await rejectsWith(ex.map(tasks.checkPositive, [5, -6, 7]), RangeError, 'await map with failing item', /negative: -6/);
@@ -367,7 +497,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       assert.equal(f.done(), true);
       assert.equal(f.cancelled(), false);
       assert.equal(f.exception(), err);
-      assert.throws(() => f.result(), (e: unknown) => e === err);
+      assert.throws(
+        () => f.result(),
+        (e: unknown) => e === err,
+      );
     });
 
     it('cancelling a pending future: true, state cancelled, CancelledError everywhere, the task never runs', async () => {
@@ -405,7 +538,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const board = newBoard(4);
       const [f] = await startGated(ex, board, 0, 1, 'v');
       const calls: string[] = [];
-      const a = (g: Future<unknown>) => { assert.equal(g, f); calls.push(`a:${g.state}`); };
+      const a = (g: Future<unknown>) => {
+        assert.equal(g, f);
+        calls.push(`a:${g.state}`);
+      };
       const b = () => calls.push('b');
       const c = () => calls.push('c');
       f.addDoneCallback(a);
@@ -414,13 +550,18 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       f.addDoneCallback(c);
       assert.equal(f.removeDoneCallback(b), 2, 'removes every registration of b');
       assert.equal(f.removeDoneCallback(b), 0);
-      assert.equal(f.removeDoneCallback(() => {}), 0);
+      assert.equal(
+        f.removeDoneCallback(() => {}),
+        0,
+      );
       assert.deepEqual(calls, [], 'no callback before the future is done');
       set(board, 0, 1);
       await guard(f, 'gated');
       assert.deepEqual(calls, ['a:finished', 'c'], 'callbacks run once, in order, when the future finishes');
       let late: Future<unknown> | undefined;
-      f.addDoneCallback((g: Future<unknown>) => { late = g; });
+      f.addDoneCallback((g: Future<unknown>) => {
+        late = g;
+      });
       assert.equal(late, f, 'a callback added to a done future runs at once');
       assert.deepEqual(calls, ['a:finished', 'c'], 'earlier callbacks are not run again');
 
@@ -428,7 +569,9 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       let onCancel: string | undefined;
       const pending = ex.submit(tasks.echo, 2);
       assert.equal(pending.state, 'pending');
-      pending.addDoneCallback((g) => { onCancel = g.state; });
+      pending.addDoneCallback((g) => {
+        onCancel = g.state;
+      });
       pending.cancel();
       assert.equal(onCancel, 'cancelled', 'callbacks run when a future is cancelled');
       set(board, 2, 1);
@@ -441,8 +584,12 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const [f] = await startGated(ex, board, 0, 1);
       const warned = new Promise<Error>((resolve) => process.once('warning', resolve));
       let after = 0;
-      f.addDoneCallback(() => { throw new Error('callback failure'); });
-      f.addDoneCallback(() => { after++; });
+      f.addDoneCallback(() => {
+        throw new Error('callback failure');
+      });
+      f.addDoneCallback(() => {
+        after++;
+      });
       set(board, 0, 1);
       await guard(f, 'gated');
       assert.equal(after, 1, 'the next callback still ran');
@@ -452,11 +599,28 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
 
     it('a future is awaitable and has then/catch/finally', async () => {
       const ex = exec({ workers: 1 });
-      assert.equal(await guard(ex.submit(tasks.add, 20, 1).then((v) => v * 2), 'then'), 42);
-      const e = await guard(ex.submit(tasks.failType, 'x').catch((err: unknown) => err), 'catch');
+      assert.equal(
+        await guard(
+          ex.submit(tasks.add, 20, 1).then((v) => v * 2),
+          'then',
+        ),
+        42,
+      );
+      const e = await guard(
+        ex.submit(tasks.failType, 'x').catch((err: unknown) => err),
+        'catch',
+      );
       assert.ok(e instanceof TypeError);
       let fin = 0;
-      assert.equal(await guard(ex.submit(tasks.echo, 'f').finally(() => { fin++; }), 'finally'), 'f');
+      assert.equal(
+        await guard(
+          ex.submit(tasks.echo, 'f').finally(() => {
+            fin++;
+          }),
+          'finally',
+        ),
+        'f',
+      );
       assert.equal(fin, 1);
     });
   });
@@ -526,13 +690,21 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       assert.equal(done.size, 3);
       assert.equal(notDone.size, 0);
       assert.ok(done.has(f));
-      const results = [...done].filter((d) => d.exception() === undefined).map((d) => d.result()).sort();
+      const results = [...done]
+        .filter((d) => d.exception() === undefined)
+        .map((d) => d.result())
+        .sort();
       assert.deepEqual(results, [3, 7]);
-      assert.ok([...done].some((d) => d.exception() === boom), 'the rejected promise is a failed future in done');
+      assert.ok(
+        [...done].some((d) => d.exception() === boom),
+        'the rejected promise is a failed future in done',
+      );
       const rejected2 = Promise.reject(boom);
       rejected2.catch(() => {});
       let release!: (v: string) => void;
-      const later = new Promise<string>((r) => { release = r; });
+      const later = new Promise<string>((r) => {
+        release = r;
+      });
       const first = await guard(wait<unknown>([rejected2, later], { returnWhen: FIRST_EXCEPTION }), 'wait FIRST_EXCEPTION plain');
       assert.equal(first.done.size, 1);
       assert.equal(first.notDone.size, 1);
@@ -586,7 +758,15 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const ex = exec({ workers: 1 });
       const board = newBoard(2);
       const [slow] = await startGated(ex, board, 0, 1);
-      await rejectsWith((async () => { for await (const _ of asCompleted([slow], { timeout: 50 })) { /* none */ } })(), TimeoutError, 'asCompleted timeout');
+      await rejectsWith(
+        (async () => {
+          for await (const _ of asCompleted([slow], { timeout: 50 })) {
+            /* none */
+          }
+        })(),
+        TimeoutError,
+        'asCompleted timeout',
+      );
       assert.equal(slow.done(), false);
       set(board, 0, 1);
       await guard(slow, 'slow');
@@ -598,7 +778,11 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const [slow] = await startGated(ex, board, 0, 1);
       const ac = new AbortController();
       const waiting = wait([slow], { signal: ac.signal });
-      const iterating = (async () => { for await (const _ of asCompleted([slow], { signal: ac.signal })) { /* none */ } })();
+      const iterating = (async () => {
+        for await (const _ of asCompleted([slow], { signal: ac.signal })) {
+          /* none */
+        }
+      })();
       ac.abort();
       await rejectsWith(waiting, CancelledError, 'wait aborted');
       await rejectsWith(iterating, CancelledError, 'asCompleted aborted');
@@ -626,7 +810,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       set(board, 0, 1);
       await guard(blocker, 'blocker');
       const settled = await guard(Promise.allSettled(fs), 'the rest');
-      assert.deepEqual(settled.map((s) => s.status), ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(
+        settled.map((s) => s.status),
+        ['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled'],
+      );
       await guard(ex.shutdown(), 'shutdown');
       assert.deepEqual(snapshot(board, 7).slice(2), [1, 0, 1, 0, 1]);
     });
@@ -641,7 +828,7 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       assert.equal(f.cancelled(), true, 'the future is cancelled at once');
       assert.equal(f.state, 'cancelled');
       await rejectsWith(f, CancelledError, 'cancelled running future');
-      await waitFor(board, 2, 1, { what: "the task to see its signal abort" });
+      await waitFor(board, 2, 1, { what: 'the task to see its signal abort' });
       assert.equal(await guard(ex.submit(tasks.add, 1, 2), 'next task'), 3, 'the executor goes on');
     });
 
@@ -747,7 +934,13 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
           () => ex.submit(tasks.echo, 3),
         ];
         // all four are submitted in the same tick
-        const fs = starts.map((s) => { try { return s(); } catch (error) { return { sync: error }; } });
+        const fs = starts.map((s) => {
+          try {
+            return s();
+          } catch (error) {
+            return { sync: error };
+          }
+        });
         for (const f of fs) assert.ok(f instanceof Future, `submit must not throw synchronously: ${describeErr((f as any).sync)}`);
         const [ok1, badFn, badSym, ok2] = fs as Future<unknown>[];
         assert.equal(await guard(ok1!, 'ok1'), 1);
@@ -775,18 +968,56 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
   section('tasks: inline functions, tasksFrom, currentSignal, transfer', () => {
     it('inline functions run: arrow, async arrow, function expression, using globals', async () => {
       const ex = exec({ workers: 2 });
-      assert.equal(await guard(ex.submit((a: number, b: number) => a + b, 1, 2), 'arrow'), 3);
-      assert.equal(await guard(ex.submit(async (x: number) => x * 2, 21), 'async arrow'), 42);
-      assert.equal(await guard(ex.submit(function upper(s: string) { return s.toUpperCase(); }, 'abc'), 'function'), 'ABC');
-      assert.deepEqual(await guard(ex.submit((xs: number[]) => JSON.parse(JSON.stringify({ m: Math.max(...xs) })), [1, 5, 2]), 'globals'), { m: 5 });
-      assert.deepEqual(await guard(ex.map((x: number) => x + 1, [1, 2, 3]), 'map inline'), [2, 3, 4]);
+      assert.equal(
+        await guard(
+          ex.submit((a: number, b: number) => a + b, 1, 2),
+          'arrow',
+        ),
+        3,
+      );
+      assert.equal(
+        await guard(
+          ex.submit(async (x: number) => x * 2, 21),
+          'async arrow',
+        ),
+        42,
+      );
+      assert.equal(
+        await guard(
+          ex.submit(function upper(s: string) {
+            return s.toUpperCase();
+          }, 'abc'),
+          'function',
+        ),
+        'ABC',
+      );
+      assert.deepEqual(
+        await guard(
+          ex.submit((xs: number[]) => JSON.parse(JSON.stringify({ m: Math.max(...xs) })), [1, 5, 2]),
+          'globals',
+        ),
+        { m: 5 },
+      );
+      assert.deepEqual(
+        await guard(
+          ex.map((x: number) => x + 1, [1, 2, 3]),
+          'map inline',
+        ),
+        [2, 3, 4],
+      );
     });
 
     if (caps.closures) {
       it('inline closures over outer variables work (the function runs on this thread)', async () => {
         const ex = exec({ workers: 1 });
         const outerMultiplier = 10;
-        assert.equal(await guard(ex.submit((x: number) => x * outerMultiplier, 2), 'closure'), 20);
+        assert.equal(
+          await guard(
+            ex.submit((x: number) => x * outerMultiplier, 2),
+            'closure',
+          ),
+          20,
+        );
       });
     } else {
       it('an inline closure over an outer variable fails with TaskDefinitionError naming the identifier', async () => {
@@ -822,7 +1053,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const buf = new ArrayBuffer(32);
       assert.equal(await guard(ex.run(tasks.byteLength, [buf], { transfer: [buf] }), 'transfer option'), 32);
       const back = await guard(ex.submit(tasks.makeBuffer, 8), 'transfer result');
-      assert.ok(back instanceof ArrayBuffer, `a transferred result arrives as the ArrayBuffer, got ${Object.prototype.toString.call(back)}`);
+      assert.ok(
+        back instanceof ArrayBuffer,
+        `a transferred result arrives as the ArrayBuffer, got ${Object.prototype.toString.call(back)}`,
+      );
       assert.deepEqual([...new Uint8Array(back)], [7, 7, 7, 7, 7, 7, 7, 7]);
     });
   });
@@ -836,7 +1070,11 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
         const [blocker] = await startGated(ex, board, 0, 1);
         const outcomes: Array<Future<number> | unknown> = [];
         for (let i = 2; i < 6; i++) {
-          try { outcomes.push(ex.submit(tasks.mark, { board, i })); } catch (error) { outcomes.push(error); }
+          try {
+            outcomes.push(ex.submit(tasks.mark, { board, i }));
+          } catch (error) {
+            outcomes.push(error);
+          }
         }
         for (const o of outcomes) assert.ok(o instanceof Future, `submit must not throw: ${describeErr(o)}`);
         const fs = outcomes as Future<number>[];
@@ -865,8 +1103,14 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       const ex = exec({ workers: 1 });
       const fs = [ex.submit(tasks.sleep, 30, 'a'), ex.submit(tasks.sleep, 30, 'b'), ex.submit(tasks.sleep, 30, 'c')];
       await guard(ex.shutdown(), 'shutdown');
-      assert.deepEqual(fs.map((f) => f.state), ['finished', 'finished', 'finished']);
-      assert.deepEqual(fs.map((f) => f.result()), ['a', 'b', 'c']);
+      assert.deepEqual(
+        fs.map((f) => f.state),
+        ['finished', 'finished', 'finished'],
+      );
+      assert.deepEqual(
+        fs.map((f) => f.result()),
+        ['a', 'b', 'c'],
+      );
     });
 
     it('shutdown({ cancelFutures: true }) cancels the queued tasks and lets the running one finish', async () => {
@@ -879,7 +1123,10 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       await guard(done, 'shutdown cancelFutures');
       assert.equal(running.state, 'finished');
       assert.equal(running.result(), 'ran');
-      assert.deepEqual(queued.map((f) => f.state), ['cancelled', 'cancelled', 'cancelled']);
+      assert.deepEqual(
+        queued.map((f) => f.state),
+        ['cancelled', 'cancelled', 'cancelled'],
+      );
       assert.deepEqual(snapshot(board, 5).slice(2), [0, 0, 0], 'cancelled queued tasks never ran');
     });
 
@@ -910,19 +1157,26 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
     it('stats() counts tasks by state and the numbers add up', async () => {
       const ex = exec({ workers: 2 });
       const fresh = ex.stats();
-      for (const k of ['submitted', 'completed', 'failed', 'cancelled', 'queued', 'busy'] as const) assert.equal(fresh[k], 0, `fresh stats().${k}`);
+      for (const k of ['submitted', 'completed', 'failed', 'cancelled', 'queued', 'busy'] as const)
+        assert.equal(fresh[k], 0, `fresh stats().${k}`);
 
       const board = newBoard(11);
       const [a] = await startGated(ex, board, 0, 5);
       const [b] = await startGated(ex, board, 1, 6);
       const queued = [2, 3, 4].map((g) => ex.submit(tasks.gate, { board, gate: g, value: g }));
-      await until(() => ex.stats().busy === 2 && ex.stats().queued === 3, () => `busy 2 and queued 3 (got ${JSON.stringify(ex.stats())})`);
+      await until(
+        () => ex.stats().busy === 2 && ex.stats().queued === 3,
+        () => `busy 2 and queued 3 (got ${JSON.stringify(ex.stats())})`,
+      );
       let st = ex.stats();
       assert.equal(st.submitted, 5);
       assert.equal(st.workers, st.busy + st.idle, 'workers = busy + idle');
       for (let g = 0; g < 5; g++) set(board, g, 1);
       await guard(Promise.all([a, b, ...queued]), 'gated tasks');
-      await guard(ex.submit(tasks.fail, 'counted').catch(() => {}), 'failing task');
+      await guard(
+        ex.submit(tasks.fail, 'counted').catch(() => {}),
+        'failing task',
+      );
       const [blocker] = await startGated(ex, board, 7, 8);
       const [blocker2] = await startGated(ex, board, 9, 10);
       const cancelMe = ex.submit(tasks.add, 1, 1);
@@ -954,12 +1208,18 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       for (const [opt, bad] of caps.badOptions) {
         let made: Executor | undefined;
         try {
-          assert.throws(() => { made = caps.construct({ [opt]: bad }); }, (e: unknown) => {
-            assert.ok(e instanceof TypeError || e instanceof RangeError, `${opt}: ${String(bad)} -> ${describeErr(e)}`);
-            assert.ok(e.message.includes(String(bad)), `${opt}: ${String(bad)}: message should mention the value given: ${e.message}`);
-            assert.ok(e.message.includes(opt), `${opt}: ${String(bad)}: message should name the option: ${e.message}`);
-            return true;
-          }, `${opt}: ${String(bad)} must be rejected`);
+          assert.throws(
+            () => {
+              made = caps.construct({ [opt]: bad });
+            },
+            (e: unknown) => {
+              assert.ok(e instanceof TypeError || e instanceof RangeError, `${opt}: ${String(bad)} -> ${describeErr(e)}`);
+              assert.ok(e.message.includes(String(bad)), `${opt}: ${String(bad)}: message should mention the value given: ${e.message}`);
+              assert.ok(e.message.includes(opt), `${opt}: ${String(bad)}: message should name the option: ${e.message}`);
+              return true;
+            },
+            `${opt}: ${String(bad)} must be rejected`,
+          );
         } finally {
           if (made) await shutdownQuietly(made);
         }

@@ -85,7 +85,11 @@ export async function shutdownQuietly(ex: Executor): Promise<void> {
     await guard(ex.shutdown({ wait: true, cancelFutures: true }), 'cleanup shutdown', 8_000);
   } catch (err) {
     console.error(`# cleanup: ${describeErr(err)}; shutting down without waiting`);
-    try { await guard(ex.shutdown({ wait: false, cancelFutures: true }), 'cleanup shutdown (no wait)', 3_000); } catch { /* reported above */ }
+    try {
+      await guard(ex.shutdown({ wait: false, cancelFutures: true }), 'cleanup shutdown (no wait)', 3_000);
+    } catch {
+      /* reported above */
+    }
   }
 }
 

@@ -38,7 +38,11 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
     it('tryAcquire is the non-waiting twin', async () => {
       const l = make();
       const gs = [];
-      for (let i = 0; i < capacity; i++) { const g = l.tryAcquire(); assert.ok(g); gs.push(g); }
+      for (let i = 0; i < capacity; i++) {
+        const g = l.tryAcquire();
+        assert.ok(g);
+        gs.push(g);
+      }
       assert.equal(l.tryAcquire(), undefined);
       gs[0]!.release();
       const g = l.tryAcquire();
@@ -66,7 +70,12 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
       const l = make();
       const gs = await fill(l);
       const order: number[] = [];
-      const ps = [0, 1, 2, 3, 4].map((i) => l.acquire().then((g) => { order.push(i); return g; }));
+      const ps = [0, 1, 2, 3, 4].map((i) =>
+        l.acquire().then((g) => {
+          order.push(i);
+          return g;
+        }),
+      );
       await tick();
       assert.deepEqual(order, []);
       for (const g of gs) g.release();
@@ -111,10 +120,17 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
     it('cancelling the task that waits rejects with CancelledError, no permit lost', async () => {
       const l = make();
       const gs = await fill(l);
-      const t = createTask(async () => { const g = await l.acquire(); g.release(); return 'got'; });
+      const t = createTask(async () => {
+        const g = await l.acquire();
+        g.release();
+        return 'got';
+      });
       await tick();
       t.cancel();
-      await assert.rejects(t.then((x) => x), CancelledError);
+      await assert.rejects(
+        t.then((x) => x),
+        CancelledError,
+      );
       assert.equal(t.cancelled(), true);
       for (const g of gs) g.release();
       assert.equal(l.locked(), false);
@@ -131,8 +147,8 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
         await sleep(1000); // cancellation lands here
       });
       await tick();
-      gs[0]!.release();   // hands the permit to the task...
-      t.cancel();         // ...and cancels it before it resumes
+      gs[0]!.release(); // hands the permit to the task...
+      t.cancel(); // ...and cancels it before it resumes
       await assert.rejects(t.asPromise(), CancelledError);
       assert.equal(held, true);
       for (const g of gs.slice(1)) g.release();
@@ -141,24 +157,29 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
     });
 
     it('never lets more than the capacity in', async () => {
-      await run(async () => {
-        const l = make();
-        let inside = 0;
-        let most = 0;
-        const ts = [];
-        for (let i = 0; i < 50; i++) {
-          ts.push(createTask(async () => {
-            using _g = await l.acquire();
-            inside++;
-            most = Math.max(most, inside);
-            await sleep(i % 3);
-            inside--;
-          }));
-        }
-        for (const t of ts) await t;
-        assert.equal(most, capacity);
-        assert.equal(l.locked(), false);
-      }, { handleSignals: false });
+      await run(
+        async () => {
+          const l = make();
+          let inside = 0;
+          let most = 0;
+          const ts = [];
+          for (let i = 0; i < 50; i++) {
+            ts.push(
+              createTask(async () => {
+                using _g = await l.acquire();
+                inside++;
+                most = Math.max(most, inside);
+                await sleep(i % 3);
+                inside--;
+              }),
+            );
+          }
+          for (const t of ts) await t;
+          assert.equal(most, capacity);
+          assert.equal(l.locked(), false);
+        },
+        { handleSignals: false },
+      );
     });
 
     it('rejects bad options with TypeError / RangeError', async () => {

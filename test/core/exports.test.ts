@@ -16,23 +16,91 @@ import { runChild } from '../contracts/child.ts';
 import { installExitGuard } from '../contracts/helpers.ts';
 
 const ERRORS = [
-  'CancelledError', 'TimeoutError', 'InvalidStateError', 'ExceptionGroup', 'BrokenExecutorError', 'WorkerCrashedError',
-  'ExecutorShutdownError', 'QueueFullError', 'TaskDefinitionError', 'QueueEmpty', 'QueueFull', 'QueueShutDown',
-  'BrokenBarrierError', 'ValueError',
+  'CancelledError',
+  'TimeoutError',
+  'InvalidStateError',
+  'ExceptionGroup',
+  'BrokenExecutorError',
+  'WorkerCrashedError',
+  'ExecutorShutdownError',
+  'QueueFullError',
+  'TaskDefinitionError',
+  'QueueEmpty',
+  'QueueFull',
+  'QueueShutDown',
+  'BrokenBarrierError',
+  'ValueError',
 ] as const;
 
 /** API.md's table. Names in LATER are allowed to be missing for now (their tests are todo until they exist). */
 const SURFACE: Record<string, readonly string[]> = {
-  weft: ['defineTasks', 'tasksFrom', 'transfer', 'currentSignal', 'cpuCount', ...ERRORS,
+  weft: [
+    'defineTasks',
+    'tasksFrom',
+    'transfer',
+    'currentSignal',
+    'cpuCount',
+    ...ERRORS,
     // "everything commonly used": the API's own example imports ThreadPoolExecutor from 'weft'
-    'ThreadPoolExecutor', 'ProcessPoolExecutor', 'AsyncExecutor', 'Future', 'Executor'],
-  'weft/futures': ['Future', 'Executor', 'ThreadPoolExecutor', 'ProcessPoolExecutor', 'AsyncExecutor', 'wait', 'asCompleted',
-    'FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED'],
-  'weft/asyncio': ['run', 'sleep', 'Task', 'createTask', 'currentTask', 'TaskGroup', 'taskGroup', 'gather', 'wait', 'asCompleted',
-    'timeout', 'timeoutAt', 'moveOnAfter', 'waitFor', 'shield', 'toThread', 'Lock', 'Event', 'Condition', 'Semaphore',
-    'BoundedSemaphore', 'Barrier', 'Queue', 'PriorityQueue', 'LifoQueue'],
-  'weft/threading': ['Thread', 'currentThread', 'Lock', 'RLock', 'Condition', 'Semaphore', 'BoundedSemaphore', 'Event', 'Barrier',
-    'Queue', 'Value', 'SharedArray'],
+    'ThreadPoolExecutor',
+    'ProcessPoolExecutor',
+    'AsyncExecutor',
+    'Future',
+    'Executor',
+  ],
+  'weft/futures': [
+    'Future',
+    'Executor',
+    'ThreadPoolExecutor',
+    'ProcessPoolExecutor',
+    'AsyncExecutor',
+    'wait',
+    'asCompleted',
+    'FIRST_COMPLETED',
+    'FIRST_EXCEPTION',
+    'ALL_COMPLETED',
+  ],
+  'weft/asyncio': [
+    'run',
+    'sleep',
+    'Task',
+    'createTask',
+    'currentTask',
+    'TaskGroup',
+    'taskGroup',
+    'gather',
+    'wait',
+    'asCompleted',
+    'timeout',
+    'timeoutAt',
+    'moveOnAfter',
+    'waitFor',
+    'shield',
+    'toThread',
+    'Lock',
+    'Event',
+    'Condition',
+    'Semaphore',
+    'BoundedSemaphore',
+    'Barrier',
+    'Queue',
+    'PriorityQueue',
+    'LifoQueue',
+  ],
+  'weft/threading': [
+    'Thread',
+    'currentThread',
+    'Lock',
+    'RLock',
+    'Condition',
+    'Semaphore',
+    'BoundedSemaphore',
+    'Event',
+    'Barrier',
+    'Queue',
+    'Value',
+    'SharedArray',
+  ],
   'weft/multiprocessing': ['Process', 'currentProcess', 'Pool', 'AsyncResult', 'Queue', 'Pipe', 'Connection', 'cpuCount'],
 };
 /** Entry points still being built by others: todo while they do not load. */
@@ -69,19 +137,31 @@ describe('export surface', { timeout: 60_000 }, () => {
   for (const [entry, names] of Object.entries(SURFACE)) {
     const todo = todoFor(entry);
     // while an entry is todo its body does not run: the reason is reported, nothing fails
-    it(`${entry} loads and exports ${names.filter((n) => !LATER.has(n)).length} names`, todo ? { todo } : {}, todo ? () => {} : () => {
-      const l = loaded[entry]!;
-      assert.ok(l.mod, `${entry} failed to load: ${l.error instanceof Error ? l.error.stack : String(l.error)}`);
-      const missing = names.filter((n) => !LATER.has(n) && !(n in l.mod!));
-      assert.deepEqual(missing, [], `${entry} is missing exports`);
-      const undef = names.filter((n) => !LATER.has(n) && n in l.mod! && l.mod![n] === undefined);
-      assert.deepEqual(undef, [], `${entry} exports undefined values`);
-    });
+    it(
+      `${entry} loads and exports ${names.filter((n) => !LATER.has(n)).length} names`,
+      todo ? { todo } : {},
+      todo
+        ? () => {}
+        : () => {
+            const l = loaded[entry]!;
+            assert.ok(l.mod, `${entry} failed to load: ${l.error instanceof Error ? l.error.stack : String(l.error)}`);
+            const missing = names.filter((n) => !LATER.has(n) && !(n in l.mod!));
+            assert.deepEqual(missing, [], `${entry} is missing exports`);
+            const undef = names.filter((n) => !LATER.has(n) && n in l.mod! && l.mod![n] === undefined);
+            assert.deepEqual(undef, [], `${entry} exports undefined values`);
+          },
+    );
     for (const name of names.filter((n) => LATER.has(n))) {
       const missing = !loaded[entry]?.mod || !(name in loaded[entry]!.mod!);
-      it(`${entry} exports ${name}`, missing ? { todo: `${name} is not exported from ${entry} yet` } : {}, missing ? () => {} : () => {
-        assert.equal(typeof loaded[entry]!.mod![name], 'function');
-      });
+      it(
+        `${entry} exports ${name}`,
+        missing ? { todo: `${name} is not exported from ${entry} yet` } : {},
+        missing
+          ? () => {}
+          : () => {
+              assert.equal(typeof loaded[entry]!.mod![name], 'function');
+            },
+      );
     }
   }
 
@@ -89,8 +169,10 @@ describe('export surface', { timeout: 60_000 }, () => {
     const w = loaded.weft!.mod!;
     const f = loaded['weft/futures']!.mod!;
     assert.ok(w && f);
-    for (const n of ['defineTasks', 'tasksFrom', 'transfer', 'currentSignal', 'cpuCount']) assert.equal(typeof w[n], 'function', `weft.${n}`);
-    for (const n of ['Future', 'Executor', 'ThreadPoolExecutor', 'AsyncExecutor', 'wait', 'asCompleted']) assert.equal(typeof f[n], 'function', `weft/futures.${n}`);
+    for (const n of ['defineTasks', 'tasksFrom', 'transfer', 'currentSignal', 'cpuCount'])
+      assert.equal(typeof w[n], 'function', `weft.${n}`);
+    for (const n of ['Future', 'Executor', 'ThreadPoolExecutor', 'AsyncExecutor', 'wait', 'asCompleted'])
+      assert.equal(typeof f[n], 'function', `weft/futures.${n}`);
     assert.ok(Number.isInteger((w.cpuCount as () => number)()) && (w.cpuCount as () => number)() >= 1, 'cpuCount() is a positive integer');
     const Executor = f.Executor as abstract new () => unknown;
     for (const n of ['ThreadPoolExecutor', 'AsyncExecutor', 'ProcessPoolExecutor']) {
@@ -109,16 +191,22 @@ describe('export surface', { timeout: 60_000 }, () => {
       const Cls = w[name] as (new (...a: any[]) => Error) | undefined;
       assert.equal(typeof Cls, 'function', `weft exports ${name}`);
       const cause = new Error('root');
-      const err = name === 'ExceptionGroup' ? new Cls!([new Error('a'), new Error('b')], 'several', { cause })
-        : name === 'WorkerCrashedError' ? new Cls!('crashed', { exitCode: 1, cause })
-        : new Cls!('something', { cause });
+      const err =
+        name === 'ExceptionGroup'
+          ? new Cls!([new Error('a'), new Error('b')], 'several', { cause })
+          : name === 'WorkerCrashedError'
+            ? new Cls!('crashed', { exitCode: 1, cause })
+            : new Cls!('something', { cause });
       assert.ok(err instanceof Error, `${name} is an Error`);
       assert.ok(err instanceof Cls!, `${name} instanceof itself`);
       assert.equal(err.name, name, `${name}.name`);
       assert.equal(err.constructor, Cls, `${name}.constructor`);
       assert.ok(err.message.length > 0, `${name} has a message`);
       assert.equal(err.cause, cause, `${name} keeps cause`);
-      assert.ok(String(err.stack).startsWith(`${name}: `), `${name}: the stack's first line starts with the name: ${String(err.stack).split('\n')[0]}`);
+      assert.ok(
+        String(err.stack).startsWith(`${name}: `),
+        `${name}: the stack's first line starts with the name: ${String(err.stack).split('\n')[0]}`,
+      );
       assert.ok(String(err).startsWith(`${name}: `), `${name}: String(err) starts with the name`);
       assert.match(Object.prototype.toString.call(err), /Error/);
     }
@@ -126,7 +214,10 @@ describe('export surface', { timeout: 60_000 }, () => {
     const eg = new EG([new Error('a')], 'group');
     assert.ok(eg instanceof AggregateError, 'ExceptionGroup is an AggregateError');
     assert.equal(eg.errors.length, 1);
-    const WCE = w.WorkerCrashedError as new (m?: string, info?: { exitCode?: number; signal?: string }) => Error & { exitCode: number | null; signal: string | null };
+    const WCE = w.WorkerCrashedError as new (
+      m?: string,
+      info?: { exitCode?: number; signal?: string },
+    ) => Error & { exitCode: number | null; signal: string | null };
     const wce = new WCE('x', { exitCode: 3, signal: 'SIGKILL' });
     assert.equal(wce.exitCode, 3);
     assert.equal(wce.signal, 'SIGKILL');
@@ -134,23 +225,37 @@ describe('export surface', { timeout: 60_000 }, () => {
 
   {
     const todo = todoFor('weft/asyncio');
-    it('importing weft/asyncio loads no worker or child-process machinery', todo ? { todo } : {}, todo ? () => {} : async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'weft-trace-'));
-      try {
-        const trace = join(dir, 'trace.txt');
-        const hook = fileURLToPath(new URL('../fixtures/load-trace.mjs', import.meta.url));
-        const script = fileURLToPath(new URL('../fixtures/import-entry.mjs', import.meta.url));
-        const r = await runChild(process.execPath, ['--import', hook, script, 'weft/asyncio'], {
-          env: { ...process.env, WEFT_LOAD_TRACE: trace }, timeoutMs: 20_000,
-        });
-        assert.equal(r.code, 0, `child failed: ${r.stderr}`);
-        const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
-        assert.ok(urls.some((u) => /\/dist\/asyncio\//.test(u)), `the trace saw weft/asyncio load: ${urls.join(' ')}`);
-        const heavy = urls.filter((u) => /^node:(worker_threads|child_process|cluster)$|\/dist\/(workers|transport|multiprocessing|threading)\/|\/dist\/futures\/(thread-pool|process-pool|worker-pool)/.test(u));
-        assert.deepEqual(heavy, [], 'weft/asyncio must not load worker or child-process machinery');
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    });
+    it(
+      'importing weft/asyncio loads no worker or child-process machinery',
+      todo ? { todo } : {},
+      todo
+        ? () => {}
+        : async () => {
+            const dir = mkdtempSync(join(tmpdir(), 'weft-trace-'));
+            try {
+              const trace = join(dir, 'trace.txt');
+              const hook = fileURLToPath(new URL('../fixtures/load-trace.mjs', import.meta.url));
+              const script = fileURLToPath(new URL('../fixtures/import-entry.mjs', import.meta.url));
+              const r = await runChild(process.execPath, ['--import', hook, script, 'weft/asyncio'], {
+                env: { ...process.env, WEFT_LOAD_TRACE: trace },
+                timeoutMs: 20_000,
+              });
+              assert.equal(r.code, 0, `child failed: ${r.stderr}`);
+              const urls = readFileSync(trace, 'utf8').split('\n').filter(Boolean);
+              assert.ok(
+                urls.some((u) => /\/dist\/asyncio\//.test(u)),
+                `the trace saw weft/asyncio load: ${urls.join(' ')}`,
+              );
+              const heavy = urls.filter((u) =>
+                /^node:(worker_threads|child_process|cluster)$|\/dist\/(workers|transport|multiprocessing|threading)\/|\/dist\/futures\/(thread-pool|process-pool|worker-pool)/.test(
+                  u,
+                ),
+              );
+              assert.deepEqual(heavy, [], 'weft/asyncio must not load worker or child-process machinery');
+            } finally {
+              rmSync(dir, { recursive: true, force: true });
+            }
+          },
+    );
   }
 });

@@ -6,21 +6,27 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ThreadPoolExecutor, AsyncExecutor, Future, wait, asCompleted, type Executor } from 'weft/futures';
+import { ThreadPoolExecutor, AsyncExecutor, type Future, wait, asCompleted, type Executor } from 'weft/futures';
 import { defineTasks, tasksFrom, transfer, currentSignal, type TaskRef } from 'weft';
 import tasks from '../fixtures/tasks.mjs';
 import { installExitGuard, guard } from '../contracts/helpers.ts';
 
 // ---- type-level helpers ----------------------------------------------------
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(): T | void {}
 
 // A task table declared here: defineTasks infers each ref's arguments and result.
-function fib(n: number): number { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+function fib(n: number): number {
+  return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
 const local = defineTasks(import.meta.url, {
   fib,
-  async greet(name: string, times?: number): Promise<string> { return `hi ${name}`.repeat(times ?? 1); },
-  pair(a: string, b: boolean): [string, boolean] { return [a, b]; },
+  async greet(name: string, times?: number): Promise<string> {
+    return `hi ${name}`.repeat(times ?? 1);
+  },
+  pair(a: string, b: boolean): [string, boolean] {
+    return [a, b];
+  },
   nothing(): void {},
 });
 
@@ -66,7 +72,9 @@ async function typeOnly(pool: Executor): Promise<void> {
   for await (const x of pool.map(local.fib, [1, 2, 3], { ordered: false, chunksize: 'auto', buffersize: 4 })) {
     expectType<Equal<typeof x, number>>();
   }
-  async function* gen() { yield 1; }
+  async function* gen() {
+    yield 1;
+  }
   const fromAsync: number[] = await pool.map(local.fib, gen());
   // @ts-expect-error items of the wrong type
   pool.map(local.fib, ['a']);
@@ -99,11 +107,17 @@ async function typeOnly(pool: Executor): Promise<void> {
   // (iterate with next(): `for await` types its variable as Awaited<Future<T>> = T, since a Future is thenable)
   const it = asCompleted([fn]);
   const first = await it.next();
-  if (!first.done) { const k: number = first.value.result(); void k; }
+  if (!first.done) {
+    const k: number = first.value.result();
+    void k;
+  }
 
   // Future API
   const state: 'pending' | 'running' | 'cancelled' | 'finished' = fn.state;
-  fn.addDoneCallback((f) => { const k: number = f.result(); void k; });
+  fn.addDoneCallback((f) => {
+    const k: number = f.result();
+    void k;
+  });
   const removed: number = fn.removeDoneCallback(() => {});
   const sig: AbortSignal = currentSignal();
 
@@ -112,7 +126,17 @@ async function typeOnly(pool: Executor): Promise<void> {
   const nums: number[] = [st.workers, st.busy, st.idle, st.queued, st.submitted, st.completed, st.failed, st.cancelled, st.utilization];
 
   // constructors
-  new ThreadPoolExecutor({ maxWorkers: 2, minWorkers: 1, idleTimeout: 1000, initializer: local.nothing, initargs: [], maxQueue: 10, cancelGrace: 100, name: 'p', resourceLimits: { maxOldGenerationSizeMb: 64 } });
+  new ThreadPoolExecutor({
+    maxWorkers: 2,
+    minWorkers: 1,
+    idleTimeout: 1000,
+    initializer: local.nothing,
+    initargs: [],
+    maxQueue: 10,
+    cancelGrace: 100,
+    name: 'p',
+    resourceLimits: { maxOldGenerationSizeMb: 64 },
+  });
   new AsyncExecutor({ maxConcurrency: 4 });
   // @ts-expect-error maxWorkers is a number
   new ThreadPoolExecutor({ maxWorkers: '4' });

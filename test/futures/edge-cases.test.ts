@@ -29,7 +29,15 @@ describe('edge cases', { timeout: 120_000 }, () => {
   it('a map over an in-memory iterable started before shutdown() submits the rest of its input (Python: eager)', async () => {
     const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
     let pulled = 0;
-    const m = ex.map(tasks.echo, (function* () { for (let i = 0; i < 5000; i++) { pulled++; yield i; } })());
+    const m = ex.map(
+      tasks.echo,
+      (function* () {
+        for (let i = 0; i < 5000; i++) {
+          pulled++;
+          yield i;
+        }
+      })(),
+    );
     await guard(ex.shutdown(), 'shutdown');
     assert.equal(pulled, 5000, 'shutdown read the whole input');
     const got: number[] = [];
@@ -40,13 +48,23 @@ describe('edge cases', { timeout: 120_000 }, () => {
   it('a bounded map (buffersize) stops reading at shutdown: its submitted results, then ExecutorShutdownError', async () => {
     const ex = new ThreadPoolExecutor({ maxWorkers: 2 });
     let pulled = 0;
-    const endless = (function* () { for (let i = 0; ; i++) { pulled++; yield i; } })();
+    const endless = (function* () {
+      for (let i = 0; ; i++) {
+        pulled++;
+        yield i;
+      }
+    })();
     const m = ex.map(tasks.echo, endless, { buffersize: 8 });
     const first = await guard(m.next(), 'first');
     assert.deepEqual(first, { value: 0, done: false });
     await guard(ex.shutdown(), 'shutdown of a pool with an endless bounded map');
     const got: number[] = [0];
-    const err = await (async () => { for await (const x of m) got.push(x as number); })().then(() => undefined, (e: Error) => e);
+    const err = await (async () => {
+      for await (const x of m) got.push(x as number);
+    })().then(
+      () => undefined,
+      (e: Error) => e,
+    );
     assert.equal(err?.name, 'ExecutorShutdownError');
     assert.deepEqual(got, range(got.length), 'the results it had submitted, in order');
     assert.ok(pulled <= 16, `read at most about buffersize items, read ${pulled}`);
@@ -62,13 +80,22 @@ describe('edge cases', { timeout: 120_000 }, () => {
       }
     })();
     const got: number[] = [];
-    for await (const x of ex.map(tasks.echo, input)) { got.push(x as number); seen = x as number; }
+    for await (const x of ex.map(tasks.echo, input)) {
+      got.push(x as number);
+      seen = x as number;
+    }
     assert.deepEqual(got, range(20));
   });
 
   it('shutdown({ cancelFutures: true }) stops a map under way', async () => {
     const ex = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const m = ex.map(tasks.sleep, (function* () { for (;;) yield 50; })(), { buffersize: 2 });
+    const m = ex.map(
+      tasks.sleep,
+      (function* () {
+        for (;;) yield 50;
+      })(),
+      { buffersize: 2 },
+    );
     await guard(ex.shutdown({ cancelFutures: true }), 'shutdown');
     await assert.rejects(guard(m, 'map'), (e: Error) => e.name === 'CancelledError');
   });
@@ -77,7 +104,10 @@ describe('edge cases', { timeout: 120_000 }, () => {
     await using ex = new AsyncExecutor();
     const m = ex.map(async (x: number) => x * 2, [1, 2, 3]);
     const rs = await guard(Promise.all([m.next(), m.next(), m.next(), m.next()]), 'next x4');
-    assert.deepEqual(rs.map((r) => r.done ? 'done' : r.value), [2, 4, 6, 'done']);
+    assert.deepEqual(
+      rs.map((r) => (r.done ? 'done' : r.value)),
+      [2, 4, 6, 'done'],
+    );
   });
 
   it('map is not refused by maxQueue: it bounds what it has in flight itself', async () => {
@@ -85,8 +115,10 @@ describe('edge cases', { timeout: 120_000 }, () => {
     assert.deepEqual(await guard(ex.map(tasks.echo, range(40)), 'map'), range(40));
   });
 
-  for (const [name, make] of [['threads', () => new ThreadPoolExecutor({ maxWorkers: 1, cancelGrace: 50 })],
-    ['processes', () => new ProcessPoolExecutor({ maxWorkers: 1, cancelGrace: 50 })]] as const) {
+  for (const [name, make] of [
+    ['threads', () => new ThreadPoolExecutor({ maxWorkers: 1, cancelGrace: 50 })],
+    ['processes', () => new ProcessPoolExecutor({ maxWorkers: 1, cancelGrace: 50 })],
+  ] as const) {
     it(`${name}: results finished before a long task are delivered, not lost when its timeout kills the worker`, async () => {
       const ex = make();
       try {
@@ -94,7 +126,10 @@ describe('edge cases', { timeout: 120_000 }, () => {
         const quick = range(5).map(() => ex.submit(tasks.spin, 0));
         const long = ex.run(tasks.spin, [1500], { timeout: 200 });
         const settled = await guard(Promise.allSettled(quick), 'quick ones');
-        assert.deepEqual(settled.map((s) => s.status), Array(5).fill('fulfilled'));
+        assert.deepEqual(
+          settled.map((s) => s.status),
+          Array(5).fill('fulfilled'),
+        );
         await assert.rejects(guard(long, 'long'), TimeoutError);
       } finally {
         await ex.shutdown({ cancelFutures: true });
@@ -104,12 +139,17 @@ describe('edge cases', { timeout: 120_000 }, () => {
 
   it('an error whose property holds functions still arrives as itself', async () => {
     await using ex = new ThreadPoolExecutor({ maxWorkers: 1 });
-    const err: any = await guard(ex.submit(() => {
-      const e: any = new RangeError('bad');
-      e.code = 'E_BAD';
-      e.config = { url: '/x', transform: () => 1 };
-      throw e;
-    }).catch((e: unknown) => e), 'failing task');
+    const err: any = await guard(
+      ex
+        .submit(() => {
+          const e: any = new RangeError('bad');
+          e.code = 'E_BAD';
+          e.config = { url: '/x', transform: () => 1 };
+          throw e;
+        })
+        .catch((e: unknown) => e),
+      'failing task',
+    );
     const props = { code: err.code, config: err.config };
     assert.ok(err instanceof RangeError, String(err));
     assert.equal(props.code, 'E_BAD');
@@ -124,15 +164,20 @@ describe('edge cases', { timeout: 120_000 }, () => {
   });
 
   it('initargs that cannot be sent are a TypeError at construction', () => {
-    assert.throws(() => new ThreadPoolExecutor({ initializer: tasks.echo, initargs: [1, Symbol('s')] }),
-      (e: Error) => e instanceof TypeError && /initargs item 2/.test(e.message));
+    assert.throws(
+      () => new ThreadPoolExecutor({ initializer: tasks.echo, initargs: [1, Symbol('s')] }),
+      (e: Error) => e instanceof TypeError && /initargs item 2/.test(e.message),
+    );
   });
 
   it("a map's timeout fires even when nothing else keeps the process alive", async () => {
     const script = `import { AsyncExecutor } from 'weft';
       const r = await new AsyncExecutor().map(() => new Promise(() => {}), [1], { timeout: 200 }).then(() => 'ok', (e) => e.name);
       console.log(r);`;
-    const r = await runChild(process.execPath, ['--input-type=module', '-e', script], { cwd: fileURLToPath(new URL('../..', import.meta.url)), timeoutMs: 20_000 });
+    const r = await runChild(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      timeoutMs: 20_000,
+    });
     assert.equal(r.stdout.trim(), 'TimeoutError', r.stderr);
     assert.equal(r.code, 0);
   });

@@ -22,7 +22,9 @@ installExitGuard();
 
 const parentScript = fileURLToPath(new URL('../fixtures/mp-parent.mjs', import.meta.url));
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
   it('1000 tasks over 2 children while a third of the children are SIGKILLed: all settle, none runs twice, the pool ends healthy', async () => {
@@ -33,31 +35,52 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
     const killed = new Set<number>();
     const timers: NodeJS.Timeout[] = [];
     let rnd = 12345;
-    const random = () => { rnd = (rnd * 1103515245 + 12345) % 2147483648; return rnd / 2147483648; };
+    const random = () => {
+      rnd = (rnd * 1103515245 + 12345) % 2147483648;
+      return rnd / 2147483648;
+    };
     try {
       const N = 1000;
       const fs = Array.from({ length: N }, (_, i) => pool.submit(tasks.recordSlow, dir, i, i % 7 === 0 ? 2 : 0));
       for (const f of fs) {
-        f.then((pid) => {
-          if (seen.has(pid)) return;
-          seen.add(pid);
-          // The first child, and a third of the others, die at a random moment.
-          if (seen.size === 1 || random() < 1 / 3) {
-            timers.push(setTimeout(() => { try { process.kill(pid, 'SIGKILL'); killed.add(pid); } catch { /* gone */ } }, Math.floor(random() * 60)));
-          }
-        }, () => {});
+        f.then(
+          (pid) => {
+            if (seen.has(pid)) return;
+            seen.add(pid);
+            // The first child, and a third of the others, die at a random moment.
+            if (seen.size === 1 || random() < 1 / 3) {
+              timers.push(
+                setTimeout(
+                  () => {
+                    try {
+                      process.kill(pid, 'SIGKILL');
+                      killed.add(pid);
+                    } catch {
+                      /* gone */
+                    }
+                  },
+                  Math.floor(random() * 60),
+                ),
+              );
+            }
+          },
+          () => {},
+        );
       }
       const outcomes = await guard(Promise.allSettled(fs), '1000 futures to settle', 90_000);
       const counts = new Map<number, number>();
       for (const line of readFileSync(join(dir, 'done.log'), 'utf8').split('\n')) {
         if (line) counts.set(Number(line), (counts.get(Number(line)) ?? 0) + 1);
       }
-      let ok = 0, crashed = 0;
+      let ok = 0,
+        crashed = 0;
       outcomes.forEach((o, i) => {
         const c = counts.get(i) ?? 0;
         assert.ok(c <= 1, `task ${i} ran ${c} times`);
-        if (o.status === 'fulfilled') { ok++; assert.equal(c, 1, `task ${i} finished, so it ran exactly once`); }
-        else {
+        if (o.status === 'fulfilled') {
+          ok++;
+          assert.equal(c, 1, `task ${i} finished, so it ran exactly once`);
+        } else {
           crashed++;
           assert.ok(o.reason instanceof WorkerCrashedError, `task ${i}: ${describeErr(o.reason)}`);
           assert.equal((o.reason as WorkerCrashedError).signal, 'SIGKILL');
@@ -89,13 +112,19 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
       for (const pid of new Set(pids)) assert.ok(gone(pid), `child ${pid} is gone after shutdown`);
       // Ours are reaped too: not even a zombie.
       for (const pid of new Set(pids)) assert.throws(() => process.kill(pid, 0), `child ${pid} has been reaped`);
-    } finally { await shutdownQuietly(pool); }
+    } finally {
+      await shutdownQuietly(pool);
+    }
   });
 
   it('children do not outlive a parent killed with SIGKILL (pool children and Processes)', async () => {
-    const parent = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), parentScript, 'orphans'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), parentScript, 'orphans'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    parent.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    parent.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
     const exited = new Promise<void>((r) => parent.once('exit', () => r()));
     try {
       await until(() => out.includes('\n'), 'the parent to print its children', 30_000);
@@ -115,9 +144,13 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
     // IPC channel close: the watchdog thread of process-entry.ts must end it.
     const dir = mkdtempSync(join(tmpdir(), 'weft-stuck-'));
     dirs.push(dir);
-    const parent = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), parentScript, 'stuck', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const parent = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--test')), parentScript, 'stuck', dir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
-    parent.stdout!.setEncoding('utf8').on('data', (d: string) => { out += d; });
+    parent.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+    });
     const exited = new Promise<void>((r) => parent.once('exit', () => r()));
     let pids: number[] = [];
     try {
@@ -128,10 +161,21 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
       parent.kill('SIGTERM');
       await guard(exited, 'parent exit');
       assert.equal(parent.signalCode, 'SIGTERM', 'the parent was killed by the signal (no exit hook ran)');
-      await until(() => pids.every(gone), () => `children ${pids.filter((p) => !gone(p))} to be gone after the parent was killed`, 10_000);
+      await until(
+        () => pids.every(gone),
+        () => `children ${pids.filter((p) => !gone(p))} to be gone after the parent was killed`,
+        10_000,
+      );
     } finally {
       if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL');
-      for (const pid of pids) if (!gone(pid)) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+      for (const pid of pids)
+        if (!gone(pid)) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+        }
     }
   });
 
@@ -146,4 +190,3 @@ describe('ProcessPoolExecutor reliability', { timeout: 120_000 }, () => {
     assert.match(busy.stdout, /result late result/);
   });
 });
-

@@ -13,8 +13,5 @@ executorContract('ProcessPoolExecutor', (o) => new ProcessPoolExecutor(poolOptio
   board: 'dir',
   maxQueue: true,
   construct: (raw) => new ProcessPoolExecutor(raw as PoolOptions),
-  badOptions: [
-    ...POOL_BAD_OPTIONS,
-    ['maxTasksPerChild', 0], ['maxTasksPerChild', '2'], ['maxTasksPerChild', NaN],
-  ],
+  badOptions: [...POOL_BAD_OPTIONS, ['maxTasksPerChild', 0], ['maxTasksPerChild', '2'], ['maxTasksPerChild', NaN]],
 });

@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { threadId as mainThreadId } from 'node:worker_threads';
 import { ThreadPoolExecutor, type Future } from 'weft/futures';
 import {
-  tasksFrom, transfer, CancelledError, TaskDefinitionError, WorkerCrashedError, BrokenExecutorError, ExecutorShutdownError,
+  tasksFrom,
+  transfer,
+  CancelledError,
+  TaskDefinitionError,
+  WorkerCrashedError,
+  BrokenExecutorError,
+  ExecutorShutdownError,
 } from 'weft';
 import tasks from '../fixtures/tasks.mjs';
 import { makeBoard, set, get, snapshot, waitFor, type Board } from '../fixtures/board.mjs';
@@ -26,8 +32,11 @@ executorContract('ThreadPoolExecutor', (o) => new ThreadPoolExecutor(poolOptions
   construct: (raw) => new ThreadPoolExecutor(raw as PoolOptions),
   badOptions: [
     ...POOL_BAD_OPTIONS,
-    ['minWorkers', -1], ['minWorkers', '1'],
-    ['idleTimeout', -1], ['idleTimeout', '4'], ['idleTimeout', NaN],
+    ['minWorkers', -1],
+    ['minWorkers', '1'],
+    ['idleTimeout', -1],
+    ['idleTimeout', '4'],
+    ['idleTimeout', NaN],
   ],
 });
 
@@ -37,8 +46,16 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
   installExitGuard();
   const live = new Set<ThreadPoolExecutor>();
   const boards: Array<{ board: Board; size: number }> = [];
-  const pool = (opts?: PoolOptions) => { const p = new ThreadPoolExecutor(opts); live.add(p); return p; };
-  const newBoard = (size: number) => { const board = makeBoard(size, 'sab'); boards.push({ board, size }); return board; };
+  const pool = (opts?: PoolOptions) => {
+    const p = new ThreadPoolExecutor(opts);
+    live.add(p);
+    return p;
+  };
+  const newBoard = (size: number) => {
+    const board = makeBoard(size, 'sab');
+    boards.push({ board, size });
+    return board;
+  };
   after(async () => {
     for (const { board, size } of boards) releaseAll(board, size);
     for (const p of live) await shutdownQuietly(p);
@@ -80,7 +97,11 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       assert.equal(p.stats().workers, 3, 'three tasks at once need three workers');
       for (const g of [0, 1, 2]) set(board, g, 1);
       await guard(Promise.all(fs), 'gated tasks');
-      await until(() => p.stats().workers <= 1, () => `workers to shrink to minWorkers 1 (now ${p.stats().workers})`, 15_000);
+      await until(
+        () => p.stats().workers <= 1,
+        () => `workers to shrink to minWorkers 1 (now ${p.stats().workers})`,
+        15_000,
+      );
       await delay(400);
       assert.equal(p.stats().workers, 1, 'an idle pool keeps minWorkers workers');
       assert.equal(await guard(p.submit(tasks.add, 1, 1), 'task after shrinking'), 2);
@@ -91,13 +112,21 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       const script = fileURLToPath(new URL('idle-exit.mjs', fixtures));
       for (const mode of ['idle', 'min'] as const) {
         const r = await runChild(process.execPath, [script, mode], { timeoutMs: 20_000 });
-        assert.equal(r.killed, false, `${mode}: the child did not exit by itself within 20 s (an idle pool keeps the process alive). stderr: ${r.stderr}`);
+        assert.equal(
+          r.killed,
+          false,
+          `${mode}: the child did not exit by itself within 20 s (an idle pool keeps the process alive). stderr: ${r.stderr}`,
+        );
         assert.equal(r.code, 0, `${mode}: exit code ${r.code}; stderr: ${r.stderr}`);
         assert.match(r.stdout, /result 5/, `${mode}: stdout ${r.stdout}`);
       }
       const busy = await runChild(process.execPath, [script, 'busy'], { timeoutMs: 20_000 });
       assert.equal(busy.killed, false, `busy: the child did not exit by itself within 20 s. stderr: ${busy.stderr}`);
-      assert.match(busy.stdout, /done late/, `a busy pool keeps the process alive until its task is done; stdout: ${busy.stdout} stderr: ${busy.stderr}`);
+      assert.match(
+        busy.stdout,
+        /done late/,
+        `a busy pool keeps the process alive until its task is done; stdout: ${busy.stdout} stderr: ${busy.stderr}`,
+      );
     });
   });
 
@@ -115,7 +144,10 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       const err = await rejectsWith(crash!, WorkerCrashedError, 'exiting task');
       assert.equal(err.exitCode, 3);
       assert.equal(err.name, 'WorkerCrashedError');
-      assert.deepEqual(await guard(Promise.all(fs), 'other tasks'), Array.from({ length: n }, (_, i) => i));
+      assert.deepEqual(
+        await guard(Promise.all(fs), 'other tasks'),
+        Array.from({ length: n }, (_, i) => i),
+      );
       assert.deepEqual(snapshot(board, n), Array(n).fill(1), 'every other task ran exactly once');
       assert.equal(await guard(p.submit(tasks.add, 1, 2), 'after crash'), 3, 'the worker was replaced');
       assert.ok(p.stats().workers <= 2);
@@ -211,7 +243,11 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       coop.cancel();
       await rejectsWith(coop, CancelledError, 'cooperative cancel');
       await waitFor(board, 2, 1, { what: 'the task saw the abort' });
-      assert.equal(await guard(p.submit(tasks.threadId), 'threadId after cooperative cancel'), before, 'the worker that stopped in time is kept');
+      assert.equal(
+        await guard(p.submit(tasks.threadId), 'threadId after cooperative cancel'),
+        before,
+        'the worker that stopped in time is kept',
+      );
 
       const stuck = p.submit(tasks.spinMarked, board, 3);
       await waitFor(board, 3, 1, { what: 'stuck task start' });
@@ -228,7 +264,7 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
       const n = 10_000;
       const board = newBoard(n);
       let seed = 0x5eed;
-      const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+      const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
       const fs: Future<number>[] = [];
       const timers: NodeJS.Timeout[] = [];
       for (let i = 0; i < n; i++) {

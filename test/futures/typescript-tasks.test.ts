@@ -24,7 +24,11 @@ const node24 = process.env.WEFT_NODE24 ?? join(repoRoot, 'test', '.node24', 'nod
 const expected = { n: 6765, all: [55, 89, 144], greeting: { text: 'hello ts', length: 8 } };
 
 function lastJsonLine(stdout: string): unknown {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   assert.ok(line, `the program printed no JSON line; stdout: ${stdout}`);
   return JSON.parse(line);
 }
@@ -39,7 +43,9 @@ describe('TypeScript task modules', { timeout: 60_000 }, () => {
     mkdirSync(join(project, 'node_modules'));
     symlinkSync(repoRoot, join(project, 'node_modules', 'weft'), 'dir');
   });
-  after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+  after(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
 
   it('run with `node --import tsx main.ts` (Node 20+)', async () => {
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;

@@ -7,7 +7,16 @@ import * as weft from 'weft';
 
 describe('weft/multiprocessing exports', { timeout: 120_000 }, () => {
   it('exports Process, currentProcess, Pool, AsyncResult, Queue, Pipe, Connection, cpuCount and nothing else', () => {
-    assert.deepEqual(Object.keys(mp).sort(), ['AsyncResult', 'Connection', 'Pipe', 'Pool', 'Process', 'Queue', 'cpuCount', 'currentProcess']);
+    assert.deepEqual(Object.keys(mp).sort(), [
+      'AsyncResult',
+      'Connection',
+      'Pipe',
+      'Pool',
+      'Process',
+      'Queue',
+      'cpuCount',
+      'currentProcess',
+    ]);
   });
   it('ProcessPoolExecutor is exported from weft/futures and weft', () => {
     assert.equal(typeof futures.ProcessPoolExecutor, 'function');

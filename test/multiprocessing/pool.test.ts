@@ -16,32 +16,69 @@ for (const backend of ['processes', 'threads'] as const) {
       const pool = new Pool({ processes: 2, backend });
       try {
         assert.equal(await guard(pool.apply(tasks.add, [2, 3]), 'apply'), 5);
-        assert.equal(await guard(pool.apply((a: number, b: number) => a * b, [6, 7]), 'apply inline'), 42);
+        assert.equal(
+          await guard(
+            pool.apply((a: number, b: number) => a * b, [6, 7]),
+            'apply inline',
+          ),
+          42,
+        );
         const xs = Array.from({ length: 50 }, (_, i) => i);
-        assert.deepEqual(await guard(pool.map(tasks.square, xs), 'map'), xs.map((x) => x * x));
-        assert.deepEqual(await guard(pool.map(tasks.square, xs, 7), 'map chunksize 7'), xs.map((x) => x * x));
+        assert.deepEqual(
+          await guard(pool.map(tasks.square, xs), 'map'),
+          xs.map((x) => x * x),
+        );
+        assert.deepEqual(
+          await guard(pool.map(tasks.square, xs, 7), 'map chunksize 7'),
+          xs.map((x) => x * x),
+        );
         assert.deepEqual(await guard(pool.map(tasks.square, []), 'map []'), []);
-        assert.deepEqual(await guard(pool.starmap(tasks.add, [[1, 2], [3, 4], [5, 6]]), 'starmap'), [3, 7, 11]);
+        assert.deepEqual(
+          await guard(
+            pool.starmap(tasks.add, [
+              [1, 2],
+              [3, 4],
+              [5, 6],
+            ]),
+            'starmap',
+          ),
+          [3, 7, 11],
+        );
         const inOrder: number[] = [];
         for await (const v of pool.imap(tasks.square, xs)) inOrder.push(v);
-        assert.deepEqual(inOrder, xs.map((x) => x * x));
+        assert.deepEqual(
+          inOrder,
+          xs.map((x) => x * x),
+        );
         const any: number[] = [];
         for await (const v of pool.imapUnordered(tasks.square, xs, 4)) any.push(v);
-        assert.deepEqual(any.sort((a, b) => a - b), xs.map((x) => x * x));
-      } finally { await pool.terminate(); }
+        assert.deepEqual(
+          any.sort((a, b) => a - b),
+          xs.map((x) => x * x),
+        );
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('imap reads its input lazily (bounded read-ahead)', async () => {
       const pool = new Pool({ processes: 2, backend });
       try {
         let pulled = 0;
-        function* gen() { for (let i = 0; i < 1_000_000; i++) { pulled++; yield i; } }
+        function* gen() {
+          for (let i = 0; i < 1_000_000; i++) {
+            pulled++;
+            yield i;
+          }
+        }
         const it = pool.imap(tasks.square, gen(), 1);
         const first = await guard(it.next(), 'first');
         assert.deepEqual(first, { done: false, value: 0 });
         await it.return!();
         assert.ok(pulled < 10_000, `pulled ${pulled} items for one result`);
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('applyAsync: ready/successful/wait/get, callbacks; get(timeout) throws TimeoutError', async () => {
@@ -67,7 +104,9 @@ for (const backend of ['processes', 'threads'] as const) {
         const slow = pool.applyAsync(tasks.sleep, [5000, 'slow']);
         await guard(slow.wait(10), 'wait with timeout returns');
         assert.equal(slow.ready(), false);
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('close then join waits for the tasks; using a closed pool is a ValueError; join while running is a ValueError', async () => {
@@ -77,14 +116,19 @@ for (const backend of ['processes', 'threads'] as const) {
         const r = pool.applyAsync(tasks.sleep, [50, 'finished']);
         pool.close();
         assert.equal(pool.state, 'CLOSE');
-        assert.throws(() => pool.applyAsync(tasks.add, [1, 2]), (e: any) => e instanceof ValueError && /Pool not running/.test(e.message));
+        assert.throws(
+          () => pool.applyAsync(tasks.add, [1, 2]),
+          (e: any) => e instanceof ValueError && /Pool not running/.test(e.message),
+        );
         assert.throws(() => pool.imap(tasks.square, [1]), ValueError);
         await assert.rejects(pool.apply(tasks.add, [1, 2]), ValueError);
         await assert.rejects(pool.map(tasks.square, [1]), ValueError);
         await guard(pool.join(), 'join');
         assert.equal(r.ready(), true);
         assert.equal(await r.get(), 'finished');
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('terminate cancels what has not finished, and await using terminates', async () => {
@@ -113,27 +157,45 @@ for (const backend of ['processes', 'threads'] as const) {
         await assert.rejects(guard(m.get(), 'mapAsync'), CancelledError);
         await assert.rejects(guard(first, 'imap'), CancelledError);
         await guard(pool.join(), 'join');
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('maxtasksperchild replaces workers; an initializer runs in each', async () => {
       const pool = new Pool({ processes: 1, backend, maxtasksperchild: 1, initializer: tasks.add, initargs: [1, 1] });
       try {
         const ids = [];
-        for (let i = 0; i < 3; i++) ids.push(await guard(pool.apply(backend === 'processes' ? tasks.pid : (() => (globalThis as any).process?.threadId ?? Math.random()), []), `id ${i}`));
+        for (let i = 0; i < 3; i++)
+          ids.push(
+            await guard(
+              pool.apply(backend === 'processes' ? tasks.pid : () => (globalThis as any).process?.threadId ?? Math.random(), []),
+              `id ${i}`,
+            ),
+          );
         if (backend === 'processes') assert.equal(new Set(ids).size, 3, `one process per task: ${ids}`);
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('a Queue passed to pool tasks connects them', async () => {
       const pool = new Pool({ processes: 2, backend });
       try {
         const q = new Queue<number>(3);
-        const [n, got] = await guard(Promise.all([pool.apply(tasks.produce, [q, 20]), pool.apply(tasks.consume, [q, 20])]), 'produce/consume');
+        const [n, got] = await guard(
+          Promise.all([pool.apply(tasks.produce, [q, 20]), pool.apply(tasks.consume, [q, 20])]),
+          'produce/consume',
+        );
         assert.equal(n, 20);
-        assert.deepEqual(got, Array.from({ length: 20 }, (_, i) => i));
+        assert.deepEqual(
+          got,
+          Array.from({ length: 20 }, (_, i) => i),
+        );
         assert.equal(q.qsize(), 0);
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('bad options are TypeError/RangeError naming the value', () => {

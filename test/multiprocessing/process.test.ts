@@ -31,14 +31,21 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
       assert.equal(p.exitCode, 0);
       assert.equal(p.isAlive(), false);
       assert.equal(await p.join(), 0, 'join again resolves at once');
-    } finally { p.kill(); }
+    } finally {
+      p.kill();
+    }
   });
 
   it('a target that throws prints the error on the child stderr and exits with code 1', async () => {
     const p = new Process(tasks.fail, { args: ['target failed'] });
     p.start();
     assert.equal(await guard(p.join(), 'join'), 1);
-    const inline = new Process((x: number) => { if (x > 0) throw new TypeError(`bad ${x}`); }, { args: [5] });
+    const inline = new Process(
+      (x: number) => {
+        if (x > 0) throw new TypeError(`bad ${x}`);
+      },
+      { args: [5] },
+    );
     inline.start();
     assert.equal(await guard(inline.join(), 'join inline'), 1);
     const fine = new Process((x: number) => x * 2, { args: [5] });
@@ -47,13 +54,22 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
   });
 
   it('the error printed by a failing target reaches stderr; what the target writes reaches stdout', async () => {
-    const r = await runChild(process.execPath, [...nodeArgs, '--input-type=module', '-e', `
+    const r = await runChild(
+      process.execPath,
+      [
+        ...nodeArgs,
+        '--input-type=module',
+        '-e',
+        `
       import { Process } from 'weft/multiprocessing';
       import tasks from ${JSON.stringify(new URL('../fixtures/mp-tasks.mjs', import.meta.url).href)};
       const a = new Process(tasks.writeOut, { args: ['from the child\\n'] }); a.start(); await a.join();
       const b = new Process(tasks.fail, { args: ['shown on stderr'], name: 'Failing' }); b.start();
       console.log('code', await b.join());
-    `], { timeoutMs: 30_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    `,
+      ],
+      { timeoutMs: 30_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+    );
     assert.match(r.stdout, /from the child/);
     assert.match(r.stdout, /code 1/);
     assert.match(r.stderr, /Process Failing:/);
@@ -69,7 +85,8 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
   it('join({ timeout }) resolves null while it runs; terminate() gives -15, kill() gives -9', async () => {
     const a = new Process(tasks.sleepForever);
     const b = new Process(tasks.sleepForever);
-    a.start(); b.start();
+    a.start();
+    b.start();
     try {
       assert.equal(await guard(a.join({ timeout: 50 }), 'join timeout'), null);
       assert.equal(a.isAlive(), true);
@@ -79,7 +96,10 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
       assert.equal(await guard(b.join(), 'join b'), -9);
       assert.equal(a.exitCode, -15);
       a.terminate(); // no-op once ended
-    } finally { a.kill(); b.kill(); }
+    } finally {
+      a.kill();
+      b.kill();
+    }
   });
 
   it('currentProcess() names the main process and the child; cpuCount() is a positive integer', async () => {
@@ -98,7 +118,9 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
     await assert.rejects(p.join(), InvalidStateError);
     p.start();
     assert.throws(() => p.start(), InvalidStateError);
-    assert.throws(() => { p.daemon = true; }, InvalidStateError);
+    assert.throws(() => {
+      p.daemon = true;
+    }, InvalidStateError);
     await guard(p.join(), 'join');
     assert.throws(() => new Process(42 as any), /TaskRef or a function, got 42/);
     assert.throws(() => new Process(tasks.add, { args: 'x' as any }), TypeError);
@@ -106,7 +128,10 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
     assert.throws(() => new Process(tasks.add, { execArgv: [1] as any }), TypeError);
     assert.throws(() => new Process(Math.max), TaskDefinitionError);
     const unsendable = new Process(tasks.echo, { args: [{ nested: () => 1 }] });
-    assert.throws(() => unsendable.start(), (e: any) => e instanceof TypeError && /Argument 1/.test(e.message));
+    assert.throws(
+      () => unsendable.start(),
+      (e: any) => e instanceof TypeError && /Argument 1/.test(e.message),
+    );
     assert.equal(unsendable.pid, undefined, 'no child was started');
     await assert.rejects(p.join({ timeout: -1 }), RangeError);
   });
@@ -120,12 +145,21 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
   });
 
   it('a daemon Process does not keep the parent alive', async () => {
-    const r = await runChild(process.execPath, [...nodeArgs, '--input-type=module', '-e', `
+    const r = await runChild(
+      process.execPath,
+      [
+        ...nodeArgs,
+        '--input-type=module',
+        '-e',
+        `
       import { Process } from 'weft/multiprocessing';
       import tasks from ${JSON.stringify(new URL('../fixtures/mp-tasks.mjs', import.meta.url).href)};
       const p = new Process(tasks.sleepForever, { daemon: true }); p.start();
       console.log('pid', p.pid);
-    `], { timeoutMs: 30_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    `,
+      ],
+      { timeoutMs: 30_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) },
+    );
     assert.equal(r.killed, false, 'the parent exited although its daemon child sleeps forever');
     assert.equal(r.code, 0, r.stderr);
     const pid = Number(/pid (\d+)/.exec(r.stdout)?.[1]);

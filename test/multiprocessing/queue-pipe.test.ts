@@ -25,7 +25,7 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       assert.throws(() => q.putNowait(3), QueueFull);
       await assert.rejects(q.put(3, { block: false }), QueueFull);
       await assert.rejects(q.put(3, { timeout: 10 }), QueueFull);
-      const waiting = q.put(3);             // waits for room
+      const waiting = q.put(3); // waits for room
       assert.equal(q.getNowait(), 1);
       await guard(waiting, 'put after room');
       assert.equal(await q.get(), 2);
@@ -39,7 +39,10 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       await q.put(4);
       assert.equal(await q.get(), 4, 'a cancelled get took nothing');
       q.close();
-      assert.throws(() => q.putNowait(1), (e: any) => e instanceof ValueError && /Queue is closed/.test(e.message));
+      assert.throws(
+        () => q.putNowait(1),
+        (e: any) => e instanceof ValueError && /Queue is closed/.test(e.message),
+      );
       await assert.rejects(q.get(), ValueError);
       assert.throws(() => new Queue(-1), RangeError);
       assert.throws(() => new Queue('2' as any), TypeError);
@@ -83,7 +86,11 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       p.start();
       const got: number[] = [];
       for (let i = 0; i < 50; i++) got.push(await guard(q.get(), `item ${i}`));
-      assert.deepEqual(got, Array.from({ length: 50 }, (_, i) => i), 'FIFO, nothing lost or duplicated');
+      assert.deepEqual(
+        got,
+        Array.from({ length: 50 }, (_, i) => i),
+        'FIFO, nothing lost or duplicated',
+      );
       assert.equal(await guard(p.join(), 'join'), 0);
 
       const out = new Queue<number>();
@@ -91,7 +98,10 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       c.start();
       for (let i = 0; i < 10; i++) await q.put(i * 10);
       assert.equal(await guard(c.join(), 'join consumer'), 0);
-      assert.deepEqual(Array.from({ length: 10 }, () => out.getNowait()), Array.from({ length: 10 }, (_, i) => i * 10));
+      assert.deepEqual(
+        Array.from({ length: 10 }, () => out.getNowait()),
+        Array.from({ length: 10 }, (_, i) => i * 10),
+      );
     });
 
     it('many producers and consumers across pool children: every item exactly once', async () => {
@@ -106,7 +116,9 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
         for (const x of mine) counts.set(x, (counts.get(x) ?? 0) + 1);
         for (let i = 0; i < 30; i++) assert.equal(counts.get(i), 3, `item ${i} arrived once from each producer`);
         assert.equal(q.qsize(), 0);
-      } finally { await shutdownQuietly(pool); }
+      } finally {
+        await shutdownQuietly(pool);
+      }
     });
 
     it('timeouts and non-blocking calls work from a child; sync methods tell what to use instead', async () => {
@@ -125,7 +137,9 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
         // A get that timed out in the child took nothing.
         await q.put(8);
         assert.equal(q.getNowait(), 8);
-      } finally { await shutdownQuietly(pool); }
+      } finally {
+        await shutdownQuietly(pool);
+      }
     });
 
     it('a child that dies while waiting on get does not take an item', async () => {
@@ -144,7 +158,7 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       const [mine, theirs] = Pipe();
       const p = new Process(tasks.pipeEcho, { args: [theirs, 3] });
       p.start();
-      theirs.close();  // the parent's copy of the child's end, as in Python
+      theirs.close(); // the parent's copy of the child's end, as in Python
       for (const v of [1, 'two', { three: [3] }]) {
         mine.send(v);
         assert.deepEqual(await guard(mine.recv(), 'echo'), v);
@@ -157,7 +171,11 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       s.start();
       w.close();
       const got: unknown[] = [];
-      try { for (;;) got.push(await guard(r.recv(), 'recv')); } catch (e: any) { assert.equal(e.name, 'EOFError'); }
+      try {
+        for (;;) got.push(await guard(r.recv(), 'recv'));
+      } catch (e: any) {
+        assert.equal(e.name, 'EOFError');
+      }
       assert.deepEqual(got, [1, 2, 3]);
       assert.equal(await guard(s.join(), 'join sender'), 0);
 
@@ -165,22 +183,29 @@ describe('multiprocessing Queue and Pipe', { timeout: 120_000 }, () => {
       const pool = new Pool({ processes: 1 });
       try {
         const res = pool.apply(tasks.pipeRecvAll, [r2]);
-        w2.send('a'); w2.send('b'); w2.close();
+        w2.send('a');
+        w2.send('b');
+        w2.close();
         assert.deepEqual(await guard(res, 'recv all in a pool task'), { got: ['a', 'b'], error: 'EOFError' });
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
 
     it('queues nested in plain objects are revived; a closed queue cannot be sent', async () => {
       const pool = new Pool({ processes: 1 });
       try {
-        const a = new Queue<string>(), b = new Queue<string>();
+        const a = new Queue<string>(),
+          b = new Queue<string>();
         await a.put('moving');
         assert.equal(await guard(pool.apply(tasks.nested, [{ queues: [a, b] }]), 'nested'), 'moved');
         assert.equal(b.getNowait(), 'moving');
         const c = new Queue();
         c.close();
         await assert.rejects(pool.apply(tasks.echo, [c]), ValueError);
-      } finally { await pool.terminate(); }
+      } finally {
+        await pool.terminate();
+      }
     });
   });
 });

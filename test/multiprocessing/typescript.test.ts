@@ -24,7 +24,11 @@ const node24 = process.env.WEFT_NODE24 ?? join(repoRoot, 'test', '.node24', 'nod
 const expected = { n: 25, all: [2, 4], text: 'hi from ts-child', code: 0 };
 
 function lastJsonLine(stdout: string): unknown {
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   assert.ok(line, `the program printed no JSON line; stdout: ${stdout}`);
   return JSON.parse(line);
 }
@@ -37,7 +41,9 @@ describe('TypeScript task modules in child processes', { timeout: 120_000 }, () 
     mkdirSync(join(project, 'node_modules'));
     symlinkSync(repoRoot, join(project, 'node_modules', 'weft'), 'dir');
   });
-  after(() => { if (project) rmSync(project, { recursive: true, force: true }); });
+  after(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
 
   it('under tsx (node --import tsx)', async () => {
     const tsx = pathToFileURL(createRequire(join(repoRoot, 'package.json')).resolve('tsx')).href;
@@ -46,7 +52,9 @@ describe('TypeScript task modules in child processes', { timeout: 120_000 }, () 
     assert.deepEqual(lastJsonLine(r.stdout), expected);
   });
 
-  it('under Node 24 type stripping', { skip: !existsSync(node24) && 'Node 24 is not installed: `npm test` installs it into test/.node24' }, async () => {
+  it('under Node 24 type stripping', {
+    skip: !existsSync(node24) && 'Node 24 is not installed: `npm test` installs it into test/.node24',
+  }, async () => {
     const r = await runChild(node24, [join(project, 'main.ts')], { cwd: project, timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(lastJsonLine(r.stdout), expected);

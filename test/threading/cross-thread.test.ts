@@ -4,9 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
-import {
-  Thread, Lock, RLock, Condition, Semaphore, Event, Barrier, Queue, Value, SharedArray, currentThread,
-} from 'weft/threading';
+import { Thread, Lock, RLock, Condition, Semaphore, Event, Barrier, Queue, Value, SharedArray, currentThread } from 'weft/threading';
 import { ThreadPoolExecutor } from 'weft/futures';
 import { CancelledError, TimeoutError } from 'weft';
 import tasks from '../fixtures/threading-tasks.mjs';
@@ -14,8 +12,14 @@ import tasks from '../fixtures/threading-tasks.mjs';
 /** Rejects if `p` has not settled within `ms`: a broken implementation fails, never hangs. */
 async function guard<T>(p: PromiseLike<T>, what: string, ms = 30_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (hang?)`)), ms); });
-  try { return await Promise.race([Promise.resolve(p), t]); } finally { clearTimeout(timer); }
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms (hang?)`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(p), t]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function threads<R>(n: number, target: any, args: (i: number) => unknown[]): Thread<R>[] {
@@ -46,7 +50,10 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       const counter = new SharedArray('int32', 1);
       const n = 5_000;
       const ts = threads(3, tasks.incrementWithLockAsync, () => [lock, counter, n]);
-      for (let i = 0; i < n; i++) { using _ = await lock.acquire(); counter[0] = counter[0]! + 1; }
+      for (let i = 0; i < n; i++) {
+        using _ = await lock.acquire();
+        counter[0] = counter[0]! + 1;
+      }
       await guard(Promise.all(ts.map((t) => t.join())), 'join');
       assert.equal(counter[0], 4 * n);
     });
@@ -71,7 +78,11 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
       try {
         const fn = ({ l, c }: { l: Lock; c: [Int32Array] }, n: number) => {
-          for (let i = 0; i < n; i++) { const g = l.acquireSync(); c[0][0] = c[0][0]! + 1; g.release(); }
+          for (let i = 0; i < n; i++) {
+            const g = l.acquireSync();
+            c[0][0] = c[0][0]! + 1;
+            g.release();
+          }
           return n;
         };
         const fs = [0, 1, 2, 3].map(() => pool.submit(fn, { l: lock, c: [counter] as [Int32Array] }, 10_000));
@@ -93,7 +104,10 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       const got = (await guard(Promise.all(consumers.map((t) => t.join())), 'consumers')).flat();
       assert.equal(got.length, total);
       const seen = new Uint8Array(total);
-      for (const x of got) { assert.equal(seen[x], 0, `duplicate ${x}`); seen[x] = 1; }
+      for (const x of got) {
+        assert.equal(seen[x], 0, `duplicate ${x}`);
+        seen[x] = 1;
+      }
       assert.equal(q.qsize(), 0);
     });
 
@@ -101,12 +115,14 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       const q = new Queue<number | null>({ maxsize: 64 });
       const t = new Thread(tasks.produce, { args: [q, 0, 10_000, 1] });
       t.start();
-      let sum = 0, n = 0;
+      let sum = 0,
+        n = 0;
       for (;;) {
         const x = await guard(q.get(), 'get');
         if (x === null) break;
         assert.equal(x, n);
-        sum += x; n++;
+        sum += x;
+        n++;
       }
       await t.join();
       assert.equal(n, 10_000);
@@ -119,7 +135,10 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       t.start();
       for (let i = 0; i < 100; i++) await q.put(i);
       q.shutdown();
-      assert.deepEqual(await guard(t.join(), 'join'), Array.from({ length: 100 }, (_, i) => i));
+      assert.deepEqual(
+        await guard(t.join(), 'join'),
+        Array.from({ length: 100 }, (_, i) => i),
+      );
     });
   });
 
@@ -153,7 +172,10 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       await new Promise((r) => setTimeout(r, 10));
       ev.set();
       const infos = await guard(Promise.all(ts.map((t) => t.join())), 'join');
-      assert.deepEqual(infos.map((i) => i.name), ['T0', 'T1']);
+      assert.deepEqual(
+        infos.map((i) => i.name),
+        ['T0', 'T1'],
+      );
     });
 
     it('Semaphore(2): never more than 2 holders across 4 threads', async () => {
@@ -224,8 +246,11 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
 
       const f = new Thread(tasks.fail, { args: ['boom'] });
       f.start();
-      await assert.rejects(f.join(), (e: any) => e instanceof RangeError && e.message === 'boom' && (e as any).code === 'E_TEST' &&
-        /threading-tasks\.mjs/.test(String(e.stack)));
+      await assert.rejects(
+        f.join(),
+        (e: any) =>
+          e instanceof RangeError && e.message === 'boom' && (e as any).code === 'E_TEST' && /threading-tasks\.mjs/.test(String(e.stack)),
+      );
     });
 
     it('name, ident and currentThread() inside', async () => {
@@ -282,7 +307,18 @@ describe('weft/threading across threads', { timeout: 60_000 }, () => {
       `;
       const workerData = { lock: (lock as any)[kShare]().data, value: (value as any)[kShare]().data };
       const ws = [0, 1].map(() => new Worker(code, { eval: true, workerData, type: 'module' } as any));
-      await guard(Promise.all(ws.map((w) => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); }))), 'workers');
+      await guard(
+        Promise.all(
+          ws.map(
+            (w) =>
+              new Promise((resolve, reject) => {
+                w.once('message', resolve);
+                w.once('error', reject);
+              }),
+          ),
+        ),
+        'workers',
+      );
       await Promise.all(ws.map((w) => w.terminate()));
       assert.equal(value.value, 1000);
     });

@@ -3,14 +3,34 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Lock, RLock, Condition, Semaphore, BoundedSemaphore, Event, Barrier, Queue, Value, SharedArray, revive, currentThread,
+  Lock,
+  RLock,
+  Condition,
+  Semaphore,
+  BoundedSemaphore,
+  Event,
+  Barrier,
+  Queue,
+  Value,
+  SharedArray,
+  revive,
+  currentThread,
 } from 'weft/threading';
 import {
-  TimeoutError, InvalidStateError, ValueError, QueueEmpty, QueueFull, QueueShutDown, BrokenBarrierError, CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  ValueError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  BrokenBarrierError,
+  CancelledError,
 } from 'weft';
 
 const kShare = Symbol.for('weft.share');
-function share(x: object): { type: string; data: unknown } { return (x as any)[kShare](); }
+function share(x: object): { type: string; data: unknown } {
+  return (x as any)[kShare]();
+}
 
 describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
   describe('Lock', () => {
@@ -77,7 +97,10 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
     it('every blocking method throws InvalidStateError here', () => {
       const lock = new Lock();
       const re = /only allowed in worker threads/;
-      assert.throws(() => lock.acquireSync(), (e: unknown) => e instanceof InvalidStateError && re.test((e as Error).message));
+      assert.throws(
+        () => lock.acquireSync(),
+        (e: unknown) => e instanceof InvalidStateError && re.test((e as Error).message),
+      );
       assert.equal(lock.locked(), false);
       assert.throws(() => new RLock().acquireSync(), InvalidStateError);
       assert.throws(() => new Semaphore(1).acquireSync(), InvalidStateError);
@@ -96,7 +119,8 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
       const b = await r.acquire();
       const c = r.tryAcquire()!;
       assert.equal(r.locked(), true);
-      c.release(); b.release();
+      c.release();
+      b.release();
       assert.equal(r.locked(), true);
       a.release();
       assert.equal(r.locked(), false);
@@ -130,7 +154,10 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
       using _ = await cond.acquire();
       await assert.rejects(cond.wait({ timeout: 10 }), TimeoutError);
       assert.equal(cond.lock.locked(), true);
-      await assert.rejects(cond.waitFor(() => false, { timeout: 10 }), TimeoutError);
+      await assert.rejects(
+        cond.waitFor(() => false, { timeout: 10 }),
+        TimeoutError,
+      );
     });
 
     it('wait / notify without the lock are InvalidStateError', async () => {
@@ -250,13 +277,39 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
     it('items round-trip with structured clone semantics (fast paths included)', () => {
       const q = new Queue<unknown>();
       const shared = { x: 1 };
-      const cyclic: any = { name: 'c' }; cyclic.self = cyclic;
+      const cyclic: any = { name: 'c' };
+      cyclic.self = cyclic;
       const items: unknown[] = [
-        0, -0, NaN, Infinity, 1.5, '', 'héllo 🌍', true, false, null, undefined, 12n,
-        { a: 1, b: [1, 'two', { c: null }] }, [1, 2, 3], [], {},
-        { u: undefined }, { n: -0 }, { nan: NaN }, [1, , 3], { toJSON: 'kept as data' },
-        new Map([[1, { k: 'v' }]]), new Set([1, 2]), new Date(5), new Uint8Array([1, 2, 3]), /re/g,
-        { s1: shared, s2: shared }, cyclic, 'x'.repeat(10_000),
+        0,
+        -0,
+        NaN,
+        Infinity,
+        1.5,
+        '',
+        'héllo 🌍',
+        true,
+        false,
+        null,
+        undefined,
+        12n,
+        { a: 1, b: [1, 'two', { c: null }] },
+        [1, 2, 3],
+        [],
+        {},
+        { u: undefined },
+        { n: -0 },
+        { nan: NaN },
+        // biome-ignore lint/suspicious/noSparseArray: a hole must survive the trip
+        [1, , 3],
+        { toJSON: 'kept as data' },
+        new Map([[1, { k: 'v' }]]),
+        new Set([1, 2]),
+        new Date(5),
+        new Uint8Array([1, 2, 3]),
+        /re/g,
+        { s1: shared, s2: shared },
+        cyclic,
+        'x'.repeat(10_000),
       ];
       for (const item of items) q.putNowait(item);
       for (const item of items) {
@@ -277,7 +330,13 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
       for (let round = 0; round < 500; round++) {
         const n = 1 + (round % 4);
         for (let i = 0; i < n; i++) {
-          try { q.putNowait(`item-${next}-${'x'.repeat(next % 37)}`); next++; } catch (e) { assert.ok(e instanceof QueueFull); break; }
+          try {
+            q.putNowait(`item-${next}-${'x'.repeat(next % 37)}`);
+            next++;
+          } catch (e) {
+            assert.ok(e instanceof QueueFull);
+            break;
+          }
         }
         while (!q.empty()) {
           const s = q.getNowait();
@@ -306,7 +365,8 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
       q.shutdown();
       await assert.rejects(waiting, QueueShutDown);
       const q2 = new Queue<number>();
-      await q2.put(1); await q2.put(2);
+      await q2.put(1);
+      await q2.put(2);
       q2.close();
       await assert.rejects(q2.put(3), QueueShutDown);
       assert.throws(() => q2.putNowait(3), QueueShutDown);
@@ -318,10 +378,13 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
 
     it('taskDone / join', async () => {
       const q = new Queue<number>();
-      await q.put(1); await q.put(2);
+      await q.put(1);
+      await q.put(2);
       const joined = q.join();
-      await q.get(); q.taskDone();
-      await q.get(); q.taskDone();
+      await q.get();
+      q.taskDone();
+      await q.get();
+      q.taskDone();
       await joined;
       assert.throws(() => q.taskDone(), ValueError);
       await q.put(3);
@@ -330,7 +393,10 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
 
     it('refuses what cannot cross threads and what cannot fit', async () => {
       const q = new Queue({ bytes: 64 });
-      await assert.rejects(q.put(() => 1), TypeError);
+      await assert.rejects(
+        q.put(() => 1),
+        TypeError,
+      );
       await assert.rejects(q.put({ f() {} }), TypeError);
       await assert.rejects(q.put('x'.repeat(100)), ValueError);
       assert.throws(() => new Queue({ maxsize: -1 }), RangeError);

@@ -11,7 +11,12 @@ export type Model = 'sequential' | 'asyncio' | 'threads' | 'processes';
 export type WorkloadName = 'io' | 'cpu' | 'race';
 
 /** One task on the timeline: its lane (worker), start and end in ms from the run's start. */
-export interface Bar { lane: string; start: number; end: number; label: string }
+export interface Bar {
+  lane: string;
+  start: number;
+  end: number;
+  label: string;
+}
 
 /** One model's run of a workload. */
 export interface Run {
@@ -65,8 +70,12 @@ export function laneOf(model: Model, s: Stamp): string {
  * CPU time of this process (which includes its worker threads) plus, for
  * processes, the CPU time the tasks measured in the child processes.
  */
-export async function measure(model: Model, body: () => Promise<Stamp[]>, label: (s: Stamp, i: number) => string,
-  opts: { variant?: string; spanOnly?: boolean } = {}): Promise<Run> {
+export async function measure(
+  model: Model,
+  body: () => Promise<Stamp[]>,
+  label: (s: Stamp, i: number) => string,
+  opts: { variant?: string; spanOnly?: boolean } = {},
+): Promise<Run> {
   const cpu0 = process.cpuUsage();
   const t0 = now();
   const stamps = await body();
@@ -86,8 +95,15 @@ export async function measure(model: Model, body: () => Promise<Stamp[]>, label:
   const lanes = new Set(bars.map((b) => b.lane));
   const cpuSeconds = cpuUs / 1e6;
   return {
-    model, ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
-    seconds, speedup: 1, cpuSeconds, cores: cpuSeconds / seconds, workers: lanes.size, tasks: stamps.length, bars,
+    model,
+    ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
+    seconds,
+    speedup: 1,
+    cpuSeconds,
+    cores: cpuSeconds / seconds,
+    workers: lanes.size,
+    tasks: stamps.length,
+    bars,
   };
 }
 

@@ -9,10 +9,16 @@ import type { Stamp } from '../tasks/_stamp.js';
 import { loadavg } from 'node:os';
 
 export async function runCpu(ctx: DemoContext): Promise<Workload> {
-  const width = ctx.quick ? 1024 : 1536, height = ctx.quick ? 1024 : 1536, radius = 10;
+  const width = ctx.quick ? 1024 : 1536,
+    height = ctx.quick ? 1024 : 1536,
+    radius = 10;
   const nTiles = ctx.quick ? 16 : 32;
   const tiles: TileSpec[] = Array.from({ length: nTiles }, (_, i) => ({
-    width, height, radius, y0: Math.floor((i * height) / nTiles), y1: Math.floor(((i + 1) * height) / nTiles),
+    width,
+    height,
+    radius,
+    y0: Math.floor((i * height) / nTiles),
+    y1: Math.floor(((i + 1) * height) / nTiles),
   }));
   const workers = Math.max(2, cpuCount());
   const runs: Run[] = [];
@@ -20,29 +26,60 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
   const p = ctx.progress;
   const step = (model: Model) => p.start(`cpu · ${model.padEnd(10)}`, nTiles);
   const checksums = new Map<Model, string>();
-  const keep = (m: Model) => (rs: TileResult[]) => { checksums.set(m, rs.map((r) => r.checksum.toString(16)).join('')); return rs; };
+  const keep = (m: Model) => (rs: TileResult[]) => {
+    checksums.set(m, rs.map((r) => r.checksum.toString(16)).join(''));
+    return rs;
+  };
 
   try {
     step('sequential');
-    runs.push(await measure('sequential', async () => {
-      const out: TileResult[] = [];
-      for (const t of tiles) { out.push(image.processTile(t)); p.tick(); await Promise.resolve(); }
-      return keep('sequential')(out);
-    }, label));
+    runs.push(
+      await measure(
+        'sequential',
+        async () => {
+          const out: TileResult[] = [];
+          for (const t of tiles) {
+            out.push(image.processTile(t));
+            p.tick();
+            await Promise.resolve();
+          }
+          return keep('sequential')(out);
+        },
+        label,
+      ),
+    );
 
     // asyncio: one Task per tile. They take turns on one thread: nothing runs in parallel.
     step('asyncio');
-    runs.push(await measure('asyncio', () => asyncio.run(async () => {
-      const tasks = tiles.map((t) => asyncio.createTask(() => { const r = image.processTile(t); p.tick(); return r; }));
-      return keep('asyncio')(await asyncio.gather(...tasks));
-    }, { handleSignals: false }), label));
+    runs.push(
+      await measure(
+        'asyncio',
+        () =>
+          asyncio.run(
+            async () => {
+              const tasks = tiles.map((t) =>
+                asyncio.createTask(() => {
+                  const r = image.processTile(t);
+                  p.tick();
+                  return r;
+                }),
+              );
+              return keep('asyncio')(await asyncio.gather(...tasks));
+            },
+            { handleSignals: false },
+          ),
+        label,
+      ),
+    );
 
     step('threads');
     {
       const pool = new ThreadPoolExecutor({ maxWorkers: workers });
       try {
         runs.push(await measure('threads', async () => keep('threads')(await mapAll(pool, tiles, () => p.tick())), label));
-      } finally { await pool.shutdown(); }
+      } finally {
+        await pool.shutdown();
+      }
     }
 
     step('processes');
@@ -50,7 +87,9 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
       const pool = new ProcessPoolExecutor({ maxWorkers: workers });
       try {
         runs.push(await measure('processes', async () => keep('processes')(await mapAll(pool, tiles, () => p.tick())), label));
-      } finally { await pool.shutdown(); }
+      } finally {
+        await pool.shutdown();
+      }
     }
   } finally {
     p.stop();
@@ -64,29 +103,52 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
   return {
     name: 'cpu',
     title: 'CPU-bound: image processing',
-    description: `a generated ${width}×${height} image in ${nTiles} tiles; each tile: a ${2 * radius + 1}×${2 * radius + 1} Gaussian blur, ` +
+    description:
+      `a generated ${width}×${height} image in ${nTiles} tiles; each tile: a ${2 * radius + 1}×${2 * radius + 1} Gaussian blur, ` +
       `then Sobel edges. Pools use ${workers} workers (${cpuCount()} CPU${cpuCount() === 1 ? '' : 's'} here).`,
-    runs, unavailable: [], verdict: cpuVerdict(runs, workers),
+    runs,
+    unavailable: [],
+    verdict: cpuVerdict(runs, workers),
   };
 }
 
 async function mapAll(ex: Executor, tiles: TileSpec[], tick: () => void): Promise<TileResult[]> {
   const out: TileResult[] = [];
-  for await (const r of ex.map(image.processTile, tiles, { chunksize: 1 })) { out.push(r); tick(); }
+  for await (const r of ex.map(image.processTile, tiles, { chunksize: 1 })) {
+    out.push(r);
+    tick();
+  }
   return out;
 }
 
 function cpuVerdict(runs: Run[], workers: number): string {
   const by = (m: Model) => runs.find((r) => r.model === m);
-  const a = by('asyncio'), t = by('threads'), pr = by('processes');
+  const a = by('asyncio'),
+    t = by('threads'),
+    pr = by('processes');
   const parts = ['CPU-bound: the time goes to computing.'];
-  if (a) parts.push(`asyncio gives no real speedup (${times(a.speedup)}): its tasks take turns on one thread, like Python threads under the GIL.`);
-  if (t && t.speedup >= 1.2) parts.push(`Threads run in parallel (${times(t.speedup)} on ${workers} workers, ${t.cores.toFixed(1)} cores busy): unlike Python's, Node's worker threads have no GIL.`);
-  else if (t) parts.push(`Threads gained little here (${times(t.speedup)}): the job is too small for the cost of starting workers, or the CPUs were busy with other work.`);
-  if (pr && t && pr.speedup >= 1.2) parts.push(`Processes run in parallel too (${times(pr.speedup)}) and add isolation, at a higher start-up cost${pr.seconds > t.seconds ? ` (${times(pr.seconds / t.seconds)} the time of threads here)` : ''}.`);
+  if (a)
+    parts.push(
+      `asyncio gives no real speedup (${times(a.speedup)}): its tasks take turns on one thread, like Python threads under the GIL.`,
+    );
+  if (t && t.speedup >= 1.2)
+    parts.push(
+      `Threads run in parallel (${times(t.speedup)} on ${workers} workers, ${t.cores.toFixed(1)} cores busy): unlike Python's, Node's worker threads have no GIL.`,
+    );
+  else if (t)
+    parts.push(
+      `Threads gained little here (${times(t.speedup)}): the job is too small for the cost of starting workers, or the CPUs were busy with other work.`,
+    );
+  if (pr && t && pr.speedup >= 1.2)
+    parts.push(
+      `Processes run in parallel too (${times(pr.speedup)}) and add isolation, at a higher start-up cost${pr.seconds > t.seconds ? ` (${times(pr.seconds / t.seconds)} the time of threads here)` : ''}.`,
+    );
   else if (pr) parts.push(`Processes (${times(pr.speedup)}) pay more to start than threads.`);
   const load = loadavg()[0]!;
-  if (load > cpuCount()) parts.push(`(This machine was busy: load average ${load.toFixed(1)} on ${cpuCount()} CPUs, so parallel runs got less than a core each.)`);
+  if (load > cpuCount())
+    parts.push(
+      `(This machine was busy: load average ${load.toFixed(1)} on ${cpuCount()} CPUs, so parallel runs got less than a core each.)`,
+    );
   parts.push('Verdict: parallel workers (a ThreadPoolExecutor, or a ProcessPoolExecutor for isolation); never asyncio for computing.');
   return parts.join(' ');
 }

@@ -42,9 +42,14 @@ Options:
 /** Entry of `weft demo`. Returns the exit code. */
 export async function demo(argv: string[], version: string): Promise<number> {
   const { values, positionals } = parse('demo', argv, {
-    quick: { type: 'boolean' }, json: { type: 'boolean' }, report: { type: 'string' },
+    quick: { type: 'boolean' },
+    json: { type: 'boolean' },
+    report: { type: 'string' },
   });
-  if (values.help) { process.stdout.write(DEMO_HELP); return 0; }
+  if (values.help) {
+    process.stdout.write(DEMO_HELP);
+    return 0;
+  }
   if (positionals.length > 1) throw new UsageError(`weft demo takes one workload, got '${positionals.join(' ')}'`, 'demo');
   const which = positionals[0] ?? 'all';
   if (which !== 'all' && !WORKLOADS.includes(which as WorkloadName)) {
@@ -69,7 +74,16 @@ export async function demo(argv: string[], version: string): Promise<number> {
 
   if (reportPath !== undefined) {
     const file = resolve(reportPath);
-    writeFileSync(file, renderReport({ version, date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC', machine: machineInfo(), quick, workloads }));
+    writeFileSync(
+      file,
+      renderReport({
+        version,
+        date: new Date().toISOString().replace('T', ' ').slice(0, 16) + ' UTC',
+        machine: machineInfo(),
+        quick,
+        workloads,
+      }),
+    );
     if (!json) process.stdout.write(`Report: ${file}\n`);
   }
   if (json) process.stdout.write(JSON.stringify(toJson(workloads), null, 2) + '\n');
@@ -85,8 +99,12 @@ export function toJson(ws: Workload[]) {
       runs: w.runs.map((r) => ({
         model: r.model,
         ...(r.variant !== undefined ? { variant: r.variant } : {}),
-        seconds: r3(r.seconds), speedup: r3(r.speedup), cpuSeconds: r3(r.cpuSeconds), cores: r3(r.cores),
-        workers: r.workers, tasks: r.tasks,
+        seconds: r3(r.seconds),
+        speedup: r3(r.speedup),
+        cpuSeconds: r3(r.cpuSeconds),
+        cores: r3(r.cores),
+        workers: r.workers,
+        tasks: r.tasks,
         ...(r.total !== undefined ? { total: r.total, expected: r.expected, lost: r.lost } : {}),
         ...(r.note !== undefined ? { note: r.note } : {}),
       })),
@@ -99,7 +117,10 @@ function wrap(text: string, width: number, indent: string): string {
   const out: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) { out.push(indent + line); line = word; } else line = line ? `${line} ${word}` : word;
+    if (line && line.length + 1 + word.length > width) {
+      out.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
   if (line) out.push(indent + line);
   return out.join('\n');
@@ -114,18 +135,25 @@ export function formatWorkload(w: Workload): string {
   const header = ['model', ...(race ? ['variant'] : []), 'seconds', 'speedup', 'CPU s', 'cores', race ? 'total' : 'workers'];
   const rows = w.runs.map((r) => {
     const sp = times(r.speedup);
-    const total = r.total === undefined ? '' : r.lost ? s.red(`${r.total.toLocaleString('en-US')} (${r.lost.toLocaleString('en-US')} lost)`) : s.green(`${r.total.toLocaleString('en-US')} ✓`);
-    return [r.model, ...(race ? [r.variant ?? ''] : []), fmtSeconds(r.seconds), r.speedup === best ? s.bold(sp) : sp,
-      r.cpuSeconds.toFixed(2), r.cores.toFixed(2), race ? total : String(r.workers)];
+    const total =
+      r.total === undefined
+        ? ''
+        : r.lost
+          ? s.red(`${r.total.toLocaleString('en-US')} (${r.lost.toLocaleString('en-US')} lost)`)
+          : s.green(`${r.total.toLocaleString('en-US')} ✓`);
+    return [
+      r.model,
+      ...(race ? [r.variant ?? ''] : []),
+      fmtSeconds(r.seconds),
+      r.speedup === best ? s.bold(sp) : sp,
+      r.cpuSeconds.toFixed(2),
+      r.cores.toFixed(2),
+      race ? total : String(r.workers),
+    ];
   });
   const align: ('l' | 'r')[] = ['l', ...(race ? ['l' as const] : []), 'r', 'r', 'r', 'r', race ? 'l' : 'r'];
   const width = Math.min(100, (process.stdout.columns || 100) - 4);
-  const lines = [
-    s.bold(w.title),
-    s.dim(wrap(w.description, width, '  ')),
-    '',
-    table(header, rows, align),
-  ];
+  const lines = [s.bold(w.title), s.dim(wrap(w.description, width, '  ')), '', table(header, rows, align)];
   for (const r of w.runs) if (r.note) lines.push(s.yellow(`  note: ${r.model}${r.variant ? ` (${r.variant})` : ''}: ${r.note}`));
   for (const u of w.unavailable) lines.push(s.dim(`  not run: ${u.model}: ${u.reason}`));
   lines.push('', wrap(w.verdict, width, '  ').replace(/Verdict:/, s.cyan(s.bold('Verdict:'))), '');

@@ -10,7 +10,12 @@ import type { AddressInfo } from 'node:net';
 /** The sites of the seeds' crawler, served here. */
 const SITES = ['/www.jython.org', '/olympus.realpython.org/dice'];
 
-export interface SlowServer { base: string; urls(n: number): string[]; served(): number; close(): Promise<void> }
+export interface SlowServer {
+  base: string;
+  urls(n: number): string[];
+  served(): number;
+  close(): Promise<void>;
+}
 
 /** Starts the server; every response waits `delayMs` and carries a ~10 kB page. */
 export async function startSlowServer(delayMs: number): Promise<SlowServer> {
@@ -22,7 +27,9 @@ export async function startSlowServer(delayMs: number): Promise<SlowServer> {
       res.writeHead(200, { 'content-type': 'text/html', 'content-length': page.length });
       res.end(page);
     }, delayMs);
-    req.on('close', () => { if (!res.writableEnded) clearTimeout(timer); });
+    req.on('close', () => {
+      if (!res.writableEnded) clearTimeout(timer);
+    });
   });
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
@@ -36,9 +43,10 @@ export async function startSlowServer(delayMs: number): Promise<SlowServer> {
     // The seeds' list: the sites repeated (`sites = [...] * 80`).
     urls: (n) => Array.from({ length: n }, (_, i) => `${base}${SITES[i % SITES.length]}?page=${i}`),
     served: () => served,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

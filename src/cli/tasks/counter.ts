@@ -32,8 +32,8 @@ function unsafe(counter: Int32Array, n: number, gate: Int32Array, parties: numbe
   startLine(gate, parties);
   const b = begin();
   for (let i = 0; i < n; i++) {
-    const x = Atomics.load(counter, 0);   // read ...
-    Atomics.store(counter, 0, x + 1);     // ... write: another thread may have written in between
+    const x = Atomics.load(counter, 0); // read ...
+    Atomics.store(counter, 0, x + 1); // ... write: another thread may have written in between
   }
   return finish(b);
 }

@@ -7,7 +7,10 @@ import { defineTasks, currentSignal } from '../../index.js';
 import { begin, finish, type Stamp } from './_stamp.js';
 
 /** What one download reports back. */
-export interface PageResult extends Stamp { bytes: number; status: number }
+export interface PageResult extends Stamp {
+  bytes: number;
+  status: number;
+}
 
 /** Fetches `url` and reads its body (the seeds' `download_site`). */
 async function downloadSite(url: string): Promise<PageResult> {

@@ -14,7 +14,11 @@ export type MapItem = [line: number, value: unknown];
 /** `[line, 1, result]` on success, `[line, 0, error]` on failure. */
 export type MapReply = [line: number, ok: 1, value: unknown] | [line: number, ok: 0, error: ErrorInfo];
 /** What is kept of an error thrown by the user's function. */
-export interface ErrorInfo { name: string; message: string; stack?: string }
+export interface ErrorInfo {
+  name: string;
+  message: string;
+  stack?: string;
+}
 
 type Fn = (value: unknown) => unknown;
 let target: Fn | undefined;
@@ -32,7 +36,7 @@ export function pick(mod: Record<string, unknown>, name: string): Fn | undefined
 
 /** Imports the user's module and picks the function to call (the pool's initializer). */
 async function setTarget(url: string, name: string): Promise<void> {
-  const fn = pick(await import(url) as Record<string, unknown>, name);
+  const fn = pick((await import(url)) as Record<string, unknown>, name);
   if (fn === undefined) throw new TypeError(`${url} has no function export named "${name}"`);
   target = fn;
 }
@@ -53,7 +57,10 @@ function callLine(item: MapItem): MapReply | Promise<MapReply> {
   try {
     const r = target!(item[1]);
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {
-      return Promise.resolve(r).then((v): MapReply => [line, 1, v], (e): MapReply => [line, 0, errorInfo(e)]);
+      return Promise.resolve(r).then(
+        (v): MapReply => [line, 1, v],
+        (e): MapReply => [line, 0, errorInfo(e)],
+      );
     }
     return [line, 1, r];
   } catch (err) {

@@ -81,3 +81,21 @@ export function cancel(t: Later | undefined): void {
   if (t instanceof LongTimer) t.close();
   else clearTimeout(t);
 }
+
+/** What {@link within} resolves with when the time ran out first. */
+export const TIMED_OUT: unique symbol = Symbol('timed out');
+
+/**
+ * Waits for `p` at most `ms` milliseconds (Python's timeouts: Infinity waits
+ * forever, 0 does not wait: a promise already settled still wins). The timer
+ * keeps the process alive while it runs, as a blocking wait would.
+ */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  if (ms === Infinity) return p;
+  if (ms <= 0) return Promise.race([p, Promise.resolve(TIMED_OUT)]);
+  let t: Later | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    t = later(resolve, ms, TIMED_OUT);
+  });
+  return Promise.race([p, timedOut]).finally(() => cancel(t));
+}

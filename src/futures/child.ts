@@ -28,10 +28,6 @@ import { describe } from '../core/errors.js';
 /** The entry script every weft child process runs. */
 export const PROCESS_ENTRY = new URL('../workers/process-entry.js', import.meta.url);
 
-/** Env var names the entry reads (and removes) to answer `currentProcess()`. */
-export const ENV_NAME = 'WEFT_PROCESS_NAME',
-  ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
-
 // Flags of the parent a child must not inherit, and those among them that take a separate value.
 const DROP =
   /^(?:-e|--eval|-p|--print|-pe|-c|--check|-i|--interactive|--test|--test-.*|--experimental-test-.*|--inspect.*|--debug.*|--watch|--watch-.*|--input-type|--run)(?:=.*)?$/;
@@ -72,19 +68,20 @@ export function childExecArgv(extra: readonly string[] | undefined): string[] {
 }
 
 /** Validates an `execArgv` option. */
-export function checkExecArgv(v: unknown): string[] | undefined {
+export function checkExecArgv(where: string, v: unknown): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-    throw new TypeError(`execArgv must be an array of strings, got ${describe(v)}`);
+    throw new TypeError(`${where}: execArgv must be an array of strings, got ${describe(v)}`);
   return [...v];
 }
 
 /** Validates an `env` option. */
-export function checkEnv(v: unknown): Record<string, string> | undefined {
+export function checkEnv(where: string, v: unknown): Record<string, string> | undefined {
   if (v === undefined) return undefined;
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new TypeError(`env must be an object of strings, got ${describe(v)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new TypeError(`${where}: env must be an object of strings, got ${describe(v)}`);
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'string') throw new TypeError(`env.${k} must be a string, got ${describe(x)}`);
+    if (typeof x !== 'string') throw new TypeError(`${where}: env.${k} must be a string, got ${describe(x)}`);
   }
   return { ...(v as Record<string, string>) };
 }
@@ -93,16 +90,11 @@ const daemons = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
 /** Forks a weft child. Daemon children are SIGKILLed if still alive when this process exits. */
-export function forkChild(opts: {
-  execArgv?: readonly string[];
-  env?: Record<string, string>;
-  name: string;
-  daemon: boolean;
-}): ChildProcess {
+export function forkChild(opts: { execArgv?: readonly string[]; env?: Record<string, string>; daemon: boolean }): ChildProcess {
   const child = fork(PROCESS_ENTRY, [], {
     serialization: 'advanced',
     execArgv: childExecArgv(opts.execArgv),
-    env: { ...process.env, ...opts.env, [ENV_NAME]: opts.name, [ENV_DAEMON]: opts.daemon ? '1' : '0' },
+    env: opts.env ? { ...process.env, ...opts.env } : process.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   if (opts.daemon) {

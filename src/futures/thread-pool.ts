@@ -4,13 +4,13 @@
  * Worker threads are full, parallel JavaScript interpreters (no GIL), so this is
  * the pool for CPU-bound work as well as for blocking calls; they share nothing
  * but SharedArrayBuffers (weft/threading objects). The dispatcher is
- * WorkerPoolExecutor; this file only starts, messages and stops threads.
+ * WorkerPoolExecutor; each worker is a ThreadWorker (thread-worker.ts).
  */
-import { Worker, type ResourceLimits } from 'node:worker_threads';
-import { WorkerPoolExecutor, type PoolOptions, type WorkerSlot } from './worker-pool.js';
-import type { Transferable } from '../core/tasks.js';
-import { describe } from '../core/errors.js';
-import { GATE_FROZEN, GATE_STARTED, type WorkerInit } from '../transport/protocol.js';
+import type { ResourceLimits } from 'node:worker_threads';
+import * as opt from '../core/options.js';
+import type { WorkerInit } from '../transport/protocol.js';
+import { WorkerPoolExecutor, poolSettings, type PoolOptions, type TaskRec } from './worker-pool.js';
+import { ThreadWorker } from './thread-worker.js';
 import { tsxApiUrl } from './tsx.js';
 
 /** Options of {@link ThreadPoolExecutor}. */
@@ -27,14 +27,31 @@ export interface ThreadPoolOptions extends PoolOptions {
   cancelGrace?: number;
 }
 
-interface ThreadSlot extends WorkerSlot {
-  worker?: Worker;
-  gate?: Int32Array;
-  exited?: Promise<void>;
-}
+const KEYS = [
+  'maxWorkers',
+  'minWorkers',
+  'idleTimeout',
+  'initializer',
+  'initargs',
+  'maxQueue',
+  'resourceLimits',
+  'cancelGrace',
+  'name',
+] as const satisfies readonly (keyof ThreadPoolOptions)[];
 
-const ENTRY = new URL('../workers/thread-entry.js', import.meta.url);
-const kThreadExited = Symbol.for('weft.threading.threadExited');
+const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
+
+/** Checks a `resourceLimits` option (each limit a positive number of MB). */
+export function checkResourceLimits(where: string, v: unknown): ResourceLimits | undefined {
+  const rl = opt.record<Record<string, unknown>>(where, 'resourceLimits', v);
+  if (rl === undefined) return undefined;
+  const o = opt.options(`${where} resourceLimits`, rl, LIMIT_KEYS);
+  const out: ResourceLimits = {};
+  for (const k of LIMIT_KEYS) {
+    if (o[k] !== undefined) out[k] = opt.num(where, `resourceLimits.${k}`, o[k], 0, Number.MIN_VALUE);
+  }
+  return out;
+}
 
 /**
  * Runs tasks on a pool of worker threads: `concurrent.futures.ThreadPoolExecutor`,
@@ -46,83 +63,29 @@ const kThreadExited = Symbol.for('weft.threading.threadExited');
  * const n = await pool.submit(tasks.fib, 30);
  * const all = await pool.map(tasks.fib, [25, 26, 27]);
  *
- * @throws TypeError / RangeError for bad options (e.g. `maxWorkers: 0`).
+ * @throws TypeError / RangeError for bad options (e.g. `maxWorkers: 0`, `max_workers: 4`).
  */
 export class ThreadPoolExecutor extends WorkerPoolExecutor {
-  /** @internal */ protected readonly _isProcess = false;
+  /** @internal */ protected readonly _kind = 'thread';
   private readonly resourceLimits: ResourceLimits | undefined;
 
-  constructor(opts?: ThreadPoolOptions) {
-    super(opts, 'ThreadPoolExecutor');
-    const rl = opts?.resourceLimits;
-    if (rl !== undefined && (rl === null || typeof rl !== 'object'))
-      throw new TypeError(`resourceLimits must be an object, got ${describe(rl)}`);
-    this.resourceLimits = rl;
+  /**
+   * @param opts pool options.
+   * @param internal (weft's own use: multiprocessing `Pool` with `backend: 'threads'`) a worker's task limit.
+   */
+  constructor(opts?: ThreadPoolOptions, internal?: { maxTasksPerWorker?: number }) {
+    const o = opt.options('ThreadPoolExecutor', opts, KEYS);
+    super(poolSettings('ThreadPoolExecutor', o, { maxTasksPerWorker: internal?.maxTasksPerWorker }));
+    this.resourceLimits = checkResourceLimits('ThreadPoolExecutor', o.resourceLimits);
   }
 
   /** @internal */
-  protected override initMessage(): WorkerInit {
-    return { ...this._init, tsx: tsxApiUrl() };
+  protected newWorker(n: number): ThreadWorker<TaskRec> {
+    return new ThreadWorker<TaskRec>(this, { name: `${this._name}#${n}`, resourceLimits: this.resourceLimits });
   }
 
   /** @internal */
-  protected _spawn(w: ThreadSlot): void {
-    const sab = new SharedArrayBuffer(4);
-    w.gate = new Int32Array(sab);
-    const worker = new Worker(ENTRY, {
-      workerData: { gate: sab },
-      name: `${this._name}#${w.id}`,
-      resourceLimits: this.resourceLimits,
-    });
-    w.worker = worker;
-    w.threadId = worker.threadId;
-    let lastError: unknown;
-    worker.on('message', (msg) => this.workerMessage(w, msg));
-    worker.on('error', (err) => {
-      lastError = err;
-    });
-    w.exited = new Promise<void>((resolve) => {
-      worker.once('exit', (code) => {
-        // Shared-memory locks the thread still held are released as abandoned (weft/threading).
-        (globalThis as any)[kThreadExited]?.(w.threadId);
-        this.workerGone(w, { exitCode: code, cause: lastError });
-        resolve();
-      });
-    });
-  }
-
-  /** @internal */
-  protected _post(w: ThreadSlot, msg: unknown, transfer?: Transferable[]): void {
-    w.worker!.postMessage(msg, transfer as any);
-  }
-
-  /** @internal */
-  protected _terminate(w: ThreadSlot): void {
-    void w.worker?.terminate();
-  }
-
-  /** @internal */
-  protected _setRef(w: ThreadSlot, ref: boolean): void {
-    if (ref) w.worker?.ref();
-    else w.worker?.unref();
-  }
-
-  /** @internal */
-  protected _freeze(w: ThreadSlot): number | undefined {
-    if (!w.gate) return 0;
-    const old = Atomics.exchange(w.gate, GATE_STARTED, GATE_FROZEN);
-    return old === GATE_FROZEN ? undefined : old;
-  }
-
-  /** @internal */
-  protected _startedCount(w: ThreadSlot): number | undefined {
-    if (!w.gate) return 0;
-    const v = Atomics.load(w.gate, GATE_STARTED);
-    return v === GATE_FROZEN ? undefined : v;
-  }
-
-  /** @internal */
-  protected _whenGone(w: ThreadSlot): Promise<void> {
-    return w.exited ?? Promise.resolve();
+  protected initMessage(base: WorkerInit, n: number): WorkerInit {
+    return { ...base, name: `${this._name}#${n}`, tsx: tsxApiUrl() };
   }
 }

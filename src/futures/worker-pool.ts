@@ -1,51 +1,40 @@
 /**
- * WorkerPoolExecutor: the dispatcher shared by ThreadPoolExecutor (worker
- * threads) and ProcessPoolExecutor (child processes). Subclasses only start,
- * message, ref and stop one worker.
+ * WorkerPoolExecutor: dispatch and policy, shared by ThreadPoolExecutor (worker
+ * threads) and ProcessPoolExecutor (child processes). Everything about ONE
+ * worker (its state, the tasks it holds, which of them started when it died)
+ * lives in its WorkerHandle (worker-handle.ts); this file decides what goes
+ * where, when workers start and stop, and how futures settle.
  *
  *   submit ─> queue ─(one microtask later: every submit of this tick)─> flush
  *     flush: per ready worker, about a millisecond of expected work in ONE message
- *     worker: runs them one at a time, replies for a whole turn in ONE message
- *   reply ─> settle futures in dispatch order ─> flush again
+ *     worker: runs them one at a time, answers for a whole turn in ONE message
+ *   answers ─> settle futures ─> flush again
  *
  * What a worker holds adapts to the measured time of each task function: about
  * a millisecond of expected work, so tiny tasks travel hundreds to a message
  * while slow ones go one at a time and never wait behind another on a busy
  * worker. The queue is shared evenly among the workers that have room.
  *
- * Every way a worker ends (exit, error, OOM, failed start, terminate) goes
- * through `workerGone`, which settles or re-queues every task it held: tasks
- * the worker had started fail with WorkerCrashedError, tasks it had not
- * started go back to the queue (the gate word of run-loop.ts tells which is
- * which, exactly, for threads).
+ * A worker that ends, however it ends, comes back through `workerGone` with
+ * its tasks sorted: those it had started fail with WorkerCrashedError, those it
+ * had not go back to the front of the queue. The pool is broken only when
+ * workers cannot start on their own (an initializer that throws, a missing
+ * module, bad execArgv: MAX_START_FAILURES in a row); a worker killed from
+ * outside is replaced.
  */
-import { Executor, clampDelay, intOption, type SubmitOptions } from '../core/executor.js';
+import { Executor, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
-import { setRunning, setPending } from '../core/internal.js';
-import { BrokenExecutorError, QueueFullError, TimeoutError, WorkerCrashedError, describe } from '../core/errors.js';
+import { setRunning, setPending, slotOf } from '../core/internal.js';
+import { BrokenExecutorError, QueueFullError, TimeoutError, describe } from '../core/errors.js';
+import * as opt from '../core/options.js';
+import { cancel, later, type Later } from '../core/timers.js';
+import { assertNotImportingTasks } from '../core/runtime.js';
 import { isTaskRef, type TaskRef, type Transferable } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
 import { describeTask, type TaskTarget } from '../transport/task-target.js';
 import { deserializeError } from '../transport/errors.js';
-import { BrokerSession } from '../transport/brokered.js';
-import {
-  INIT,
-  RUN,
-  CANCEL,
-  READY,
-  INIT_FAILED,
-  DONE,
-  STARTED,
-  FATAL,
-  BROKER,
-  F_CHUNK,
-  F_NOTIFY_START,
-  OK,
-  ERR,
-  SKIPPED,
-  REPLY_FIELDS,
-  type WorkerInit,
-} from '../transport/protocol.js';
+import { F_CHUNK, F_NOTIFY_START, OK, ERR, type WorkerInit } from '../transport/protocol.js';
+import { crashError, errMessage, type Task, type WorkerEnd, type WorkerHandle, type WorkerOwner } from './worker-handle.js';
 import { availableParallelism } from 'node:os';
 
 /** Options shared by the pools. */
@@ -61,18 +50,12 @@ export interface PoolOptions {
 }
 
 /** @internal one task on its way. */
-export interface TaskRec {
+export interface TaskRec extends Task {
   f: Future<unknown>;
-  id: number;
-  flags: number;
-  target: string;
-  name: string;
-  args: unknown[] | undefined;
-  transfer: Transferable[] | undefined;
   timeout: number;
   submitAt: number;
-  w: WorkerSlot | undefined;
-  timer: NodeJS.Timeout | undefined;
+  w: WorkerHandle<TaskRec> | undefined;
+  timer: Later | undefined;
   stat: FnStat;
   est: number; // expected run time (ms) counted in its worker's backlog
 }
@@ -82,157 +65,136 @@ interface FnStat {
   avg: number;
 }
 
-/** @internal one worker as the dispatcher sees it. */
-export interface WorkerSlot {
-  readonly id: number;
-  ready: boolean;
-  inflight: TaskRec[];
-  head: number;
-  taken: number; // tasks sent so far (index of the next one)
-  acked: number; // tasks replied for so far
-  refd: boolean;
-  retiring: boolean; // asked to stop (idle, cancel, maxTasks, shutdown)
-  frozenAt: number; // started count when frozen, or -1
-  fatal: unknown; // error a task module threw at import, before exit
-  idleTimer: NodeJS.Timeout | undefined;
-  threadId: number;
-  done: number; // tasks finished by this worker
-  backlog: number; // expected ms of work sent and not answered
-  gone: boolean;
-  broker?: BrokerSession; // serves the multiprocessing Queues/Pipes its tasks use (transport/brokered.ts)
-}
+type Worker = WorkerHandle<TaskRec>;
 
 const TARGET_BATCH_MS = 1;
 const MAX_CAP = 512;
+/** Workers that fail to start on their own, in a row, before the pool is broken. */
 const MAX_START_FAILURES = 3;
+/** Workers killed from outside while starting, in a row, before the pool gives up. */
+const MAX_KILLED_STARTS = 10;
 
 let nextTaskId = 1;
 
-export abstract class WorkerPoolExecutor extends Executor {
-  /** @internal */ protected readonly _max: number;
-  /** @internal */ protected readonly _min: number;
-  /** @internal */ protected readonly _idleTimeout: number;
-  /** @internal */ protected readonly _maxQueue: number;
-  /** @internal */ protected readonly _cancelGrace: number;
-  /** @internal */ protected readonly _maxTasksPerWorker: number;
-  /** @internal */ protected readonly _init: WorkerInit;
-  /** @internal */ readonly _name: string;
+/** @internal the settings a pool subclass passes up. */
+export interface PoolSettings {
+  maxWorkers: number;
+  minWorkers: number;
+  idleTimeout: number;
+  maxQueue: number;
+  cancelGrace: number;
+  maxTasksPerWorker: number;
+  initializer: TaskRef<any[], unknown> | undefined;
+  initargs: unknown[];
+  name: string;
+}
 
-  private queue: TaskRec[] = [];
+/** @internal reads the options every pool shares (after `options()` checked the keys). */
+export function poolSettings(where: string, o: opt.Checked<keyof PoolOptions>, defaults: Partial<PoolSettings> = {}): PoolSettings {
+  const maxWorkers = opt.int(where, 'maxWorkers', o.maxWorkers, availableParallelism(), { min: 1 });
+  const minWorkers = opt.int(where, 'minWorkers', o.minWorkers, defaults.minWorkers ?? maxWorkers, { min: 0 });
+  if (minWorkers > maxWorkers) throw new RangeError(`${where}: minWorkers (${minWorkers}) must not exceed maxWorkers (${maxWorkers})`);
+  const initializer = o.initializer;
+  if (initializer !== undefined && !isTaskRef(initializer)) {
+    throw new TypeError(`${where}: initializer must be a TaskRef (from defineTasks or tasksFrom), got ${describe(initializer)}`);
+  }
+  const initargs = opt.array(where, 'initargs', o.initargs) ?? [];
+  if (initargs.length) {
+    try {
+      structuredClone(initargs);
+    } catch (err) {
+      throw new TypeError(`${where}: initargs cannot be sent to a worker: ${explainUnsendable(initargs, err, 'initargs item').message}`, {
+        cause: err,
+      });
+    }
+  }
+  return {
+    maxWorkers,
+    minWorkers,
+    idleTimeout: opt.duration(where, 'idleTimeout', o.idleTimeout, defaults.idleTimeout ?? 30_000),
+    maxQueue: opt.int(where, 'maxQueue', o.maxQueue, Infinity, { infinity: true }),
+    cancelGrace: opt.duration(where, 'cancelGrace', o.cancelGrace, 1000),
+    maxTasksPerWorker: defaults.maxTasksPerWorker ?? Infinity,
+    initializer,
+    initargs,
+    name: opt.str(where, 'name', o.name, defaults.name ?? where),
+  };
+}
+
+export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner<TaskRec> {
+  /** @internal */ readonly _settings: PoolSettings;
+  /** @internal */ readonly _name: string;
+  private readonly init: WorkerInit;
+
+  private queue: (TaskRec | undefined)[] = [];
   private qHead = 0;
   private queuedLive = 0;
-  private readonly workers = new Set<WorkerSlot>();
+  private readonly workers = new Set<Worker>();
+  private readonly idleTimers = new Map<Worker, Later>();
   private starting = 0;
-  private nextWorkerId = 1;
+  private spawned = 0;
   private flushScheduled = false;
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
   private broken: BrokenExecutorError | undefined;
-  private startFailures = 0; // workers that died before READY, in a row
+  private startFailures = 0; // workers that failed to start on their own, in a row
+  private killedStarts = 0; // workers killed from outside while starting, in a row
+  private respawnTimer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
 
-  constructor(opts: (PoolOptions & { maxTasksPerWorker?: number }) | undefined, kind: string) {
+  constructor(settings: PoolSettings) {
     super();
-    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
-      throw new TypeError(`${kind} options must be an object, got ${describe(opts)}`);
-    const o = opts ?? {};
-    this._max = intOption('maxWorkers', o.maxWorkers, availableParallelism(), 1);
-    this._min = intOption('minWorkers', o.minWorkers, this._max, 0);
-    if (this._min > this._max) throw new RangeError(`minWorkers (${this._min}) must not exceed maxWorkers (${this._max})`);
-    this._idleTimeout = intOption('idleTimeout', o.idleTimeout, 30_000, 0, true);
-    this._maxQueue = intOption('maxQueue', o.maxQueue, Infinity, 0, true);
-    this._cancelGrace = intOption('cancelGrace', o.cancelGrace, 1000, 0);
-    this._maxTasksPerWorker = intOption('maxTasksPerWorker', o.maxTasksPerWorker, Infinity, 1, true);
-    if (o.initializer !== undefined && !isTaskRef(o.initializer)) {
-      throw new TypeError(`initializer must be a TaskRef (from defineTasks or tasksFrom), got ${describe(o.initializer)}`);
-    }
-    if (o.initargs !== undefined && !Array.isArray(o.initargs))
-      throw new TypeError(`initargs must be an array, got ${describe(o.initargs)}`);
-    if (o.initargs?.length) {
-      try {
-        structuredClone(o.initargs);
-      } catch (err) {
-        throw new TypeError(
-          `initargs cannot be sent to a worker: ${explainUnsendable(o.initargs, err).message.replace(/^Argument/, 'initargs item')}`,
-          { cause: err },
-        );
-      }
-    }
-    if (o.name !== undefined && typeof o.name !== 'string') throw new TypeError(`name must be a string, got ${describe(o.name)}`);
-    this._name = o.name ?? kind;
-    const ini = o.initializer;
-    this._init = {
-      initializer: ini ? describeTask(ini) : undefined,
-      initargs: o.initargs ?? [],
-      name: this._name,
-    };
+    assertNotImportingTasks(`A ${settings.name}`);
+    this._settings = settings;
+    this._name = settings.name;
+    const ini = settings.initializer;
+    this.init = { initializer: ini ? describeTask(ini) : undefined, initargs: settings.initargs, name: settings.name };
   }
 
   // ── what a subclass provides ──────────────────────────────────────────────
 
-  /** @internal start a worker; report back through `workerMessage` and `workerGone`. */
-  protected abstract _spawn(w: WorkerSlot): void;
-  /** @internal post a message; may throw (DataCloneError). */
-  protected abstract _post(w: WorkerSlot, msg: unknown, transfer?: Transferable[]): void;
-  /** @internal stop the worker now. */
-  protected abstract _terminate(w: WorkerSlot): void;
-  /** @internal keep (or stop keeping) the process alive for this worker. */
-  protected abstract _setRef(w: WorkerSlot, ref: boolean): void;
-  /**
-   * @internal stop the worker from starting more tasks and say how many it has
-   * started (undefined if the backend cannot tell: then every unanswered task
-   * counts as started, so nothing can run twice).
-   */
-  protected abstract _freeze(w: WorkerSlot): number | undefined;
-  /** @internal how many tasks it has started so far (undefined if unknown). */
-  protected abstract _startedCount(w: WorkerSlot): number | undefined;
-  /** @internal true for child processes (shared memory cannot be sent). */
-  protected abstract readonly _isProcess: boolean;
+  /** @internal a new worker (not started): a thread or a child process. */
+  protected abstract newWorker(n: number): Worker;
+  /** @internal the first message of worker number `n` (1, 2, ...). */
+  protected abstract initMessage(base: WorkerInit, n: number): WorkerInit;
+  /** @internal 'thread' or 'process' (error messages; shared memory crosses threads only). */
+  protected abstract readonly _kind: 'thread' | 'process';
 
   // ── submitting ────────────────────────────────────────────────────────────
 
   /** @internal */
   _enqueue(f: Future<any>, fn: Function, args: unknown[], opts: SubmitOptions | undefined, chunk: boolean): void {
-    if (this.broken) {
-      this._fail(f, this.broken);
-      return;
-    }
-    if (this.queuedLive >= this._maxQueue && !chunk) {
-      this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._maxQueue} tasks`));
-      return;
+    if (this.broken) return this._fail(f, this.broken);
+    if (this.queuedLive >= this._settings.maxQueue && !chunk) {
+      // (map's chunks are exempt: map bounds what it has in flight by itself)
+      return this._fail(f, new QueueFullError(`Cannot submit: the queue already holds maxQueue = ${this._settings.maxQueue} tasks`));
     }
     let t: TaskTarget;
-    try {
-      t = describeTask(fn);
-    } catch (err) {
-      this._fail(f, err);
-      return;
-    }
-    let flags = t.flags;
-    const { target, name } = t;
+    let flags: number;
     const transfer: Transferable[] = opts?.transfer ? [...opts.transfer] : [];
     try {
-      flags |= encodeArgs(args, transfer, this._isProcess);
+      t = describeTask(fn);
+      flags = t.flags | encodeArgs(args, transfer, this._kind === 'process');
     } catch (err) {
-      this._fail(f, err);
-      return;
+      return this._fail(f, err);
     }
     if (chunk) flags |= F_CHUNK;
-    const timeout = clampDelay(opts?.timeout ?? Infinity);
+    const timeout = opts?.timeout ?? Infinity;
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
       f,
       id: nextTaskId++,
       flags,
-      target,
-      name,
+      target: t.target,
+      name: t.name,
       args,
       transfer: transfer.length ? transfer : undefined,
+      seq: -1,
       timeout,
       submitAt: performance.now(),
       w: undefined,
       timer: undefined,
-      stat: this.statOf(target, name),
+      stat: this.statOf(t.target, t.name),
       est: 0,
     };
     this._own(f, rec);
@@ -270,37 +232,32 @@ export abstract class WorkerPoolExecutor extends Executor {
       this.compactQueue();
       return;
     }
-    let idleReady = 0;
+    const max = this._settings.maxTasksPerWorker;
     // Share the queue evenly among the workers that have room, so a burst of
     // slow tasks never lands on one worker while another idles.
     let withRoom = 0;
-    for (const w of this.workers) if (w.ready && !w.retiring && w.taken < this._maxTasksPerWorker) withRoom++;
+    for (const w of this.workers) if (w.accepting && w.sentCount < max) withRoom++;
     for (const w of this.workers) {
-      if (!w.ready || w.retiring) continue;
+      if (!w.accepting) continue;
       const share = Math.ceil(this.queuedLive / Math.max(1, withRoom--));
-      let room = Math.min(MAX_CAP - (w.inflight.length - w.head), this._maxTasksPerWorker - w.taken, share);
+      let room = Math.min(MAX_CAP - w.load, max - w.sentCount, share);
       if (room <= 0) continue;
-      const batch: unknown[] = [];
-      let transfer: Transferable[] | undefined;
       const recs: TaskRec[] = [];
+      let backlog = w.backlog;
       while (room > 0 && this.qHead < this.queue.length) {
         const rec = this.queue[this.qHead]!;
         if (rec.f.done()) {
-          this.queue[this.qHead++] = undefined as any;
+          this.queue[this.qHead++] = undefined; // cancelled while queued
           continue;
-        } // cancelled while queued
+        }
         // A worker holds about TARGET_BATCH_MS of expected work: tiny tasks travel by
         // the hundred, a slow one alone, and nothing waits behind a long task.
         const est = WorkerPoolExecutor.estimate(rec.stat);
-        if (w.backlog > 0 && w.backlog + est > TARGET_BATCH_MS) break;
-        this.queue[this.qHead++] = undefined as any;
+        if (backlog > 0 && backlog + est > TARGET_BATCH_MS) break;
+        this.queue[this.qHead++] = undefined;
         this.queuedLive--;
-        setRunning(rec.f);
-        rec.w = w;
         rec.est = est;
-        w.backlog += est;
-        batch.push(rec.id, rec.flags, rec.target, rec.name, rec.args);
-        if (rec.transfer) (transfer ??= []).push(...rec.transfer);
+        backlog += est;
         recs.push(rec);
         room--;
       }
@@ -308,330 +265,193 @@ export abstract class WorkerPoolExecutor extends Executor {
         if (this.qHead >= this.queue.length) break;
         continue; // this worker's budget is full; the next one may have room
       }
-      this.send(w, batch, recs, transfer);
+      this.send(w, recs);
       if (this.queuedLive === 0) break;
     }
-    for (const w of this.workers) if (w.ready && !w.retiring && w.inflight.length === w.head) idleReady++;
-    // Start workers for what is still waiting.
-    const want = Math.min(this._max - this.workers.size, this.queuedLive - this.starting - idleReady);
-    for (let i = 0; i < want && !this.broken; i++) this.spawn();
+    let idleReady = 0;
+    for (const w of this.workers) if (w.accepting && w.load === 0) idleReady++;
+    // Start workers for what is still waiting (all at once: they start in parallel).
+    const want = Math.min(this._settings.maxWorkers - this.workers.size, this.queuedLive - this.starting - idleReady);
+    for (let i = 0; i < want && !this.broken && this.respawnTimer === undefined; i++) this.spawn();
     this.compactQueue();
   }
 
-  private send(w: WorkerSlot, batch: unknown[], recs: TaskRec[], transfer: Transferable[] | undefined): void {
+  private send(w: Worker, recs: TaskRec[]): void {
     const now = performance.now();
-    try {
-      this._post(w, [RUN, batch], transfer);
-      for (const r of recs) this.accept(w, r, now);
-    } catch {
-      // One argument structured clone refuses: send the tasks one by one so only its owner fails.
-      for (const r of recs) {
-        try {
-          this._post(w, [RUN, [r.id, r.flags, r.target, r.name, r.args]], r.transfer);
-          this.accept(w, r, now);
-        } catch (e) {
-          r.w = undefined;
-          this._fail(r.f, explainUnsendable(r.args ?? [], e));
-        }
+    for (const r of recs) {
+      setRunning(r.f);
+      r.w = w;
+    }
+    const failed = w.send(recs);
+    if (failed !== undefined) {
+      for (const { task, error } of failed) {
+        task.w = undefined;
+        this._fail(task.f, error);
       }
     }
-    if (!w.refd && w.inflight.length > w.head) {
-      w.refd = true;
-      this._setRef(w, true);
+    for (const r of recs) {
+      if (r.w !== w) continue;
+      w.backlog += r.est;
+      this._rec.waitSample(now - r.submitAt);
+      r.submitAt = now; // from here on: when it was sent (for run time)
+      // r.args stays until the answer: a task whose worker dies before starting it is sent again.
     }
-    if (w.idleTimer) {
-      clearTimeout(w.idleTimer);
-      w.idleTimer = undefined;
-    }
-  }
-
-  private accept(w: WorkerSlot, r: TaskRec, now: number): void {
-    w.inflight.push(r);
-    w.taken++;
-    this._rec.waitSample(now - r.submitAt);
-    r.submitAt = now; // from here on: when it was sent (for run time)
-    // r.args stays until the reply: a task whose worker dies before starting it is sent again.
+    this.clearIdle(w);
   }
 
   private spawn(): void {
-    const w: WorkerSlot = {
-      id: this.nextWorkerId++,
-      ready: false,
-      inflight: [],
-      head: 0,
-      taken: 0,
-      acked: 0,
-      refd: true,
-      retiring: false,
-      frozenAt: -1,
-      fatal: undefined,
-      idleTimer: undefined,
-      threadId: -1,
-      done: 0,
-      gone: false,
-      backlog: 0,
-    };
+    if (this._closed && this.queuedLive === 0) return;
+    const n = ++this.spawned;
+    const w = this.newWorker(n);
     this.workers.add(w);
     this.starting++;
     try {
-      this._spawn(w);
-      this._post(w, [INIT, this.initMessage()]);
+      w.start(this.initMessage(this.init, n));
     } catch (err) {
-      // It may be running already, waiting for a first message that will never come.
       // Whatever failed here (the start itself, or a first message that cannot be
       // sent) will fail the same way for the next worker: the pool is broken.
-      w.retiring = true;
-      try {
-        this._terminate(w);
-      } catch {
-        /* it never started */
-      }
       this.breakPool(new BrokenExecutorError(`The executor is broken: a worker could not be started: ${errMessage(err)}`, { cause: err }));
-      this.workerGone(w, { cause: err });
+      w.kill();
     }
   }
 
-  /** @internal the message a new worker starts with (subclasses may add to it). */
-  protected initMessage(): WorkerInit {
-    return this._init;
+  // ── hearing from workers (WorkerOwner) ────────────────────────────────────
+
+  /** @internal */
+  workerReady(w: Worker): void {
+    this.starting--;
+    this.startFailures = 0;
+    this.killedStarts = 0;
+    if (this.queuedLive > 0) this.flush();
+    else this.becameIdle(w);
   }
 
-  // ── replies ───────────────────────────────────────────────────────────────
-
-  /** @internal every message a worker sends comes here. */
-  protected workerMessage(w: WorkerSlot, msg: any): void {
-    switch (msg[0]) {
-      case DONE:
-        return this.onDone(w, msg[1] as unknown[], msg[2] as number);
-      case STARTED:
-        return this.onStarted(w, msg[1] as number);
-      case READY:
-        w.ready = true;
-        w.threadId = msg[1];
-        this.starting--;
-        this.startFailures = 0;
-        if (this.queuedLive > 0) this.flush();
-        else this.becameIdle(w);
-        return;
-      case INIT_FAILED:
-        this.breakPool(
-          new BrokenExecutorError(`The executor is broken: a worker's initializer failed: ${errMessage(deserializeError(msg[1]))}`, {
-            cause: deserializeError(msg[1]),
-          }),
-        );
-        return;
-      case FATAL:
-        w.fatal = deserializeError(msg[2]);
-        return;
-      case BROKER:
-        if (w.gone) return;
-        (w.broker ??= new BrokerSession((m) => this._post(w, m))).handle(msg);
-        return;
-    }
+  /** @internal */
+  taskAnswered(w: Worker, rec: TaskRec, status: number, value: unknown, ms: number): void {
+    w.backlog -= rec.est;
+    rec.args = undefined;
+    cancel(rec.timer);
+    rec.timer = undefined;
+    this._rec.runSample(performance.now() - rec.submitAt);
+    if (status === OK) this._ok(rec.f, value);
+    else if (status === ERR) this._fail(rec.f, deserializeError(value));
+    else return; // SKIPPED: the future was cancelled already
+    const st = rec.stat;
+    st.avg = st.avg < 0 ? ms : st.avg * 0.8 + ms * 0.2;
   }
 
-  private onDone(w: WorkerSlot, batch: unknown[], busyMs: number): void {
-    const now = performance.now();
-    for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
-      const id = batch[i] as number;
-      let rec: TaskRec | undefined = w.inflight[w.head];
-      if (rec === undefined || rec.id !== id) rec = this.findInflight(w, id);
-      if (rec === undefined) continue;
-      w.inflight[w.head++] = undefined as any;
-      w.acked++;
-      w.done++;
-      w.backlog -= rec.est;
-      rec.args = undefined;
-      if (rec.timer) {
-        clearTimeout(rec.timer);
-        rec.timer = undefined;
-      }
-      this._rec.runSample(now - rec.submitAt);
-      const status = batch[i + 1];
-      if (status === OK) this._ok(rec.f, batch[i + 2]);
-      else if (status === ERR) this._fail(rec.f, deserializeError(batch[i + 2]));
-      // SKIPPED: the future was cancelled already.
-      if (status !== SKIPPED) {
-        const ms = batch[i + 3] as number,
-          st = rec.stat;
-        st.avg = st.avg < 0 ? ms : st.avg * 0.8 + ms * 0.2;
-      }
-    }
-    if (w.head > 256 && w.head * 2 >= w.inflight.length) {
-      w.inflight = w.inflight.slice(w.head);
-      w.head = 0;
-    }
-    if (w.inflight.length === w.head) w.backlog = 0; // no drift from float sums
+  /** @internal */
+  repliesHandled(w: Worker, busyMs: number): void {
     this._rec.busyMs += busyMs;
-    if (w.done >= this._maxTasksPerWorker && !w.retiring) this.retire(w);
-    if (w.inflight.length === w.head) this.becameIdle(w);
+    if (w.answeredCount >= this._settings.maxTasksPerWorker) w.retire();
+    if (w.load === 0) this.becameIdle(w);
     if (this.queuedLive > 0) this.flush();
     this.checkDrained();
   }
 
-  private findInflight(w: WorkerSlot, id: number): TaskRec | undefined {
-    // Replies come in dispatch order; a mismatch means the head was dropped (it cannot happen
-    // unless a worker misbehaves). Drop the entries before the match so order holds again.
-    for (let j = w.head; j < w.inflight.length; j++) {
-      if (w.inflight[j]!.id === id) {
-        for (let k = w.head; k < j; k++) {
-          const lost = w.inflight[k]!;
-          this._fail(lost.f, new WorkerCrashedError('The worker lost track of this task'));
-          w.inflight[k] = undefined as any;
-        }
-        w.head = j;
-        return w.inflight[j];
-      }
-    }
-    return undefined;
-  }
-
-  private onStarted(w: WorkerSlot, id: number): void {
-    for (let j = w.head; j < w.inflight.length; j++) {
-      const rec = w.inflight[j]!;
-      if (rec.id !== id) continue;
-      rec.submitAt = performance.now();
-      if (rec.timeout !== Infinity && !rec.f.done()) {
-        rec.timer = setTimeout(() => {
-          rec.timer = undefined;
-          if (this._failTimeout(rec))
-            this.stopRunning(rec, new TimeoutError(`The task did not finish within its timeout of ${rec.timeout} ms`));
-        }, rec.timeout);
-        rec.timer.unref();
-      }
-      return;
-    }
-  }
-
-  private _failTimeout(rec: TaskRec): boolean {
-    if (rec.f.done()) return false;
-    this._fail(rec.f, new TimeoutError(`The task did not finish within its timeout of ${rec.timeout} ms`));
-    return true;
-  }
-
-  // ── cancelling ────────────────────────────────────────────────────────────
-
   /** @internal */
-  protected _cancelTask(f: Future<unknown>, _wasRunning: boolean, reason: unknown): void {
-    const rec = (f as any)._slot as TaskRec | undefined;
-    if (rec === undefined) return;
-    if (rec.w === undefined) {
-      this.queuedLive--; // still in our queue: flush will skip it
-      rec.args = undefined;
-      this.checkDrained();
-      return;
-    }
-    this.stopRunning(rec, reason);
-  }
-
-  /**
-   * Asks the worker to stop a task it holds; if the task has started and is still
-   * running `cancelGrace` ms later, the worker is terminated and replaced.
-   */
-  private stopRunning(rec: TaskRec, reason: unknown): void {
-    const w = rec.w!;
-    if (w.gone) return;
-    try {
-      this._post(w, [CANCEL, rec.id, reasonText(reason)]);
-    } catch {
-      /* worker is going away */
-    }
-    if (rec.timer) clearTimeout(rec.timer);
-    rec.timer = setTimeout(() => {
-      rec.timer = undefined;
-      if (w.gone || !this.stillHeld(w, rec)) return;
-      const started = this._startedCount(w);
-      const index = w.acked + w.inflight.indexOf(rec, w.head) - w.head;
-      if (started !== undefined && started <= index) return; // not started: the worker will skip it
-      this.kill(w);
-    }, this._cancelGrace);
+  taskStarted(_w: Worker, rec: TaskRec): void {
+    rec.submitAt = performance.now();
+    if (rec.timeout === Infinity || rec.f.done()) return;
+    cancel(rec.timer);
+    rec.timer = later(
+      (r: TaskRec) => {
+        r.timer = undefined;
+        const err = new TimeoutError(`The task did not finish within its timeout of ${r.timeout} ms`);
+        if (r.f.done()) return;
+        this._fail(r.f, err);
+        this.stopRunning(r, err);
+      },
+      rec.timeout,
+      rec,
+    );
     rec.timer.unref();
   }
 
-  private stillHeld(w: WorkerSlot, rec: TaskRec): boolean {
-    for (let j = w.head; j < w.inflight.length; j++) if (w.inflight[j] === rec) return true;
-    return false;
-  }
-
-  /** Terminates a worker; what it held is sorted out in `workerGone` when it has exited. */
-  private kill(w: WorkerSlot): void {
-    if (w.gone) return;
-    w.retiring = true;
-    const started = this._freeze(w);
-    // undefined: not known yet (a child process tells once it is gone); workerGone asks again.
-    if (w.frozenAt < 0 && started !== undefined) w.frozenAt = started;
-    this._terminate(w);
-  }
-
   /** @internal */
-  protected _cancelQueued(): void {
-    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i]?.f.cancel();
+  initFailed(_w: Worker, error: unknown): void {
+    this.breakPool(
+      new BrokenExecutorError(`The executor is broken: a worker's initializer failed: ${errMessage(error)}`, { cause: error }),
+    );
   }
-
-  // ── workers ending ────────────────────────────────────────────────────────
 
   /**
-   * @internal THE place a worker ends, however it ends. Tasks it had started and
-   * not answered fail with WorkerCrashedError; the others go back to the queue.
+   * @internal A worker has ended: its started, unanswered tasks fail; the others go
+   * back to the front of the queue; a worker that could not start on its own counts
+   * toward a broken pool.
    */
-  protected workerGone(w: WorkerSlot, info: { exitCode?: number | null; signal?: string | null; cause?: unknown }): void {
-    if (w.gone) return;
-    w.gone = true;
-    w.broker?.close();
+  workerGone(w: Worker, end: WorkerEnd<TaskRec>): void {
     this.workers.delete(w);
-    if (w.idleTimer) clearTimeout(w.idleTimer);
-    if (!w.ready) this.starting--;
-    const intentional = w.retiring;
-    let started = w.frozenAt >= 0 ? w.frozenAt : this._freeze(w);
-    if (started === undefined) started = Infinity;
-    const cause = w.fatal ?? info.cause;
-    const requeue: TaskRec[] = [];
-    for (let j = w.head, index = w.acked; j < w.inflight.length; j++, index++) {
-      const rec = w.inflight[j]!;
-      if (rec.timer) {
-        clearTimeout(rec.timer);
-        rec.timer = undefined;
-      }
-      if (rec.f.done()) continue;
-      if (index < started || rec.transfer !== undefined) {
-        // Started (it may have had effects), or its transferred buffers are gone with the worker.
-        this._fail(
-          rec.f,
-          new WorkerCrashedError(crashMessage(this._isProcess, info, w.fatal !== undefined), {
-            exitCode: info.exitCode,
-            signal: info.signal,
-            cause,
-          }),
-        );
-      } else {
-        rec.w = undefined;
-        setPending(rec.f);
-        requeue.push(rec);
-      }
+    this.clearIdle(w);
+    if (end.beforeReady) this.starting--;
+    for (const rec of end.crashed) {
+      cancel(rec.timer);
+      rec.timer = undefined;
+      rec.w = undefined;
+      this._fail(rec.f, crashError(this._kind, end));
     }
-    w.inflight = [];
-    w.head = 0;
-    if (requeue.length) {
-      if (this.broken) {
-        for (const rec of requeue) this._fail(rec.f, this.broken); // a broken pool runs nothing more
-      } else {
-        // Back to the front of the queue, in their original order.
-        this.queue = [...requeue, ...this.queue.slice(this.qHead)];
-        this.qHead = 0;
-        this.queuedLive += requeue.length;
-      }
-    }
-    // A worker that dies before it is ready, and not because we stopped it: a start
-    // failure. One in a row may be bad luck (a transient resource shortage): replace
-    // it; MAX_START_FAILURES in a row (or any after shutdown began) break the pool,
-    // so no caller waits on workers that cannot start.
-    if (!w.ready && !intentional && (++this.startFailures >= MAX_START_FAILURES || this._closed)) {
-      const why = cause !== undefined ? errMessage(cause) : `it exited with code ${info.exitCode ?? info.signal}`;
-      this.breakPool(new BrokenExecutorError(`The executor is broken: a worker failed to start: ${why}`, { cause: cause ?? info }));
-    } else if (this.queuedLive > 0 && !this.broken) {
-      this.flush();
-    }
+    this.requeue(end.unstarted);
+    if (end.beforeReady && !end.intentional) this.startFailed(end);
+    if (this.queuedLive > 0 && !this.broken) this.flush();
     this.checkDrained();
+  }
+
+  /** Tasks a worker never started: back to the front of the queue, in their order. */
+  private requeue(recs: TaskRec[]): void {
+    const live: TaskRec[] = [];
+    for (const rec of recs) {
+      cancel(rec.timer);
+      rec.timer = undefined;
+      rec.w = undefined;
+      if (rec.f.done()) continue;
+      if (this.broken) {
+        this._fail(rec.f, this.broken); // a broken pool runs nothing more
+        continue;
+      }
+      setPending(rec.f);
+      live.push(rec);
+    }
+    if (live.length === 0) return;
+    this.queue = [...live, ...this.queue.slice(this.qHead)];
+    this.qHead = 0;
+    this.queuedLive += live.length;
+  }
+
+  /**
+   * A worker died before it was ready, and not because the pool stopped it. Killed
+   * from outside (a signal: an OOM killer, an operator): replace it, a little later
+   * each time. On its own (an exit code, a failed spawn, a module that throws): one
+   * may be bad luck, MAX_START_FAILURES in a row (or any once shutdown began)
+   * break the pool, so no caller waits on workers that cannot start.
+   */
+  private startFailed(end: WorkerEnd<TaskRec>): void {
+    const why = end.cause !== undefined ? errMessage(end.cause) : end.signal ? `it was killed by ${end.signal}` : exitText(end.exitCode);
+    if (end.signal && !end.moduleThrew) {
+      if (++this.killedStarts >= MAX_KILLED_STARTS) {
+        this.breakPool(
+          new BrokenExecutorError(`The executor is broken: ${MAX_KILLED_STARTS} workers in a row were killed while starting (${why})`),
+        );
+      } else if (this.queuedLive > 0 && this.respawnTimer === undefined) {
+        this.respawnTimer = setTimeout(
+          () => {
+            this.respawnTimer = undefined;
+            if (this.queuedLive > 0 && !this.broken) this.flush();
+          },
+          Math.min(1000, 25 * 2 ** this.killedStarts),
+        );
+      }
+      return;
+    }
+    if (++this.startFailures >= MAX_START_FAILURES || this._closed) {
+      this.breakPool(
+        new BrokenExecutorError(`The executor is broken: a worker failed to start: ${why}${this.startHint(end)}`, { cause: end.cause }),
+      );
+    }
+  }
+
+  /** @internal a hint for why workers fail to start (ProcessPoolExecutor: execArgv). */
+  protected startHint(_end: WorkerEnd<TaskRec>): string {
+    return '';
   }
 
   private breakPool(err: BrokenExecutorError): void {
@@ -644,47 +464,94 @@ export abstract class WorkerPoolExecutor extends Executor {
     this.queue = [];
     this.qHead = 0;
     this.queuedLive = 0;
-    for (const w of [...this.workers])
-      if (!w.ready) {
-        w.retiring = true;
-        this._terminate(w);
-      }
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.respawnTimer = undefined;
+    for (const w of [...this.workers]) if (w.state === 'starting') w.kill();
     this.checkDrained();
   }
 
-  private becameIdle(w: WorkerSlot): void {
-    if (w.refd) {
-      w.refd = false;
-      this._setRef(w, false);
-    }
-    if (w.retiring) {
-      this._terminate(w);
-      return;
-    }
+  private becameIdle(w: Worker): void {
+    if (w.state === 'retiring') return; // on its way out: kept alive until it has exited (shutdown awaits it)
+    w.keepAlive(false);
     if (this._closed) {
       this.checkDrained();
       return;
     }
-    if (this.staying() > this._min && this._idleTimeout !== Infinity && !w.idleTimer) {
-      w.idleTimer = setTimeout(() => {
-        w.idleTimer = undefined;
-        if (w.inflight.length === w.head && !w.retiring && this.staying() > this._min) this.retire(w);
-      }, this._idleTimeout);
-      w.idleTimer.unref();
+    const s = this._settings;
+    if (this.staying() > s.minWorkers && s.idleTimeout !== Infinity && !this.idleTimers.has(w)) {
+      const t = later(
+        (worker: Worker) => {
+          this.idleTimers.delete(worker);
+          if (worker.load === 0 && worker.accepting && this.staying() > s.minWorkers) worker.retire();
+        },
+        s.idleTimeout,
+        w,
+      );
+      t.unref();
+      this.idleTimers.set(w, t);
+    }
+  }
+
+  private clearIdle(w: Worker): void {
+    const t = this.idleTimers.get(w);
+    if (t !== undefined) {
+      cancel(t);
+      this.idleTimers.delete(w);
     }
   }
 
   /** Workers not on their way out. */
   private staying(): number {
     let n = 0;
-    for (const w of this.workers) if (!w.retiring) n++;
+    for (const w of this.workers) if (w.state === 'starting' || w.state === 'ready') n++;
     return n;
   }
 
-  /** Lets a worker go once it has answered everything it holds (see `becameIdle`). */
-  private retire(w: WorkerSlot): void {
-    w.retiring = true;
-    if (w.inflight.length === w.head) this._terminate(w);
+  // ── cancelling ────────────────────────────────────────────────────────────
+
+  /** @internal */
+  protected _cancelTask(f: Future<unknown>, _wasRunning: boolean, reason: unknown): void {
+    const rec = slotOf<TaskRec | undefined>(f);
+    if (rec === undefined) return;
+    if (rec.w === undefined) {
+      this.queuedLive--; // still in our queue: flush will skip it
+      rec.args = undefined;
+      this.checkDrained();
+      return;
+    }
+    this.stopRunning(rec, reason);
+  }
+
+  /**
+   * Stops a task a worker holds: one that had not started never will; one that
+   * may be running has its signal aborted, and its worker is killed (and
+   * replaced) if the task has not finished `cancelGrace` ms later.
+   */
+  private stopRunning(rec: TaskRec, reason: unknown): void {
+    const w = rec.w;
+    if (w === undefined || w.state === 'gone') return;
+    if (w.cancel(rec, reason) === 'skipped') return;
+    cancel(rec.timer);
+    const check = (r: TaskRec): void => {
+      r.timer = undefined;
+      if (w.state === 'gone' || !w.holds(r)) return;
+      const started = w.mayHaveStarted(r);
+      if (started === false) return; // it will be skipped
+      if (started === undefined) {
+        // Not known yet (a child's claim may be on its way): look again later.
+        r.timer = later(check, this._settings.cancelGrace || 10, r);
+        r.timer.unref();
+        return;
+      }
+      w.kill();
+    };
+    rec.timer = later(check, this._settings.cancelGrace, rec);
+    rec.timer.unref();
+  }
+
+  /** @internal */
+  protected _cancelQueued(): void {
+    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i]?.f.cancel();
   }
 
   // ── shutting down ─────────────────────────────────────────────────────────
@@ -692,36 +559,35 @@ export abstract class WorkerPoolExecutor extends Executor {
   private checkDrained(): void {
     if (!this._closed || this.drainWaiters.length === 0) return;
     if (this.queuedLive > 0) return;
-    for (const w of this.workers) if (w.inflight.length > w.head) return;
+    for (const w of this.workers) if (w.load > 0) return;
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const r of waiters) r();
   }
 
   /** @internal */
-  protected async _shutdown(_cancelFutures: boolean): Promise<void> {
+  protected async _shutdown(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.drainWaiters.push(resolve);
       this.checkDrained();
     });
-    const exits = [...this.workers].map((w) => this._whenGone(w));
-    for (const w of [...this.workers]) {
-      w.retiring = true;
-      this._terminate(w);
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.respawnTimer = undefined;
+    const workers = [...this.workers];
+    for (const w of workers) {
+      if (w.state === 'starting') w.kill();
+      else w.retire();
     }
-    await Promise.all(exits);
+    await Promise.all(workers.map((w) => w.whenGone()));
   }
-
-  /** @internal resolves when the worker has exited. */
-  protected abstract _whenGone(w: WorkerSlot): Promise<void>;
 
   /** @internal */
   protected _live() {
-    let busy = 0,
-      idle = 0;
+    let busy = 0;
+    let idle = 0;
     for (const w of this.workers) {
-      if (!w.ready) continue;
-      if (w.inflight.length > w.head) busy++;
+      if (w.state !== 'ready' && w.state !== 'retiring') continue;
+      if (w.load > 0) busy++;
       else idle++;
     }
     return { workers: this.workers.size, busy, idle, queued: this.queuedLive };
@@ -729,12 +595,17 @@ export abstract class WorkerPoolExecutor extends Executor {
 
   /** @internal */
   _parallelism(): number {
-    return this._max;
+    return this._settings.maxWorkers;
   }
 
-  /** @internal thread ids of the live workers (for tests and weft/threading). */
+  /** @internal thread ids (threads) or pids (processes) of the live, ready workers (tests, weft/threading). */
   _workerIds(): number[] {
-    return [...this.workers].filter((w) => w.ready).map((w) => w.threadId);
+    return [...this.workers].filter((w) => w.state === 'ready').map((w) => w.threadId);
+  }
+
+  /** @internal the live workers' handles (tests). */
+  _workers(): readonly Worker[] {
+    return [...this.workers];
   }
 
   private compactQueue(): void {
@@ -748,22 +619,6 @@ export abstract class WorkerPoolExecutor extends Executor {
   }
 }
 
-function errMessage(e: unknown): string {
-  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-}
-
-function reasonText(reason: unknown): string | undefined {
-  return reason === undefined ? undefined : reason instanceof Error ? reason.message : String(reason);
-}
-
-function crashMessage(
-  isProcess: boolean,
-  info: { exitCode?: number | null; signal?: string | null; cause?: unknown },
-  moduleThrew: boolean,
-): string {
-  const who = isProcess ? 'child process' : 'worker thread';
-  if (moduleThrew) return `The ${who} running this task was replaced: the task module threw while being imported`;
-  if (info.signal) return `The ${who} running this task was killed by ${info.signal}`;
-  if (info.cause !== undefined) return `The ${who} running this task crashed: ${errMessage(info.cause)}`;
-  return `The ${who} running this task exited with code ${info.exitCode ?? 'unknown'}`;
+function exitText(code: number | null): string {
+  return `it exited with code ${code ?? 'unknown'}`;
 }

@@ -1,3 +1,5 @@
+import { getRuntime } from '../core/runtime.js';
+
 /**
  * currentProcess(): who is running this code (Python's `multiprocessing.current_process()`).
  */
@@ -19,6 +21,7 @@ export interface ProcessInfo {
  * console.log(currentProcess().name);   // 'MainProcess', or 'Process-1' inside a Process
  */
 export function currentProcess(): ProcessInfo {
-  const me = (globalThis as any)[Symbol.for('weft.currentProcess')] as ProcessInfo | undefined;
-  return me ? { ...me } : { name: 'MainProcess', pid: process.pid };
+  const rt = getRuntime();
+  if (rt.kind !== 'process') return { name: 'MainProcess', pid: process.pid };
+  return { name: rt.name ?? `Process-${process.pid}`, pid: process.pid, daemon: rt.daemon };
 }

@@ -75,15 +75,10 @@ export class Pool implements AsyncDisposable {
         name: 'SpawnPoolWorker',
       });
     } else {
-      // The thread pool's dispatcher takes maxTasksPerWorker like the process pool's.
-      this.#ex = new ThreadPoolExecutor({
-        maxWorkers: processes,
-        initializer: opts.initializer,
-        initargs: opts.initargs,
-        name: 'ThreadPoolWorker',
-        idleTimeout: Infinity,
-        maxTasksPerWorker: maxTasks,
-      } as ConstructorParameters<typeof ThreadPoolExecutor>[0]);
+      this.#ex = new ThreadPoolExecutor(
+        { maxWorkers: processes, initializer: opts.initializer, initargs: opts.initargs, name: 'ThreadPoolWorker', idleTimeout: Infinity },
+        { maxTasksPerWorker: maxTasks },
+      );
     }
   }
 

@@ -1,13 +1,14 @@
 /**
  * multiprocessing.Process: run one function in a new child process.
  *
- * The child is the same entry script as a ProcessPoolExecutor worker, in
- * 'process' mode: it runs the target once and exits with code 0, or prints
- * the error on its stderr and exits with code 1 if the target threw (Python's
- * behaviour). Queues and Pipe ends among the arguments are served by this
- * object while the child runs (transport/brokered.ts).
+ * A Process drives one ChildWorker (futures/child-worker.ts), the same worker
+ * a ProcessPoolExecutor uses, as a worker of one task (INIT's `exitAfter: 1`):
+ * the child runs the target once and exits with code 0, or prints the error on
+ * its stderr and exits with code 1 if the target threw (Python's behaviour).
+ * Queues, Pipe ends and the other brokered objects among the arguments are
+ * served by its worker handle while the child runs (transport/brokered.ts).
  *
- *   new Process(target, { args }) ─start()─> fork ─[INIT process][RUN target]─> child
+ *   new Process(target, { args }) ─start()─> fork ─[INIT exitAfter 1][RUN target]─> child
  *   child ─[BROKER ...]─> this process serves its Queue/Pipe operations
  *   child exits ─> exitCode (minus the signal number if a signal ended it) ─> join() resolves
  *
@@ -21,14 +22,16 @@
  * orphans when the parent is killed by a signal or calls os._exit(); weft ends
  * them (there is no parent left to join them or to read their exit code).
  */
-import type { ChildProcess } from 'node:child_process';
 import { InvalidStateError, describe } from '../core/errors.js';
+import * as opt from '../core/options.js';
+import { assertNotImportingTasks } from '../core/runtime.js';
+import { TIMED_OUT, within } from '../core/timers.js';
 import type { TaskRef } from '../core/tasks.js';
-import { encodeArgs, explainUnsendable } from '../transport/codec.js';
-import { BrokerSession } from '../transport/brokered.js';
-import { BROKER, INIT, RUN, type WorkerInit } from '../transport/protocol.js';
+import { encodeArgs } from '../transport/codec.js';
 import { describeTask } from '../transport/task-target.js';
-import { checkEnv, checkExecArgv, childAlive, forkChild, pythonExitCode, setChildRef, watchChild } from '../futures/child.js';
+import { checkEnv, checkExecArgv, pythonExitCode } from '../futures/child.js';
+import { ChildWorker } from '../futures/child-worker.js';
+import type { Task, WorkerEnd, WorkerOwner } from '../futures/worker-handle.js';
 
 /** Options of {@link Process}. */
 export interface ProcessOptions {
@@ -44,7 +47,17 @@ export interface ProcessOptions {
   execArgv?: string[];
 }
 
+const KEYS = ['args', 'name', 'daemon', 'env', 'execArgv'] as const satisfies readonly (keyof ProcessOptions)[];
+
 let counter = 0;
+
+/** Processes started here that have not been reaped (`activeChildren()`). */
+const live = new Set<Process>();
+
+/** @internal the Process objects started here whose child has not ended. */
+export function liveProcesses(): Process[] {
+  return [...live];
+}
 
 /**
  * A function running in its own child process: Python's `multiprocessing.Process`.
@@ -64,37 +77,26 @@ export class Process {
   /** The process name (`currentProcess().name` in the child). */
   readonly name: string;
   #daemon: boolean;
-  readonly #flags: number;
-  readonly #target: string;
-  readonly #taskName: string;
+  readonly #task: { flags: number; target: string; name: string };
   readonly #args: unknown[];
   readonly #env: Record<string, string> | undefined;
   readonly #execArgv: string[] | undefined;
   #state: 'initial' | 'started' | 'stopped' = 'initial';
-  #child: ChildProcess | undefined;
+  #worker: ChildWorker | undefined;
   #exitCode: number | null = null;
   #error: unknown;
-  #exited: Promise<void> | undefined;
   #joiners = 0;
 
-  constructor(target: TaskRef<any[], unknown> | ((...args: any[]) => unknown), opts: ProcessOptions = {}) {
-    if (typeof target !== 'function') throw new TypeError(`Process(target) expects a TaskRef or a function, got ${describe(target)}`);
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`Process options must be an object, got ${describe(opts)}`);
-    const t = describeTask(target, 'a child process');
-    this.#flags = t.flags;
-    this.#target = t.target;
-    this.#taskName = t.name;
-    if (opts.args !== undefined && !Array.isArray(opts.args))
-      throw new TypeError(`Process args must be an array, got ${describe(opts.args)}`);
-    if (opts.name !== undefined && typeof opts.name !== 'string')
-      throw new TypeError(`Process name must be a string, got ${describe(opts.name)}`);
-    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean')
-      throw new TypeError(`Process daemon must be a boolean, got ${describe(opts.daemon)}`);
-    this.#args = opts.args ? [...opts.args] : [];
-    this.#env = checkEnv(opts.env);
-    this.#execArgv = checkExecArgv(opts.execArgv);
-    this.name = opts.name ?? `Process-${++counter}`;
-    this.#daemon = opts.daemon ?? false;
+  constructor(target: TaskRef<any[], unknown> | ((...args: any[]) => unknown), opts?: ProcessOptions) {
+    const where = 'new Process(target, opts)';
+    if (typeof target !== 'function') throw new TypeError(`${where} expects a TaskRef or a function, got ${describe(target)}`);
+    const o = opt.options(where, opts, KEYS, 'args');
+    this.#task = describeTask(target, 'a child process');
+    this.#args = opt.array(where, 'args', o.args) ?? [];
+    this.#env = checkEnv(where, o.env);
+    this.#execArgv = checkExecArgv(where, o.execArgv);
+    this.name = opt.str(where, 'name', o.name) ?? `Process-${++counter}`;
+    this.#daemon = opt.bool(where, 'daemon', o.daemon, false);
   }
 
   /** Daemon flag; settable until start() (InvalidStateError after). */
@@ -103,13 +105,12 @@ export class Process {
   }
   set daemon(v: boolean) {
     if (this.#state !== 'initial') throw new InvalidStateError('Cannot set daemon: the process has already started');
-    if (typeof v !== 'boolean') throw new TypeError(`daemon must be a boolean, got ${describe(v)}`);
-    this.#daemon = v;
+    this.#daemon = opt.bool('Process.daemon', 'daemon', v, false);
   }
 
   /** The child's pid once started, else undefined. */
   get pid(): number | undefined {
-    return this.#child?.pid;
+    return this.#worker?.pid;
   }
 
   /**
@@ -123,7 +124,7 @@ export class Process {
 
   /** True from start() until the child has exited. */
   isAlive(): boolean {
-    return this.#state === 'started' && childAlive(this.#child);
+    return this.#state === 'started';
   }
 
   /**
@@ -132,85 +133,71 @@ export class Process {
    */
   start(): void {
     if (this.#state !== 'initial') throw new InvalidStateError(`Cannot start ${this.name}: a process can be started only once`);
+    assertNotImportingTasks(`Process ${this.name}`);
     const args = [...this.#args];
-    const flags = this.#flags | encodeArgs(args, [], true);
-    // Refuse what the IPC channel cannot carry before a child exists (a nested function, ...).
-    try {
-      structuredClone(args);
-    } catch (err) {
-      throw explainUnsendable(args, err);
-    }
+    const flags = this.#task.flags | encodeArgs(args, [], true);
+    const task: Task = { id: 1, flags, target: this.#task.target, name: this.#task.name, args, transfer: undefined, seq: -1 };
+    const owner: WorkerOwner<Task> = {
+      workerReady: () => {},
+      repliesHandled: () => {},
+      taskStarted: () => {},
+      initFailed: () => {},
+      taskAnswered: () => {}, // the child exits by itself after its one task
+      workerGone: (_w, end) => this.#ended(end),
+    };
+    const w = new ChildWorker<Task>(owner, { execArgv: this.#execArgv, env: this.#env, daemon: this.#daemon });
+    this.#worker = w;
     this.#state = 'started';
-    const child = forkChild({ execArgv: this.#execArgv, env: this.#env, name: this.name, daemon: this.#daemon });
-    this.#child = child;
-    const broker = new BrokerSession((m) => {
-      if (child.connected) child.send(m as any);
-    });
-    child.on('message', (msg: any) => {
-      if (msg[0] === BROKER) broker.handle(msg);
-    });
-    child.once('exit', (code, signal) => {
-      this.#exitCode = pythonExitCode(code, signal);
-    });
-    // Stopped once it has exited and every message it wrote has been served (child.ts).
-    this.#exited = watchChild(child, (end) => {
-      if (end.spawnFailed) this.#error = end.error;
-      else this.#exitCode = pythonExitCode(end.code, end.signal);
-      this.#state = 'stopped';
-      broker.close();
-    });
-    if (this.#daemon) this.#ref(false);
-    const init: WorkerInit = { initargs: [], name: this.name, mode: 'process' };
-    child.send([INIT, init] as any);
-    child.send([RUN, [1, flags, this.#target, this.#taskName, args]] as any);
+    live.add(this);
+    w.start({ name: this.name, daemon: this.#daemon, exitAfter: 1 });
+    const failed = w.send([task]);
+    if (failed !== undefined) {
+      w.kill();
+      throw failed[0]!.error;
+    }
+    if (this.#daemon) w.keepAlive(false);
+  }
+
+  #ended(end: WorkerEnd<Task>): void {
+    if (end.exitCode === null && end.signal === null && end.cause !== undefined)
+      this.#error = end.cause; // it never started
+    else this.#exitCode = pythonExitCode(end.exitCode, end.signal as NodeJS.Signals | null);
+    this.#state = 'stopped';
+    live.delete(this);
   }
 
   /**
    * Waits until the child has exited; resolves with its exit code, or null if
-   * `timeout` ms passed first (the child goes on, as in Python).
+   * `timeout` ms passed first (the child goes on, as in Python). `timeout` follows
+   * Python: undefined or Infinity waits for good, 0 or less does not wait.
    * @throws InvalidStateError if the process was never started; the spawn error if it could not start.
    */
-  async join(opts: { timeout?: number } = {}): Promise<number | null> {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`join(opts) expects an object, got ${describe(opts)}`);
-    const timeout = opts.timeout;
-    if (timeout !== undefined && (typeof timeout !== 'number' || !(timeout >= 0))) {
-      throw new (typeof timeout === 'number' ? RangeError : TypeError)(`join: timeout must be milliseconds >= 0, got ${describe(timeout)}`);
-    }
+  async join(opts?: { timeout?: number }): Promise<number | null> {
+    const o = opt.options('Process.join(opts)', opts, ['timeout']);
+    const ms = opt.timeout('Process.join(opts)', 'timeout', o.timeout);
     if (this.#state === 'initial') throw new InvalidStateError(`Cannot join ${this.name}: it has not been started`);
+    const w = this.#worker!;
     if (this.#state === 'started') {
       // Joining keeps this process alive while it waits, even for a daemon child.
-      if (this.#joiners++ === 0 && this.#daemon) this.#ref(true);
-      let timer: NodeJS.Timeout | undefined;
+      if (this.#joiners++ === 0 && this.#daemon) w.keepAlive(true);
       try {
-        await (timeout === undefined || timeout === Infinity
-          ? this.#exited
-          : Promise.race([
-              this.#exited,
-              new Promise<void>((r) => {
-                timer = setTimeout(r, timeout);
-              }),
-            ]));
+        if ((await within(w.whenGone(), ms)) === TIMED_OUT) return null;
       } finally {
-        if (timer) clearTimeout(timer);
-        if (--this.#joiners === 0 && this.#daemon && this.#state === 'started') this.#ref(false);
+        if (--this.#joiners === 0 && this.#daemon && this.#state === 'started') w.keepAlive(false);
       }
     }
     if (this.#error !== undefined) throw this.#error;
-    return this.#state === 'stopped' ? this.#exitCode : null;
+    return this.#exitCode;
   }
 
   /** Sends SIGTERM (Python's terminate()); exitCode becomes -15. Does nothing if not running. */
   terminate(): void {
-    if (this.isAlive()) this.#child!.kill('SIGTERM');
+    if (this.#state === 'started') this.#worker!.signal('SIGTERM');
   }
 
   /** Sends SIGKILL (Python's kill()); exitCode becomes -9. Does nothing if not running. */
   kill(): void {
-    if (this.isAlive()) this.#child!.kill('SIGKILL');
-  }
-
-  #ref(on: boolean): void {
-    setChildRef(this.#child, on);
+    if (this.#state === 'started') this.#worker!.signal('SIGKILL');
   }
 
   /** `<Process name="Process-1" pid=1234 started>`-style description. */

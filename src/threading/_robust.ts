@@ -13,9 +13,10 @@
  * `guard.abandoned === true` (the Windows model: the lock is usable at once; the
  * flag tells the caller that the data it protects may be inconsistent).
  *
- * Pools call it without importing weft/threading through a global hook:
- * `globalThis[Symbol.for('weft.threading.threadExited')]?.(worker.threadId)`.
+ * Every weft worker thread's exit reaches it through the registry in
+ * core/runtime.ts (`onWorkerThreadExit`), so pools need not import weft/threading.
  */
+import { onWorkerThreadExit } from '../core/runtime.js';
 
 /** Something that holds one or more lock words. */
 export interface Recoverable {
@@ -51,4 +52,4 @@ export function abandonLocksOf(tid: number): number {
   return n;
 }
 
-(globalThis as Record<symbol, unknown>)[Symbol.for('weft.threading.threadExited')] = abandonLocksOf;
+onWorkerThreadExit(abandonLocksOf);

@@ -2,6 +2,7 @@
  * Which thread is running this code.
  */
 import { isMainThread, threadId } from 'node:worker_threads';
+import { getRuntime } from '../core/runtime.js';
 
 /** What {@link currentThread} returns. */
 export interface ThreadInfo {
@@ -13,21 +14,8 @@ export interface ThreadInfo {
   readonly isMain: boolean;
 }
 
-const kName = Symbol.for('weft.threading.threadName');
-
-/** @internal names this thread (the `Thread` wrapper does it before running the target). */
-export function setCurrentThreadName(name: string): void {
-  (globalThis as Record<symbol, unknown>)[kName] = name;
-}
-
-/**
- * Python's `threading.current_thread()`: the name and id of the thread running now.
- *
- * @example
- * const { name, ident, isMain } = currentThread();
- */
 export function currentThread(): ThreadInfo {
-  const named = (globalThis as Record<symbol, unknown>)[kName];
-  const name = typeof named === 'string' ? named : isMainThread ? 'MainThread' : `Worker-${threadId}`;
+  const rt = getRuntime();
+  const name = rt.kind === 'thread' && rt.name !== undefined ? rt.name : isMainThread ? 'MainThread' : `Worker-${threadId}`;
   return { name, ident: threadId, isMain: isMainThread };
 }

@@ -14,7 +14,7 @@
  *   12    CAP bytes
  *   13    UNFINISHED tasks (taskDone / join)
  *
- * An item is encoded (structured clone semantics, see _codec.ts) before the lock
+ * An item is encoded (structured clone semantics, see transport/item-codec.ts) before the lock
  * is taken, copied into the ring under the lock, and copied out and decoded after
  * it is released, so the lock is held only for memcpy's.
  * Records are 4-byte aligned, so a length word never wraps; a payload may.
@@ -45,7 +45,7 @@ import {
 } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
-import { decodeItem, encodeItem, readBuffer } from './_codec.js';
+import { decodeItem, encodeItem, readBuffer } from '../transport/item-codec.js';
 
 const L = 0;
 const NOT_EMPTY = 3;

@@ -1,27 +1,31 @@
 /**
  * Thread: a target run in a worker thread of its own.
  *
- * Built on a one-worker ThreadPoolExecutor (so it shares the pool's transport,
- * argument codec, remote errors, TypeScript task modules and crash handling):
+ * A Thread drives one ThreadWorker (futures/thread-worker.ts) as a worker of
+ * one task: the same transport, argument codec, remote errors, TypeScript task
+ * modules and crash handling as a pool's threads.
  *
- *   start() ─> submit(identify, name)  ─> ident, currentThread().name in the worker
- *           └> submit(target, ...args) ─> the target's value or error
- *   target settles ─> the pool shuts down (the worker exits)
- *                  ─> locks the worker still held are released as abandoned
- *                  ─> join() settles
+ *   start() ─> spawn [INIT name, exitAfter 1][RUN target] ─> the target runs
+ *   target answers ─> the worker exits (Python: the thread ends when run() returns)
+ *   worker gone (its output written out, locks it held released as abandoned)
+ *     ─> join() settles with the target's value or error
  *
- * Python's Thread has no `terminate`; weft's cancels the target (its
- * `currentSignal()` aborts) and terminates the worker at once.
+ * Python's Thread has no `terminate`; weft's stops the worker at once.
  */
 import type { ResourceLimits } from 'node:worker_threads';
-import { ThreadPoolExecutor } from '../futures/thread-pool.js';
-import type { WorkerSlot } from '../futures/worker-pool.js';
-import type { Future } from '../core/future.js';
+import { CancelledError, InvalidStateError, TimeoutError, describe } from '../core/errors.js';
+import * as opt from '../core/options.js';
+import { assertNotImportingTasks } from '../core/runtime.js';
+import { TIMED_OUT, within } from '../core/timers.js';
 import type { TaskRef } from '../core/tasks.js';
-import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
-import { abandonLocksOf } from './_robust.js';
-import { deadlineOf, remaining } from './_wait.js';
-import tasks from './thread-tasks.js';
+import { encodeArgs } from '../transport/codec.js';
+import { deserializeError } from '../transport/errors.js';
+import { OK, SKIPPED } from '../transport/protocol.js';
+import { describeTask } from '../transport/task-target.js';
+import { checkResourceLimits } from '../futures/thread-pool.js';
+import { ThreadWorker } from '../futures/thread-worker.js';
+import { crashError, type Task, type WorkerEnd, type WorkerHandle, type WorkerOwner } from '../futures/worker-handle.js';
+import { tsxApiUrl } from '../futures/tsx.js';
 
 /** Options of `new Thread(target, opts)`. */
 export interface ThreadOptions {
@@ -35,23 +39,20 @@ export interface ThreadOptions {
   resourceLimits?: ResourceLimits;
 }
 
+const KEYS = ['args', 'name', 'daemon', 'resourceLimits'] as const satisfies readonly (keyof ThreadOptions)[];
+
 let counter = 0;
 
-/** A one-worker pool whose worker can be unref'd while busy (daemon threads) and whose exit releases abandoned locks. */
-class ThreadExecutor extends ThreadPoolExecutor {
-  daemon = false;
-  tid: number | undefined;
-  protected override _setRef(w: WorkerSlot, ref: boolean): void {
-    super._setRef(w, this.daemon ? false : ref);
-  }
-  protected override workerGone(w: WorkerSlot, info: { exitCode?: number | null; signal?: string | null; cause?: unknown }): void {
-    const tid = w.threadId >= 0 ? w.threadId : this.tid;
-    super.workerGone(w, info);
-    if (tid !== undefined) abandonLocksOf(tid);
-  }
+/** Threads started here and not ended yet (`enumerate()`). */
+const live = new Set<Thread<any>>();
+
+/** @internal the live Thread objects started in this thread. */
+export function liveThreads(): Thread<unknown>[] {
+  return [...live];
 }
 
 type State = 'initial' | 'started' | 'stopped';
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 /**
  * Python's `threading.Thread`: runs `target(...args)` in a worker thread of its
@@ -59,7 +60,7 @@ type State = 'initial' | 'started' | 'stopped';
  * `defineTasks`, or a self-contained inline function (shipped as source).
  *
  * - `join()` resolves to the target's return value, or rejects with its error (remote stack kept).
- * - `terminate()` stops it now: the target's `currentSignal()` aborts and the worker is terminated.
+ * - `terminate()` stops it now: its worker is terminated; `join()` rejects with CancelledError.
  * - Locks it still holds when it ends (terminated, crashed, or returned while holding) are
  *   released and flagged abandoned for the next acquirer (docs/threading.md, "Owner death").
  * - A daemon thread does not keep the process alive.
@@ -80,9 +81,11 @@ export class Thread<R = unknown> {
   private readonly args: unknown[];
   private readonly resourceLimits: ResourceLimits | undefined;
   private state: State = 'initial';
-  private future: Future<Awaited<R>> | undefined;
-  private ended: Promise<{ ok: boolean; value: unknown }> | undefined;
+  private worker: WorkerHandle | undefined;
+  private outcome: Outcome | undefined;
+  private ended: Promise<Outcome> | undefined;
   private joined = false;
+  private terminated = false;
   private _ident: number | undefined;
 
   /**
@@ -97,104 +100,95 @@ export class Thread<R = unknown> {
   /**
    * @param target a TaskRef or a self-contained function.
    * @param opts `args`, `name`, `daemon`, `resourceLimits`.
-   * @throws TypeError for a target that is not a function or bad options.
+   * @throws TypeError for a target that is not a function or bad options (an array
+   *   instead of `{ args: [...] }`, an unknown key).
    */
-  constructor(target: TaskRef<any[], R> | ((...a: any[]) => R), opts: ThreadOptions = {}) {
-    if (typeof target !== 'function') throw new TypeError(`new Thread(target) expects a TaskRef or a function, got ${describe(target)}`);
-    if (opts === null || typeof opts !== 'object')
-      throw new TypeError(`new Thread(target, opts) expects an options object, got ${describe(opts)}`);
-    if (opts.args !== undefined && !Array.isArray(opts.args))
-      throw new TypeError(`Thread option args must be an array, got ${describe(opts.args)}`);
-    if (opts.name !== undefined && typeof opts.name !== 'string')
-      throw new TypeError(`Thread option name must be a string, got ${describe(opts.name)}`);
-    if (opts.daemon !== undefined && typeof opts.daemon !== 'boolean')
-      throw new TypeError(`Thread option daemon must be a boolean, got ${describe(opts.daemon)}`);
+  constructor(target: TaskRef<any[], R> | ((...a: any[]) => R), opts?: ThreadOptions) {
+    const where = 'new Thread(target, opts)';
+    if (typeof target !== 'function') throw new TypeError(`${where} expects a TaskRef or a function, got ${describe(target)}`);
+    const o = opt.options(where, opts, KEYS, 'args');
     this.target = target;
-    this.args = opts.args ?? [];
-    this.name = opts.name ?? `Thread-${++counter}`;
-    this.daemon = opts.daemon ?? false;
-    this.resourceLimits = opts.resourceLimits;
+    this.args = opt.array(where, 'args', o.args) ?? [];
+    this.name = opt.str(where, 'name', o.name) ?? `Thread-${++counter}`;
+    this.daemon = opt.bool(where, 'daemon', o.daemon, false);
+    this.resourceLimits = checkResourceLimits(where, o.resourceLimits);
   }
 
-  /** The worker's `threadId` (as `currentThread().ident` inside it); undefined until it runs. */
+  /** The worker's `threadId` (as `currentThread().ident` inside it); undefined until it starts. */
   get ident(): number | undefined {
     return this._ident;
   }
 
   /**
    * Starts the thread. Call it once.
-   * @throws InvalidStateError if it was started before.
+   * @throws InvalidStateError if it was started before; TypeError if an argument cannot be sent.
    */
   start(): void {
     if (this.state !== 'initial') throw new InvalidStateError(`Thread ${this.name} can only be started once`);
-    this.state = 'started';
-    const pool = new ThreadExecutor({
-      maxWorkers: 1,
-      minWorkers: 1,
-      cancelGrace: 0,
-      name: this.name,
-      resourceLimits: this.resourceLimits,
+    assertNotImportingTasks(`Thread ${this.name}`);
+    const t = describeTask(this.target, 'a thread');
+    const args = [...this.args];
+    const flags = t.flags | encodeArgs(args, [], false);
+    const task: Task = { id: 1, flags, target: t.target, name: t.name, args, transfer: undefined, seq: -1 };
+    let resolveEnded!: (o: Outcome) => void;
+    this.ended = new Promise<Outcome>((r) => {
+      resolveEnded = r;
     });
-    pool.daemon = this.daemon;
-    const id = pool.submit(tasks.identify, this.name);
-    id.then(
-      (tid) => {
-        this._ident = tid;
-        pool.tid = tid;
+    const owner: WorkerOwner<Task> = {
+      workerReady: () => {},
+      repliesHandled: () => {},
+      taskStarted: () => {},
+      initFailed: () => {},
+      taskAnswered: (_w, _t, status, value) => {
+        if (status === OK) this.outcome = { ok: true, value };
+        else if (status !== SKIPPED) this.outcome = { ok: false, error: deserializeError(value) };
       },
-      () => {},
-    );
-    const f = (this.future = pool.submit(this.target as (...a: unknown[]) => R, ...this.args) as Future<Awaited<R>>);
-    this.ended = new Promise<{ ok: boolean; value: unknown }>((resolve) => {
-      f.addDoneCallback(() => {
-        const outcome = f.cancelled()
-          ? { ok: false, value: undefined as unknown }
-          : f.exception() !== undefined
-            ? { ok: false, value: f.exception() }
-            : { ok: true, value: f.result() };
-        if (f.cancelled()) {
-          try {
-            f.result();
-          } catch (e) {
-            outcome.value = e;
-          }
-        }
-        pool
-          .shutdown({ wait: true, cancelFutures: true })
-          .catch(() => {})
-          .then(() => {
-            this.state = 'stopped';
-            if (!outcome.ok && !this.joined && !f.cancelled()) Thread.excepthook(outcome.value, this as Thread<unknown>);
-            resolve(outcome);
-          });
-      });
-    });
+      workerGone: (_w, end) => resolveEnded(this.finish(end)),
+    };
+    const w = new ThreadWorker<Task>(owner, { name: this.name, resourceLimits: this.resourceLimits });
+    this.worker = w;
+    this.state = 'started';
+    live.add(this);
+    w.start({ name: this.name, exitAfter: 1, tsx: tsxApiUrl() });
+    this._ident = w.threadId;
+    const failed = w.send([task]);
+    if (failed !== undefined) {
+      w.kill();
+      throw failed[0]!.error;
+    }
+    if (this.daemon) w.keepAlive(false);
+  }
+
+  /** The outcome once the worker is gone, and Python's excepthook for a failure nobody joins. */
+  private finish(end: WorkerEnd<Task>): Outcome {
+    this.state = 'stopped';
+    live.delete(this);
+    let outcome = this.outcome;
+    if (outcome === undefined) {
+      const error = this.terminated
+        ? new CancelledError(`Thread ${this.name} was terminated`)
+        : crashError('thread', end, `thread ${this.name}`);
+      outcome = { ok: false, error };
+    }
+    if (!outcome.ok && !this.joined && !this.terminated) Thread.excepthook(outcome.error, this as Thread<unknown>);
+    return outcome;
   }
 
   /**
    * Waits until the thread has ended (its worker has exited) and returns the target's value.
+   * `timeout` follows Python: undefined or Infinity waits for good, 0 or less does not wait.
    * @throws the target's error; CancelledError if it was terminated; WorkerCrashedError if
    *   its worker died; TimeoutError if it is still running after `timeout` ms (it goes on running);
    *   InvalidStateError if it was never started.
    */
   async join(opts?: { timeout?: number }): Promise<R> {
-    const deadline = deadlineOf('Thread.join()', opts);
+    const o = opt.options('Thread.join(opts)', opts, ['timeout']);
+    const ms = opt.timeout('Thread.join(opts)', 'timeout', o.timeout);
     if (this.ended === undefined) throw new InvalidStateError(`Cannot join thread ${this.name} before it is started`);
     this.joined = true;
-    let outcome: { ok: boolean; value: unknown };
-    if (deadline === Infinity) {
-      outcome = await this.ended;
-    } else {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<undefined>((resolve) => {
-        timer = setTimeout(resolve, remaining(deadline), undefined);
-      });
-      const r = await Promise.race([this.ended, timedOut]);
-      clearTimeout(timer);
-      if (r === undefined) throw new TimeoutError(`Thread.join(): thread ${this.name} still running after ${opts!.timeout} ms`);
-      outcome = r;
-    }
-    if (!outcome.ok) throw outcome.value;
+    const outcome = await within(this.ended, ms);
+    if (outcome === TIMED_OUT) throw new TimeoutError(`Thread.join(): thread ${this.name} still running after ${o.timeout} ms`);
+    if (!outcome.ok) throw outcome.error;
     return outcome.value as R;
   }
 
@@ -204,17 +198,20 @@ export class Thread<R = unknown> {
   }
 
   /**
-   * Stops the thread now: the target's `currentSignal()` aborts and its worker is
-   * terminated; locks it held are released as abandoned. Resolves once the worker has exited.
-   * `join()` then rejects with `CancelledError`. Does nothing to a thread that has ended.
+   * Stops the thread now: its worker is terminated; locks it held are released as
+   * abandoned. Resolves once the worker has exited. `join()` then rejects with
+   * `CancelledError`. Does nothing to a thread that has ended.
    */
   async terminate(): Promise<void> {
     if (this.state === 'initial') {
       this.state = 'stopped';
       return;
     }
-    this.joined = true;
-    this.future?.cancel(new Error(`Thread ${this.name} was terminated`));
+    if (this.state === 'started' && this.outcome === undefined) {
+      this.terminated = true;
+      this.joined = true;
+      this.worker?.kill();
+    }
     await this.ended;
   }
 

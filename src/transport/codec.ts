@@ -1,28 +1,31 @@
 /**
- * The argument codec: what happens to a task's arguments and result on the way
- * to another thread or process, besides structured clone.
+ * The argument codec: what happens to a task's arguments on the way to another
+ * thread or process, besides structured clone.
  *
- * - `transfer(value, list)` markers (top level only) are unwrapped and their
- *   lists joined into the message's transfer list.
- * - Shared-memory objects (weft/threading), also nested in plain objects and
- *   arrays, become markers and are revived on the other side on the same memory.
- *   The walk runs only in programs that made a shared object.
- * - Brokered objects (multiprocessing Queue, Pipe Connection; see brokered.ts),
- *   also nested, become markers naming their broker channel and are revived
- *   on the other side as proxies that talk to the holder. The walk runs only in
- *   programs that made one.
- * - Functions and symbols are refused up front with a TypeError naming the argument.
+ * One walk over each object argument (plain objects, arrays, Maps, Sets; to
+ * depth 64; cycles are fine), which:
+ * - refuses, with a TypeError that names the argument and the path inside it
+ *   (`argument 1 .options.onDone`), what structured clone would refuse or spoil:
+ *   functions and symbols; instances of classes whose prototype has methods
+ *   (they would arrive as plain objects without them: the message names the
+ *   class); shared memory sent to a process;
+ * - replaces shared-memory objects (weft/threading) with markers revived on the
+ *   other side on the same memory, and brokered objects (weft/multiprocessing)
+ *   with markers revived as proxies of the object the holder keeps.
+ * `transfer(value, list)` markers (top level) are unwrapped and their lists joined
+ * into the message's transfer list. Arguments that are not objects cost nothing.
  */
 import { Transfer, type Transferable } from '../core/tasks.js';
 import { describe } from '../core/errors.js';
-import { SHARED_MARKER, isShareable, kShare, shareables, type SharedMarker } from './shared.js';
-import { BROKER_MARKER, brokerables, isBrokerable, kBroker, type BrokerMarker } from './brokered.js';
+import { SHARED_MARKER, isShareable, kShare, type SharedMarker } from './shared.js';
+import { BROKER_MARKER, isBrokerable, kBroker, type BrokerMarker } from './brokered.js';
 import { F_SHARED, F_BROKERED } from './protocol.js';
+
+const MAX_DEPTH = 64;
 
 /** Encodes `args` in place; returns extra flags (F_SHARED, F_BROKERED) or throws a TypeError naming the bad argument. */
 export function encodeArgs(args: unknown[], transferList: Transferable[], forProcess: boolean): number {
-  const st = { flags: 0 };
-  const walk = shareables.created > 0 || brokerables.created > 0;
+  let walk: Walk | undefined;
   for (let i = 0; i < args.length; i++) {
     let a = args[i];
     if (a instanceof Transfer) {
@@ -30,69 +33,131 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
       a = args[i] = a.value;
     }
     const t = typeof a;
-    if (t === 'function' || t === 'symbol') {
-      throw new TypeError(
-        `Argument ${i + 1} cannot be sent to a worker: it is ${t === 'symbol' ? 'a symbol' : describe(a)}; ` +
-          'only structured-clonable values (and weft shared objects) cross threads',
-      );
-    }
-    if (walk && a !== null && t === 'object') {
-      const enc = encodeShared(a, forProcess, i, 0, st);
+    if (t === 'object' ? a !== null : t === 'function' || t === 'symbol') {
+      walk ??= { flags: 0, forProcess, seen: new Set(), label: '' };
+      walk.label = `Argument ${i + 1}`;
+      const enc = encodeValue(a, '', 0, walk);
       if (enc !== a) args[i] = enc;
     }
   }
-  return st.flags;
+  return walk?.flags ?? 0;
 }
 
-function encodeShared(v: any, forProcess: boolean, argIndex: number, depth: number, st: { flags: number }): any {
+interface Walk {
+  flags: number;
+  forProcess: boolean;
+  seen: Set<object>;
+  label: string;
+}
+
+function refuse(w: Walk, path: string, what: string, advice: string): TypeError {
+  return new TypeError(`${w.label}${path ? ` ${path}` : ''} ${what}: ${advice}`);
+}
+
+function encodeValue(v: any, path: string, depth: number, w: Walk): any {
+  const t = typeof v;
+  if (t === 'function') {
+    throw refuse(w, path, `is ${describe(v)}`, 'functions cannot be sent to a worker; pass data, or put the code in a task module');
+  }
+  if (t === 'symbol') throw refuse(w, path, 'is a symbol', 'symbols cannot be sent to a worker');
+  if (t !== 'object' || v === null || depth > MAX_DEPTH || w.seen.has(v)) return v;
   if (isBrokerable(v)) {
     const d = v[kBroker]();
-    st.flags |= F_BROKERED;
+    w.flags |= F_BROKERED;
     return { [BROKER_MARKER]: d.type, data: d.data } satisfies BrokerMarker;
   }
   if (isShareable(v)) {
-    if (forProcess) {
-      throw new TypeError(
-        `Argument ${argIndex + 1} is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading); ` +
-          'shared memory does not cross processes: use a ThreadPoolExecutor or a multiprocessing Queue/Pipe',
+    if (w.forProcess) {
+      throw refuse(
+        w,
+        path,
+        `is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading)`,
+        'shared memory does not cross processes; use a ThreadPoolExecutor, or the weft/multiprocessing objects (Queue, Value, Lock, ...)',
       );
     }
     const d = v[kShare]();
-    st.flags |= F_SHARED;
+    w.flags |= F_SHARED;
     return { [SHARED_MARKER]: d.type, data: d.data } satisfies SharedMarker;
   }
-  if (depth > 32) return v;
+  w.seen.add(v);
   if (Array.isArray(v)) {
     let out: any[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
-      if (x !== null && typeof x === 'object') {
-        const e = encodeShared(x, forProcess, argIndex, depth + 1, st);
-        if (e !== x) (out ??= v.slice())[i] = e;
-      }
+      const tx = typeof x;
+      if (tx === 'object' ? x === null : tx !== 'function' && tx !== 'symbol') continue;
+      const e = encodeValue(x, `${path}[${i}]`, depth + 1, w);
+      if (e !== x) (out ??= v.slice())[i] = e;
     }
     return out ?? v;
   }
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
+  if (v instanceof SharedArrayBuffer) {
+    if (w.forProcess) {
+      throw refuse(w, path, 'is a SharedArrayBuffer', 'shared memory does not cross processes; use a ThreadPoolExecutor');
+    }
+    return v;
+  }
+  if (v instanceof Map) {
+    let i = 0;
+    for (const [k, x] of v) {
+      encodeValue(k, `${path}.<key ${i}>`, depth + 1, w);
+      encodeValue(x, `${path}.get(${keyText(k)})`, depth + 1, w);
+      i++;
+    }
+    return v;
+  }
+  if (v instanceof Set) {
+    let i = 0;
+    for (const x of v) encodeValue(x, `${path}.<item ${i++}>`, depth + 1, w);
+    return v;
+  }
   const proto = Object.getPrototypeOf(v);
-  if (proto !== Object.prototype && proto !== null) return v;
+  if (proto !== Object.prototype && proto !== null) {
+    if (isCloneableBuiltin(v) || Object.getPrototypeOf(proto) === null) return v; // a built-in, or a plain object of another realm
+    const cls = proto.constructor?.name || 'an anonymous class';
+    if (hasMethods(proto)) {
+      throw refuse(
+        w,
+        path,
+        `is an instance of class ${cls}`,
+        'it would arrive as a plain object without its methods; send plain data (e.g. { ...value }) and rebuild the object in the task',
+      );
+    }
+  }
   let out: any;
   for (const k of Object.keys(v)) {
     const x = v[k];
-    if (x !== null && typeof x === 'object') {
-      const e = encodeShared(x, forProcess, argIndex, depth + 1, st);
-      if (e !== x) (out ??= { ...v })[k] = e;
-    }
+    const tx = typeof x;
+    if (tx === 'object' ? x === null : tx !== 'function' && tx !== 'symbol') continue;
+    const e = encodeValue(x, `${path}.${k}`, depth + 1, w);
+    if (e !== x) (out ??= { ...v })[k] = e;
   }
   return out ?? v;
 }
 
-/** Unwraps a `transfer()` marker on a return value. */
-export function encodeResult(value: unknown, transferList: Transferable[]): unknown {
-  if (value instanceof Transfer) {
-    for (const t of value.transferList) transferList.push(t as Transferable);
-    return value.value;
+function keyText(k: unknown): string {
+  return typeof k === 'string' ? JSON.stringify(k) : typeof k === 'object' ? '<object>' : String(k);
+}
+
+const BUILTINS: Function[] = [Date, RegExp, Error, Boolean, Number, String, BigInt];
+if (typeof Blob === 'function') BUILTINS.push(Blob);
+
+function isCloneableBuiltin(v: object): boolean {
+  for (const C of BUILTINS) if (v instanceof C) return true;
+  return false;
+}
+
+/** True if a prototype chain up to Object.prototype has methods (besides the constructor). */
+function hasMethods(proto: object): boolean {
+  for (let p: object | null = proto; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (key === 'constructor') continue;
+      const d = Object.getOwnPropertyDescriptor(p, key);
+      if (d && (typeof d.value === 'function' || d.get !== undefined)) return true;
+    }
   }
-  return value;
+  return false;
 }
 
 type Reviver = (type: string, data: unknown) => object;
@@ -108,7 +173,7 @@ export function decodeBrokered(v: any, revive: Reviver): any {
 }
 
 function decodeMarkers(v: any, key: string, revive: Reviver, depth: number): any {
-  if (v === null || typeof v !== 'object' || depth > 33) return v;
+  if (v === null || typeof v !== 'object' || depth > MAX_DEPTH + 1) return v;
   if (typeof v[key] === 'string') return revive(v[key], v.data);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = decodeMarkers(v[i], key, revive, depth + 1);
@@ -120,14 +185,55 @@ function decodeMarkers(v: any, key: string, revive: Reviver, depth: number): any
   return v;
 }
 
-/** Finds which argument structured clone refuses, for a clear message after a DataCloneError. */
-export function explainUnsendable(args: readonly unknown[], err: unknown): TypeError {
+/**
+ * Finds which argument (and where inside it) structured clone refuses, after a
+ * DataCloneError, for a clear message.
+ * @param label how to name each item ("Argument", "initargs item").
+ */
+export function explainUnsendable(args: readonly unknown[], err: unknown, label = 'Argument'): TypeError {
   for (let i = 0; i < args.length; i++) {
-    try {
-      structuredClone(args[i]);
-    } catch (e) {
-      return new TypeError(`Argument ${i + 1} cannot be sent to a worker: ${(e as Error).message}`, { cause: e });
+    const where = findUnclonable(args[i], '', 0, new Set());
+    if (where !== undefined) {
+      return new TypeError(`${label} ${i + 1}${where.path ? ` ${where.path}` : ''} cannot be sent to a worker: ${where.reason}`, {
+        cause: where.error,
+      });
     }
   }
   return new TypeError(`The task's arguments cannot be sent to a worker: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}
+
+/** The deepest path under `v` that structured clone refuses, and why. */
+function findUnclonable(
+  v: unknown,
+  path: string,
+  depth: number,
+  seen: Set<object>,
+): { path: string; reason: string; error: unknown } | undefined {
+  let error: unknown;
+  try {
+    structuredClone(v);
+    return undefined;
+  } catch (e) {
+    error = e;
+  }
+  const reason = (error as Error)?.message ?? String(error);
+  if (v === null || typeof v !== 'object' || depth > MAX_DEPTH || seen.has(v)) return { path, reason, error };
+  seen.add(v);
+  let keys: string[];
+  try {
+    keys = Object.keys(v);
+  } catch {
+    return { path, reason, error };
+  }
+  for (const k of keys) {
+    let x: unknown;
+    try {
+      x = (v as Record<string, unknown>)[k];
+    } catch (e) {
+      return { path: `${path}.${k}`, reason: `reading it threw ${(e as Error)?.message ?? String(e)}`, error: e };
+    }
+    const inner = findUnclonable(x, Array.isArray(v) ? `${path}[${k}]` : `${path}.${k}`, depth + 1, seen);
+    if (inner !== undefined) return inner;
+  }
+  return { path, reason, error };
 }

@@ -103,7 +103,9 @@ export function deserializeError(v: unknown): unknown {
   const Ctor = KNOWN[v.ctor] as any;
   let err: any;
   if (v.ctor === 'AggregateError' || v.ctor === 'ExceptionGroup') {
-    err = new Ctor((v.errors ?? []).map(deserializeError), v.message);
+    err = new Ctor((v.errors ?? []).map(deserializeError));
+    // The message as it was: a group's constructor would add its "(N sub-exceptions)" again.
+    Object.defineProperty(err, 'message', { value: v.message, writable: true, configurable: true, enumerable: false });
   } else if (Ctor && (Ctor === Error || Object.values(BUILTINS).includes(Ctor))) {
     err = new Ctor(v.message);
   } else if (Ctor) {

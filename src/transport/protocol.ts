@@ -1,30 +1,33 @@
 /**
- * The message protocol between a pool and its workers (threads and processes alike).
+ * The message protocol between a parent and its workers (threads and child
+ * processes alike; a `Thread` and a `Process` are workers of one task).
  *
  * Messages are small arrays, and tasks travel in flat batches: every task
- * submitted in one tick goes to a worker in one message, and a worker replies
- * for all the tasks it finished in one turn of its event loop in one message.
+ * submitted in one tick goes to a worker in one message, and a worker answers
+ * for the tasks it finished in one turn of its event loop in one message.
  *
  *   parent -> worker
- *     [INIT, init]                         first message; init: WorkerInit
- *     [RUN, batch]                         batch: [id, flags, target, name, args] * n
- *     [CANCEL, id]                         abort that task's signal, or skip it if not started
- *     [STOP]                               exit when idle
- *     [BROKER_REPLY, callId, ok, value]    answer to a BROKER call (brokered.ts)
+ *     [INIT, init]                        first message; init: WorkerInit
+ *     [RUN, batch]                        batch: [id, flags, target, name, args] * n
+ *     [CANCEL, id, reason]                abort that task's signal, or skip it if not started
+ *     [STOP]                              exit once idle
+ *     [BROKER_REPLY, callId, ok, value]   answer to a BROKER call (brokered.ts)
  *   worker -> parent
- *     [READY, threadId]                    initializer done; tasks may come
- *     [INIT_FAILED, error]                 initializer failed: the pool is broken
- *     [DONE, batch, busyMs, started]       batch: [id, status, value] * n, in the order the tasks were taken;
- *                                          started: tasks taken so far (child processes use it, see process-pool.ts)
- *     [STARTED, id]                        only for tasks that asked (they have a timeout)
- *     [FATAL, id, error]                   the worker is about to exit (a task module threw at import)
- *     [PROGRESS, started, final, error?]   tasks taken so far: the answer to each CANCEL (processes only),
- *                                          and (final = 1) the last word of a child process that exits on its
- *                                          own (process.exit in a task, an uncaught error: then `error`)
- *     [BROKER, callId, channel, op, args]  an operation on a brokered object (multiprocessing Queue, Pipe)
+ *     [READY, threadId]                   initializer done; tasks may come
+ *     [INIT_FAILED, error]                initializer failed: the pool is broken
+ *     [DONE, logEnd, busyMs, inline]      replies: first every record of the reply log
+ *                                         (reply-log.ts) up to byte `logEnd`, then the
+ *                                         flat `inline` replies [id, status, value, ms] * n
+ *     [STARTED, id]                       only for tasks that asked (they have a timeout)
+ *     [FATAL, id, error]                  about to exit: a task module threw at import
+ *     [PROGRESS, kind, count, error?]     child processes only (they share no memory):
+ *                                           CLAIM: the child may start tasks up to `count`
+ *                                           CANCEL_SEEN: answer to a CANCEL, `count` started
+ *                                           LAST_WORD: exiting on its own, `count` started
+ *     [BROKER, callId, channel, op, args] an operation on a brokered object (multiprocessing)
  *
- * A worker runs one task at a time, in the order they arrive, so replies arrive
- * in dispatch order and the parent matches them without a lookup table.
+ * A worker runs one task at a time, in the order they arrive, so replies come
+ * back in dispatch order and the parent matches them without a lookup table.
  */
 
 export const INIT = 0,
@@ -40,6 +43,11 @@ export const READY = 10,
   PROGRESS = 15,
   BROKER = 16;
 
+/** The kinds of a PROGRESS message (child processes). */
+export const CLAIM = 0,
+  CANCEL_SEEN = 1,
+  LAST_WORD = 2;
+
 /** Task flags (the second field of a task in a RUN batch). */
 export const F_TABLE = 0; // target: module URL, name: key of its defineTasks table
 export const F_EXPORT = 1; // target: module URL, name: a named export
@@ -48,7 +56,7 @@ export const F_KIND = 3; // mask of the three above
 export const F_CHUNK = 4; // args = [items]; run fn on each, reply [results, ms]
 export const F_SHARED = 8; // args hold shared-object markers to revive
 export const F_NOTIFY_START = 16; // reply STARTED when the task starts (it has a timeout)
-export const F_BROKERED = 32; // args hold brokered-object markers to revive (multiprocessing Queue, Pipe)
+export const F_BROKERED = 32; // args hold brokered-object markers to revive (multiprocessing)
 
 /** Reply statuses. */
 export const OK = 0,
@@ -64,21 +72,30 @@ export interface WorkerInit {
   initargs?: unknown[];
   /** file URL of tsx's ESM API when the parent runs under tsx (to load TypeScript task modules). */
   tsx?: string | undefined;
-  name?: string;
+  /** The worker's name: `currentThread().name` / `currentProcess().name` inside it. */
+  name: string;
+  /** Child processes: daemon flag for `currentProcess().daemon`. */
+  daemon?: boolean;
   /**
-   * 'process': the child runs one multiprocessing Process target, then exits
-   * (code 0; code 1 after printing the error if the target threw).
+   * Exit after this many tasks (a `Thread` or `Process`: 1). A child process
+   * exits with code 0, or prints the error and exits with code 1 when its last
+   * task failed, as Python's Process does.
    */
-  mode?: 'pool' | 'process';
+  exitAfter?: number;
 }
 
 /**
- * Env vars a parent sets on a weft child process (child.ts) and the child's entry
- * reads, then removes, to answer `currentProcess()` (process-entry.ts).
+ * The control block of a worker thread: Int32 words in a SharedArrayBuffer the
+ * parent and the worker both see (run-loop.ts and thread-worker.ts).
+ *
+ *   [STARTED]      tasks claimed so far; FROZEN once the parent stopped it
+ *   [CANCEL_EPOCH] bumped by the parent after each CANCEL it posts: the worker
+ *                  reads its port between two tasks when it changed
+ *   [RING + k % CANCEL_RING] = k + 1  when the parent cancelled task number k
  */
-export const ENV_NAME = 'WEFT_PROCESS_NAME',
-  ENV_DAEMON = 'WEFT_PROCESS_DAEMON';
-
-/** Worker-side gate word indexes (threads only, in a SharedArrayBuffer). */
-export const GATE_STARTED = 0;
+export const CB_STARTED = 0,
+  CB_CANCEL_EPOCH = 1,
+  CB_RING = 2;
+export const CANCEL_RING = 1024;
+export const CB_WORDS = CB_RING + CANCEL_RING;
 export const GATE_FROZEN = -1;

@@ -11,26 +11,23 @@
  *   goes unseen: the watchdog thread (below) SIGKILLs the child;
  * - a task calls process.exit(), or an error escapes (uncaught exception): the
  *   child flushes its replies, then says how many tasks it had taken
- *   ([PROGRESS, started, 1, error?]) so the parent can give the others to
- *   another child, then exits;
+ *   ([PROGRESS, LAST_WORD, started, error?]) so the parent can give the others
+ *   to another child, then exits;
  * - SIGKILL, abort, out of memory: no last word; the parent counts every
  *   unanswered task as started (nothing ever runs twice).
  *
- * In 'process' mode (a multiprocessing Process) the child runs its one target,
- * then exits with code 0, or prints the error on stderr and exits with code 1
- * when the target threw, as Python does.
+ * A multiprocessing Process child is told `exitAfter: 1` in its INIT: it runs
+ * its one target, then exits with code 0, or prints the error on stderr and
+ * exits with code 1 when the target threw, as Python does (run-loop.ts).
  */
 import { startRunLoop } from './run-loop.js';
+import { getRuntime, setRuntime } from '../core/runtime.js';
 import { brokerLinkLost } from '../transport/brokered.js';
-import { serializeError, deserializeError } from '../transport/errors.js';
-import { DONE, ENV_DAEMON, ENV_NAME, ERR, INIT, PROGRESS, RUN, type WorkerInit } from '../transport/protocol.js';
+import { serializeError } from '../transport/errors.js';
+import { INIT, LAST_WORD, PROGRESS, RUN } from '../transport/protocol.js';
 import { Worker } from 'node:worker_threads';
 
-// Who we are, for currentProcess(); removed from the env so our own children do not inherit it.
-const me = { name: process.env[ENV_NAME] ?? `Process-${process.pid}`, pid: process.pid, daemon: process.env[ENV_DAEMON] === '1' };
-delete process.env[ENV_NAME];
-delete process.env[ENV_DAEMON];
-(globalThis as any)[Symbol.for('weft.currentProcess')] = me;
+setRuntime('process');
 
 if (typeof process.send !== 'function') {
   process.stderr.write('weft: process-entry.js runs only as a child forked by weft (it needs an IPC channel)\n');
@@ -85,15 +82,19 @@ function startWatchdog(): void {
   }
 }
 
-const send = process.send.bind(process) as (msg: unknown) => boolean;
+const send = process.send.bind(process) as (
+  msg: unknown,
+  handle?: undefined,
+  opts?: undefined,
+  cb?: (err: Error | null) => void,
+) => boolean;
 const realExit = process.exit.bind(process);
-let mode: WorkerInit['mode'] = 'pool';
 let ending = false;
 
 function printError(err: unknown): void {
   const text = err instanceof Error ? (err.stack ?? `${err.name}: ${err.message}`) : String(err);
   try {
-    process.stderr.write(`Process ${me.name}:\n${text}\n`);
+    process.stderr.write(`Process ${getRuntime().name ?? process.pid}:\n${text}\n`);
   } catch {
     /* stderr closed */
   }
@@ -105,7 +106,7 @@ function lastWord(code: number, err?: unknown): never {
     ending = true;
     try {
       loop.flush();
-      if (process.connected) send([PROGRESS, loop.started(), 1, err === undefined ? undefined : serializeError(err)]);
+      if (process.connected) send([PROGRESS, LAST_WORD, loop.started(), err === undefined ? undefined : serializeError(err)]);
     } catch {
       /* the channel is gone */
     }
@@ -115,42 +116,34 @@ function lastWord(code: number, err?: unknown): never {
 
 const loop = startRunLoop(
   {
-    post(msg: any) {
-      if (!process.connected) return;
-      send(msg);
-      if (mode === 'process' && msg[0] === DONE) {
-        // The target's one reply: exit as Python's Process does.
-        const batch = msg[1] as unknown[];
-        if (batch[1] === ERR) {
-          printError(deserializeError(batch[2]));
-          lastWord(1);
-        }
-        lastWord(typeof process.exitCode === 'number' ? process.exitCode : 0);
-      }
+    post(msg: unknown) {
+      if (process.connected) send(msg);
     },
     onMessage(cb) {
       process.on('message', (msg: any) => {
         if (Array.isArray(msg)) {
           if (msg[0] === INIT) {
-            mode = (msg[1] as WorkerInit).mode ?? 'pool';
-            if ((msg[1] as WorkerInit).initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
+            if (msg[1]?.initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
           } else if (msg[0] === RUN && !watchdogStarted) startWatchdog();
         }
         cb(msg);
       });
     },
-    exit: (code) => lastWord(code),
+    exit(code, failure) {
+      // A Process whose target threw prints it, as Python's does.
+      if (failure !== undefined) printError(failure);
+      lastWord(code);
+    },
     threadId: process.pid,
-    reportsProgress: true,
-    claim(upTo, then) {
-      // The callback runs once the message is written to the channel (next tick if it went at once).
+    sendThen(msg, then) {
+      // The callback runs once the message is written to the channel.
       if (process.connected)
-        process.send!([PROGRESS, upTo, 2], undefined, undefined, (err: Error | null) => {
+        send(msg, undefined, undefined, (err) => {
           if (!err) then();
         });
     },
   },
-  undefined,
+  {},
 );
 
 // Replies already computed must reach the parent even if a task calls process.exit().

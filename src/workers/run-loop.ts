@@ -1,28 +1,50 @@
 /**
- * The run loop inside every worker (thread or child process).
+ * The run loop inside every worker (a pool's thread or child process, a
+ * `Thread`, a `Process`).
  *
  * It keeps the worker's event loop free between tasks (no blocking wait), so
  * timers, fetch and async tasks inside workers keep working. Tasks run one at a
- * time in arrival order; sync tasks of one batch run back to back and their
- * replies leave in one message.
+ * time in arrival order; the sync tasks of a batch run back to back.
  *
- * Exactly-once across crashes (threads): before a task starts, the loop claims
- * it on the shared gate word with a compare-exchange (started count n-1 -> n).
- * A parent about to terminate this worker swaps the word to FROZEN first, so
- * it knows exactly which tasks started (and may have had effects) and which did
- * not (and can be given to another worker).
+ * Exactly once, across crashes and cancels
+ * ────────────────────────────────────────
+ * The parent must know, whatever happens to this worker, which tasks started
+ * (they may have had effects: never run again) and which did not (they go to
+ * another worker). Tasks are numbered in arrival order, k = 0, 1, 2...
  *
- * Child processes have no shared word: every DONE message carries the started
- * count, each CANCEL is answered with it (PROGRESS) when the port asks for it,
- * and a child that exits on its own says it last (see process-pool.ts).
+ * Threads share a control block with the parent (protocol.ts, CB_*):
+ *   take k:   CAS STARTED k -> k+1 (fails once the parent froze the worker:
+ *             nothing more starts), then read RING[k]: set means the parent
+ *             cancelled k before the claim, so it is skipped, never run.
+ *   parent:   cancel k = store RING[k], then load STARTED: <= k means the task
+ *             had not been claimed, and the worker will see the mark after its
+ *             claim (sequentially consistent atomics), so it never starts.
+ * Child processes share no memory: before a task it has not claimed, the child
+ * claims the tasks received so far in one message ([PROGRESS, CLAIM, upTo])
+ * and starts only once that message has left; a claim stops before a task that
+ * may run long, so one that gets the child killed is claimed alone. Cancels
+ * arrive as messages and are answered with the started count (CANCEL_SEEN).
+ *
+ * Replies
+ * ───────
+ * Threads write each reply to the shared reply log the moment the task
+ * finishes (reply-log.ts), so a finished result survives the worker being
+ * terminated or running out of memory; a DONE message tells the parent how far
+ * to read. Values the log cannot hold, and every reply of a child process,
+ * travel inline in DONE messages.
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
 import { findTask } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
+import { getRuntime, setImporting, setRuntime } from '../core/runtime.js';
 import type { Transferable } from '../core/tasks.js';
 import { serializeError } from '../transport/errors.js';
-import { encodeResult, decodeShared, decodeBrokered } from '../transport/codec.js';
+import { decodeShared, decodeBrokered } from '../transport/codec.js';
+import { loadReviver, type Reviver } from '../transport/revivers.js';
 import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
+import { ReplyLogWriter } from '../transport/reply-log.js';
+import { Transfer } from '../core/tasks.js';
+import { COMPILER_HELPERS, isCompilerHelperName } from './compiler-helpers.js';
 import {
   INIT,
   RUN,
@@ -34,6 +56,8 @@ import {
   STARTED,
   FATAL,
   PROGRESS,
+  CLAIM,
+  CANCEL_SEEN,
   BROKER_REPLY,
   F_KIND,
   F_TABLE,
@@ -47,7 +71,9 @@ import {
   SKIPPED,
   TASK_FIELDS,
   REPLY_FIELDS,
-  GATE_STARTED,
+  CB_STARTED,
+  CB_RING,
+  CANCEL_RING,
   type WorkerInit,
 } from '../transport/protocol.js';
 
@@ -55,19 +81,26 @@ import {
 export interface Port {
   post(msg: unknown, transfer?: Transferable[]): void;
   onMessage(cb: (msg: any) => void): void;
-  exit(code: number): void;
-  threadId: number;
-  /** Answer each CANCEL with [PROGRESS, started, 0] (child processes: they have no gate word). */
-  reportsProgress?: boolean;
   /**
-   * Child processes: called before the loop takes a task it has not claimed yet, with
-   * the new claim (tasks it may take, counted from the first); the loop waits for
-   * `then` so the claim has left the process before the task starts. After a crash
-   * the parent knows that no task past the last claim ever started.
+   * Ends the worker (after the loop has sent everything it owes). `failure`: the
+   * error of a Thread's or Process's one task, which a child process prints on its
+   * stderr as Python's Process does.
    */
-  claim?(upTo: number, then: () => void): void;
+  exit(code: number, failure?: unknown): void;
+  threadId: number;
   /** Threads: the next message if one is waiting (receiveMessageOnPort), without the event loop. */
   poll?(): unknown;
+  /**
+   * Child processes: sends a message and calls `then` once it has left the
+   * process (the claim protocol, above).
+   */
+  sendThen?(msg: unknown, then: () => void): void;
+}
+
+/** What a worker shares with its parent (threads; child processes have neither). */
+export interface Shared {
+  control?: Int32Array;
+  replyLog?: SharedArrayBuffer;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -81,16 +114,33 @@ class ModuleInitError extends Error {}
 const SPIN_MS = 0.1;
 /** How long a chain of such polls may keep the event loop waiting (ms). */
 const SPIN_CHAIN_MS = 2;
+/** Replies held longer than this (ms) are sent before the next task. */
+const HOLD_MS = 4;
 
-export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(): void; started(): number } {
+export interface RunLoop {
+  /** Sends every reply not sent yet. */
+  flush(): void;
+  /** Tasks taken so far. */
+  started(): number;
+}
+
+export function startRunLoop(port: Port, shared: Shared): RunLoop {
+  const control = shared.control;
+  const log = shared.replyLog ? new ReplyLogWriter(shared.replyLog) : undefined;
+  const claims = port.sendThen !== undefined;
+
   // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
   let q: unknown[] = [];
   let qHead = 0;
   let busy = false; // a task is running (async) or the loop is draining
   let stopping = false;
-  let started = 0; // tasks taken so far (mirrors the gate word)
-  let claimed = 0; // tasks the parent was told we may take (port.claim)
-  const skip = new Set<number>();
+  let started = 0; // tasks taken so far (mirrors STARTED for threads)
+  let claimed = 0; // child processes: tasks the parent was told we may take
+  let finished = 0; // tasks answered (for exitAfter)
+  let exitAfter = Infinity;
+  let lastFailed = false; // the last task answered failed (a Process exits with code 1)
+  let lastError: unknown;
+  const skip = new Set<number>(); // child processes: ids cancelled before they started
   const slowFns = new WeakSet<Fn>(); // functions that ran over a millisecond
 
   // ── the running task's context ──────────────────────────────────────────
@@ -102,55 +152,71 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     },
   };
 
-  // ── replies, batched ────────────────────────────────────────────────────
-  let out: unknown[] = [];
-  let outTransfer: Transferable[] = [];
+  // ── replies ─────────────────────────────────────────────────────────────
+  let inline: unknown[] = []; // replies not in the log, in order
+  let logged = false; // records in the log not yet announced by a DONE
   let busyMs = 0;
   let firstPendingAt = 0;
 
   const fnCache = new Map<string, Fn>();
   let tsxReady: Promise<void> | undefined;
   let tsxUrl: string | undefined;
-  let reviveShared: ((type: string, data: unknown) => object) | undefined;
-  let reviveBrokered: ((type: string, data: unknown) => object) | undefined;
+  let reviveShared: Reviver | undefined;
+  let reviveBrokered: Reviver | undefined;
   setBrokerLink((msg) => port.post(msg));
 
+  function pending(): boolean {
+    return logged || inline.length !== 0;
+  }
+
   function flush(): void {
-    if (out.length === 0) return;
-    const batch = out,
-      transfer = outTransfer,
-      ms = busyMs;
-    out = [];
-    outTransfer = [];
+    if (!pending()) return;
+    const batch = inline;
+    const ms = busyMs;
+    inline = [];
+    logged = false;
     busyMs = 0;
+    const end = log?.end ?? 0;
     try {
-      port.post([DONE, batch, ms, started], transfer);
+      port.post([DONE, end, ms, batch]);
     } catch {
       // A result structured clone refuses: send the replies one by one so only that task fails.
+      port.post([DONE, end, ms, []]);
       for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
-        const one = batch.slice(i, i + REPLY_FIELDS);
-        try {
-          port.post([DONE, one, 0, started], transfer.length ? collectTransfer(batch[i + 2], transfer) : undefined);
-        } catch (e) {
-          port.post([
-            DONE,
-            [
-              batch[i],
-              ERR,
-              serializeError(new TypeError(`The task's result cannot be sent back from the worker: ${(e as Error).message}`)),
-              0,
-            ],
-            0,
-            started,
-          ]);
-        }
+        postInline(batch[i] as number, batch[i + 1] as number, batch[i + 2], batch[i + 3] as number, undefined);
       }
     }
   }
 
-  function reply(id: number, status: number, value: unknown, ms = 0): void {
-    if (out.length === 0) firstPendingAt = performance.now();
-    out.push(id, status, value, ms);
+  /** Sends one reply inline now (a value with a transfer list, or one the log cannot hold). */
+  function postInline(id: number, status: number, value: unknown, ms: number, transfer: Transferable[] | undefined): void {
+    try {
+      port.post([DONE, log?.end ?? 0, 0, [id, status, value, ms]], transfer);
+    } catch (e) {
+      const err = new TypeError(`The task's result cannot be sent back from the worker: ${(e as Error).message}`);
+      port.post([DONE, log?.end ?? 0, 0, [id, ERR, serializeError(err), ms]]);
+    }
+  }
+
+  function reply(id: number, status: number, value: unknown, ms: number): void {
+    if (!pending()) firstPendingAt = performance.now();
+    if (value instanceof Transfer) {
+      // Moved, not copied: only a message can carry a transfer list. Send what is pending first.
+      flush();
+      postInline(id, status, value.value, ms, value.transferList as Transferable[]);
+      return;
+    }
+    if (log !== undefined && inline.length === 0 && log.append(id, status, value, ms)) {
+      logged = true;
+      return;
+    }
+    if (log !== undefined) {
+      // Not loggable (shared memory, a port, or the log is full): inline, in order.
+      flush();
+      postInline(id, status, value, ms, undefined);
+      return;
+    }
+    inline.push(id, status, value, ms);
   }
 
   // ── resolving a task's function ─────────────────────────────────────────
@@ -168,35 +234,41 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   async function loadFromModule(kind: number, url: string, name: string): Promise<Fn> {
     if (tsxUrl !== undefined && TS_EXT.test(url)) await (tsxReady ??= registerTsx(tsxUrl));
     let mod: any;
+    setImporting(url);
     try {
       mod = await import(url);
     } catch (err: any) {
-      if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(shortPath(url))) throw err;
-      if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
-      throw Object.assign(new ModuleInitError(`Task module ${url} threw while being imported`), { cause: err });
+      throw explainImportError(url, err);
+    } finally {
+      setImporting(undefined);
     }
     return findTask(mod, kind === F_TABLE ? 'table' : 'export', name, url) as Fn;
   }
 
-  // ── running ─────────────────────────────────────────────────────────────
-  function take(): boolean {
-    // Claim the next task on the gate; false once the parent froze this worker.
-    started++;
-    if (gate === undefined) return true;
-    return Atomics.compareExchange(gate, GATE_STARTED, started - 1, started) === started - 1;
+  // ── claiming (see the top of this file) ─────────────────────────────────
+  const RUN_IT = 0;
+  const SKIP_IT = 1;
+  const FROZEN = 2;
+
+  function take(id: number): number {
+    const k = started;
+    if (control !== undefined) {
+      if (Atomics.compareExchange(control, CB_STARTED, k, k + 1) !== k) return FROZEN;
+      started = k + 1;
+      return Atomics.load(control, CB_RING + (k % CANCEL_RING)) === k + 1 ? SKIP_IT : RUN_IT;
+    }
+    started = k + 1;
+    return skip.size !== 0 && skip.delete(id) ? SKIP_IT : RUN_IT;
   }
 
   /**
    * Drains the queue; then, on threads, stays on the thread for up to SPIN_MS
    * polling the port for the next message instead of going back to sleep in the
    * event loop: one task at a time then costs one wake-up (the parent's), not two.
-   * The event loop waits at most SPIN_CHAIN_MS for its turn, so timers and I/O
-   * of tasks are not starved.
+   * The spins of one drain add up to at most SPIN_CHAIN_MS, so timers and I/O of
+   * earlier tasks are not starved.
    */
   function drain(): void {
-    // The spins of one drain add up to at most SPIN_CHAIN_MS: a caller that answers
-    // faster than SPIN_MS must not keep the event loop (timers, I/O of earlier
-    // tasks) waiting for long; past it, the next message comes through the loop.
     const until = performance.now() + SPIN_CHAIN_MS;
     while (drainOnce() && port.poll !== undefined && performance.now() < until && spinForMessage()) {
       /* more work arrived */
@@ -226,54 +298,54 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   function drainOnce(): boolean {
     busy = true;
     while (qHead < q.length) {
-      const id = q[qHead] as number,
-        flags = q[qHead + 1] as number;
-      const target = q[qHead + 2] as string,
-        name = q[qHead + 3] as string;
+      const id = q[qHead] as number;
+      const flags = q[qHead + 1] as number;
+      const target = q[qHead + 2] as string;
+      const name = q[qHead + 3] as string;
       const fn = fnCache.get(cacheKey(flags, target, name));
       if (
         fn === undefined ||
         ((flags & F_SHARED) !== 0 && reviveShared === undefined) ||
         ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined)
       ) {
-        // Slow path: load the module (or the shared-object reviver) first, then come back.
-        prepare(flags, target, name).then(drain, (err) => {
-          qHead += TASK_FIELDS;
-          if (take()) failLoad(id, err);
-          drain();
-        });
+        // Slow path: load the module (or a reviver) first, then come back.
         flush();
+        prepare(flags, target, name).then(drain, (err) => failLoad(id, err));
         return false;
       }
-      if (port.claim !== undefined && started >= claimed) {
+      if (claims && started >= claimed) {
         // Claim the tasks received so far in one message, and go on once it has left.
+        // Replies go first: a claimed span that gets the child killed takes no finished result with it.
+        flush();
         claimed = started + claimSpan(flags, fn);
-        port.claim(claimed, drain);
+        port.sendThen!([PROGRESS, CLAIM, claimed], drain);
         return false;
       }
       let args = q[qHead + 4] as unknown[];
       q[qHead + 4] = undefined;
       qHead += TASK_FIELDS;
-      if (!take()) {
+      const t = take(id);
+      if (t === FROZEN) {
+        // The parent froze us (it is terminating this worker): nothing more starts.
         q = [];
         qHead = 0;
         busy = false;
         flush();
         return false;
       }
-      if (skip.size !== 0 && skip.delete(id)) {
-        reply(id, SKIPPED, undefined);
+      if (t === SKIP_IT) {
+        answered(id, SKIPPED, undefined, 0);
         continue;
       }
       if ((flags & F_SHARED) !== 0) args = decodeShared(args, reviveShared!);
       if ((flags & F_BROKERED) !== 0) args = decodeBrokered(args, reviveBrokered!);
       // Results already computed leave before a task that may run long (it has a
-      // timeout, or its function took over a millisecond before): they are not held
-      // back by it, nor lost if it gets this worker terminated.
-      if (out.length !== 0 && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
+      // timeout, or its function took over a millisecond before): not held back by it.
+      if (pending() && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
       if ((flags & F_NOTIFY_START) !== 0) port.post([STARTED, id]);
-      if (!runTask(id, flags, fn, args)) return false; // went async; resumes in `settled`
-      if (performance.now() - firstPendingAt > 4) flush();
+      if (!runTask(id, flags, fn, args)) return false; // went async; resumes in `finishTask`
+      if (stopping && finished >= exitAfter) return false;
+      if (pending() && performance.now() - firstPendingAt > HOLD_MS) flush();
     }
     if (q.length > 4096) {
       q = [];
@@ -287,10 +359,15 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     busy = false;
     flush();
     if (stopping) {
-      port.exit(0);
+      port.exit(exitCode());
       return false;
     }
     return true;
+  }
+
+  function exitCode(): number {
+    if (exitAfter !== Infinity && lastFailed) return 1;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   }
 
   /**
@@ -301,20 +378,19 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
    * its function is not loaded yet (never ran here). Such a task is claimed alone,
    * so when it gets the child killed (timeout, cancel, crash) the tasks queued
    * behind it were never claimed and go to another child, as on threads. A run
-   * of quick tasks still takes one claim (the trivial-task path: one small
-   * message per batch).
+   * of quick tasks still takes one claim (one small message per batch).
    */
   function claimSpan(flags0: number, fn0: Fn): number {
-    if ((flags0 & F_NOTIFY_START) !== 0 || slowFns.has(fn0)) return 1;
+    if ((flags0 & F_NOTIFY_START) !== 0 || slowFns.has(fn0) || exitAfter !== Infinity) return 1;
     let n = 1;
-    let kind = flags0 & F_KIND,
-      target = q[qHead + 2] as string,
-      name = q[qHead + 3] as string;
+    let kind = flags0 & F_KIND;
+    let target = q[qHead + 2] as string;
+    let name = q[qHead + 3] as string;
     for (let i = qHead + TASK_FIELDS; i < q.length; i += TASK_FIELDS, n++) {
       const f = q[i + 1] as number;
       if ((f & F_NOTIFY_START) !== 0) break;
-      const t = q[i + 2] as string,
-        nm = q[i + 3] as string;
+      const t = q[i + 2] as string;
+      const nm = q[i + 3] as string;
       if ((f & F_KIND) !== kind || t !== target || nm !== name) {
         // Another function than the previous task's (rare in a batch): is it known quick?
         const g = fnCache.get(cacheKey(f, t, nm));
@@ -328,24 +404,25 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   }
 
   async function prepare(flags: number, target: string, name: string): Promise<void> {
-    if ((flags & F_SHARED) !== 0 && reviveShared === undefined) {
-      reviveShared = (await import('../threading/revive.js' as string)).revive;
-    }
-    if ((flags & F_BROKERED) !== 0 && reviveBrokered === undefined) {
-      reviveBrokered = (await import('../multiprocessing/revive.js' as string)).revive;
-    }
+    if ((flags & F_SHARED) !== 0) reviveShared ??= await loadReviver('shared');
+    if ((flags & F_BROKERED) !== 0) reviveBrokered ??= await loadReviver('brokered');
     await load(flags, target, name);
   }
 
   function failLoad(id: number, err: unknown): void {
+    // The task cannot start: take it (so the parent counts it) and answer with the error.
+    qHead += TASK_FIELDS;
+    const t = take(id);
+    if (t === FROZEN) return;
     if (err instanceof ModuleInitError) {
       // The module may have left this worker half-initialised: report, then exit so the pool replaces us.
       flush();
-      port.post([FATAL, id, serializeError((err as any).cause ?? err)]);
-      port.exit(1);
+      port.post([FATAL, id, serializeError(err)]);
+      port.exit(1, exitAfter !== Infinity ? err : undefined);
       return;
     }
-    reply(id, ERR, serializeError(err));
+    answered(id, t === SKIP_IT ? SKIPPED : ERR, t === SKIP_IT ? undefined : serializeError(err), 0);
+    drain();
   }
 
   /** Runs one task; true if it finished synchronously. */
@@ -358,23 +435,23 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     try {
       r = (flags & F_CHUNK) !== 0 ? runChunk(fn, args[0] as unknown[], 0, []) : fn(...args);
     } catch (err) {
-      finishTask(id, ERR, serializeError(err), t0, fn);
+      finishTask(id, ERR, err, t0, fn);
       return true;
     }
     if (r !== null && typeof r === 'object' && typeof (r as any).then === 'function') {
       (r as Promise<unknown>).then(
         (v) => {
-          finishTask(id, OK, encodeResult(v, outTransfer), t0, fn);
-          drain();
+          finishTask(id, OK, v, t0, fn);
+          if (!(stopping && finished >= exitAfter)) drain();
         },
         (e) => {
-          finishTask(id, ERR, serializeError(e), t0, fn);
-          drain();
+          finishTask(id, ERR, e, t0, fn);
+          if (!(stopping && finished >= exitAfter)) drain();
         },
       );
       return false;
     }
-    finishTask(id, OK, encodeResult(r, outTransfer), t0, fn);
+    finishTask(id, OK, r, t0, fn);
     return true;
   }
 
@@ -384,11 +461,29 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     // One slow run (maybe just a GC pause) marks a function slow; one quick run clears it.
     if (ms > 1) slowFns.add(fn);
     else slowFns.delete(fn);
-    if (status === OK && value instanceof ChunkResult) value = [value.results, ms];
     setWorkerContext(undefined);
     runningId = -1;
     runningAc = undefined;
+    if (status === OK) {
+      if (value instanceof ChunkResult) value = [value.results, ms];
+    } else {
+      lastError = value;
+      value = serializeError(value);
+    }
+    answered(id, status, value, ms);
+  }
+
+  /** A task is answered (run, failed, skipped): reply, and end the worker after its last one. */
+  function answered(id: number, status: number, value: unknown, ms: number): void {
     reply(id, status, value, ms);
+    lastFailed = status === ERR;
+    if (++finished >= exitAfter) {
+      // A Thread's or Process's one task is done: the worker ends (Python: the run() returned).
+      stopping = true;
+      busy = false;
+      flush();
+      port.exit(exitCode(), lastFailed ? lastError : undefined);
+    }
   }
 
   port.onMessage(onMessage);
@@ -406,26 +501,34 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       case CANCEL: {
         const id = msg[1] as number;
         if (id === runningId) (runningAc ??= new AbortController()).abort(msg[2]);
-        else skip.add(id);
-        if (port.reportsProgress) port.post([PROGRESS, started, 0]);
+        else if (control === undefined) skip.add(id); // threads: the parent marked the ring
+        if (claims) {
+          // Replies first: a skipped task's SKIPPED must not arrive after a count that passed it.
+          flush();
+          port.post([PROGRESS, CANCEL_SEEN, started]);
+        }
         break;
       }
-      case BROKER_REPLY: {
+      case BROKER_REPLY:
         onBrokerReply(msg);
         break;
-      }
       case STOP:
         stopping = true;
-        if (!busy) port.exit(0);
+        if (!busy) {
+          flush();
+          port.exit(exitCode());
+        }
         break;
       case INIT:
-        init(msg[1] as WorkerInit);
+        void init(msg[1] as WorkerInit);
         break;
     }
   }
 
   async function init(opts: WorkerInit): Promise<void> {
     tsxUrl = opts.tsx;
+    setRuntime(getRuntime().kind, opts.name, opts.daemon);
+    if (opts.exitAfter !== undefined) exitAfter = opts.exitAfter;
     try {
       if (opts.initializer) {
         const { flags, target, name } = opts.initializer;
@@ -439,7 +542,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
       }
       port.post([READY, port.threadId]);
     } catch (err) {
-      port.post([INIT_FAILED, serializeError((err as any) instanceof ModuleInitError ? (err as any).cause : err)]);
+      port.post([INIT_FAILED, serializeError(err)]);
     }
   }
 
@@ -452,12 +555,31 @@ function cacheKey(flags: number, target: string, name: string): string {
   return (flags & F_KIND) === F_INLINE ? target : `${flags & F_KIND}\u0000${target}\u0000${name}`;
 }
 
-function shortPath(url: string): string {
+function modulePath(url: string): string {
   try {
     return decodeURIComponent(new URL(url).pathname);
   } catch {
     return url;
   }
+}
+
+/**
+ * The error a failed task-module import becomes: a missing module or one Node
+ * cannot load is a TaskDefinitionError that names the module (not weft's loader);
+ * a module that threw while being evaluated gets the worker replaced (it may be
+ * half-initialised): ModuleInitError with the module and its reason.
+ */
+function explainImportError(url: string, err: any): Error {
+  const path = modulePath(url);
+  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(path)) {
+    return new TaskDefinitionError(`Task module ${path} was not found (a task ref names it: ${url})`, { cause: err });
+  }
+  if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || err instanceof SyntaxError) {
+    return new TaskDefinitionError(`Task module ${path} could not be loaded: ${reason}`, { cause: err });
+  }
+  if (err instanceof TaskDefinitionError) return err; // an executor started at import (core/runtime.ts)
+  return new ModuleInitError(`Task module ${path} threw while being imported: ${reason}`, { cause: err });
 }
 
 /** Results of a map chunk, tagged so the reply carries [results, ms]. */
@@ -479,25 +601,18 @@ function runChunk(fn: Fn, items: unknown[], from: number, results: unknown[]): C
   return new ChunkResult(results);
 }
 
-/**
- * Compiles an inline task from its source. A ReferenceError it throws later
- * means it used a variable of the scope it was written in: reported as a
- * TaskDefinitionError naming the identifier.
- */
-function keepName<F>(fn: F, name: string): F {
-  try {
-    Object.defineProperty(fn, 'name', { value: name, configurable: true });
-  } catch {
-    /* frozen */
-  }
-  return fn;
-}
+const HELPER_NAMES = Object.keys(COMPILER_HELPERS);
+const HELPER_VALUES = Object.values(COMPILER_HELPERS);
 
+/**
+ * Compiles an inline task from its source, at global scope, with the helpers a
+ * compiler may have written into it (compiler-helpers.ts). A ReferenceError it
+ * throws later means it used a variable of the scope it was written in:
+ * reported as a TaskDefinitionError naming the identifier.
+ */
 function compileInline(source: string): Fn {
   let fn: unknown;
-  // Compiled at global scope, with the one helper a compiler may have written into the
-  // source: esbuild (tsx) with keepNames wraps nested functions in `__name(fn, "name")`.
-  const compile = (expr: string) => new Function('__name', `"use strict"; return (${expr});`)(keepName);
+  const compile = (expr: string) => new Function(...HELPER_NAMES, `"use strict"; return (${expr});`)(...HELPER_VALUES);
   try {
     fn = compile(source);
   } catch {
@@ -507,7 +622,7 @@ function compileInline(source: string): Fn {
       fn = fn && Object.values(fn as object)[0];
     } catch (err) {
       throw new TaskDefinitionError(
-        `An inline task could not be compiled from its source; move it into a task module ` +
+        'An inline task could not be compiled from its source; move it into a task module ' +
           `(defineTasks(import.meta.url, {...})). Source: ${source.slice(0, 200)}`,
         { cause: err },
       );
@@ -530,6 +645,14 @@ function compileInline(source: string): Fn {
 function rethrowScopeError(err: unknown): never {
   if (err instanceof ReferenceError) {
     const m = /^(\S+) is not defined$/.exec(err.message);
+    if (m && isCompilerHelperName(m[1]!)) {
+      throw new TaskDefinitionError(
+        `An inline task calls "${m[1]}", a helper its compiler (tsx/esbuild, TypeScript) wrote into the module; ` +
+          'shipped alone as source, the task cannot reach it. Move the function into a task module ' +
+          '(defineTasks(import.meta.url, {...})).',
+        { cause: err },
+      );
+    }
     if (m) {
       throw new TaskDefinitionError(
         `An inline task uses "${m[1]}" from the scope it was written in, but inline tasks are ` +
@@ -540,13 +663,6 @@ function rethrowScopeError(err: unknown): never {
     }
   }
   throw err;
-}
-
-function collectTransfer(value: unknown, all: Transferable[]): Transferable[] | undefined {
-  // After a failed batch we no longer know which transferables belong to which reply;
-  // keep those reachable at the top of this value.
-  const mine = all.filter((t) => t === value || (ArrayBuffer.isView(value) && t === value.buffer));
-  return mine.length ? mine : undefined;
 }
 
 async function registerTsx(url: string): Promise<void> {

@@ -1,12 +1,14 @@
 /**
- * Entry script of a ThreadPoolExecutor worker thread.
- * workerData: { gate: SharedArrayBuffer }   (see run-loop.ts for the gate)
+ * Entry script of every weft worker thread (ThreadPoolExecutor workers and
+ * `Thread`s). workerData: { control, replyLog } (SharedArrayBuffers, see
+ * run-loop.ts and transport/reply-log.ts).
  */
 import { parentPort, workerData, threadId, receiveMessageOnPort } from 'node:worker_threads';
+import { setRuntime } from '../core/runtime.js';
 import { startRunLoop } from './run-loop.js';
 
+setRuntime('thread');
 const port = parentPort!;
-const gate = workerData?.gate instanceof SharedArrayBuffer ? new Int32Array(workerData.gate) : undefined;
 const realExit = process.exit.bind(process);
 
 const loop = startRunLoop(
@@ -19,7 +21,7 @@ const loop = startRunLoop(
     exit: (code) => realExit(code),
     threadId,
   },
-  gate,
+  { control: new Int32Array(workerData.control as SharedArrayBuffer), replyLog: workerData.replyLog as SharedArrayBuffer },
 );
 
 // Replies already computed must reach the parent even if a task calls process.exit().

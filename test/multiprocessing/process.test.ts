@@ -133,7 +133,10 @@ describe('multiprocessing Process', { timeout: 120_000 }, () => {
       (e: any) => e instanceof TypeError && /Argument 1/.test(e.message),
     );
     assert.equal(unsendable.pid, undefined, 'no child was started');
-    await assert.rejects(p.join({ timeout: -1 }), RangeError);
+    // Python's timeouts: a negative one does not wait (the process has ended: its code at once).
+    assert.equal(await p.join({ timeout: -1 }), 0);
+    await assert.rejects(p.join({ timeout: '5' as any }), TypeError);
+    await assert.rejects(p.join({ timout: 5 } as any), /unknown option "timout" \(did you mean "timeout"\?\)/);
   });
 
   it('a non-daemon Process keeps the parent alive until it ends (the parent waits for it)', async () => {

@@ -1,5 +1,6 @@
 /**
- * Internal: how a Queue item becomes bytes and back.
+ * How a value becomes bytes and back when it travels through shared memory
+ * (a weft/threading Queue item, a reply in the reply log).
  *
  * The semantics are the structured clone algorithm (what postMessage uses), but
  * `v8.serialize` costs a C++ Serializer plus an externally allocated Buffer per
@@ -19,14 +20,15 @@
  */
 import { Serializer, Deserializer } from 'node:v8';
 
-const T_V8 = 0;
-const T_JSON = 1;
-const T_NUMBER = 2;
-const T_STRING = 3;
-const T_TRUE = 4;
-const T_FALSE = 5;
-const T_NULL = 6;
-const T_UNDEFINED = 7;
+/** First byte of an encoded item: how the rest is encoded. */
+export const T_V8 = 0,
+  T_JSON = 1,
+  T_NUMBER = 2,
+  T_STRING = 3,
+  T_TRUE = 4,
+  T_FALSE = 5,
+  T_NULL = 6,
+  T_UNDEFINED = 7;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

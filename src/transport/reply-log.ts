@@ -1,0 +1,174 @@
+/**
+ * The reply log: where a worker thread writes each task's reply the moment the
+ * task finishes, in shared memory, so no finished result is ever lost.
+ *
+ * Why: a worker runs the tasks of a batch back to back and answers for many of
+ * them in one message (per-message cost dominates tiny tasks). But a worker that
+ * is terminated (a cancelled task stuck in a loop, out of memory) takes the
+ * replies it had not sent yet with it, and those tasks had finished. A reply
+ * written here survives the worker: the parent reads the log when a DONE message
+ * says how far it goes, and reads the rest when the worker is gone. So only the
+ * task that was running when a worker died can fail with it.
+ *
+ *   worker: task finishes -> append record, then publish WRITE (Atomics.store)
+ *           end of a turn -> [DONE, WRITE, busyMs, inline]
+ *   parent: DONE          -> read records up to WRITE, then the inline replies
+ *           worker gone   -> read records up to Atomics.load(WRITE)
+ *
+ * A value the log cannot hold (shared memory, a transfer list, a port, more than
+ * the free space) goes inline in a DONE message sent at once, so order is kept:
+ * everything logged before it is read before it. Child processes share no
+ * memory and send every reply inline.
+ *
+ * Layout: Int32 [WRITE, READ] (byte positions, counting up, wrapping at 2^31),
+ * then CAPACITY bytes of records: u32 id | u8 status | f64 ms | u32 n | n bytes
+ * of the value (item-codec.ts: numbers and strings raw, plain data as JSON,
+ * the rest through the V8 serializer). A record never wraps: when the space
+ * left before the end is too short, the writer marks it unused (n = WRAP) and
+ * starts again at 0; a tail shorter than a header is skipped without a mark.
+ */
+import { decodeItem, encodeItem, readBuffer, T_FALSE, T_NULL, T_NUMBER, T_TRUE, T_UNDEFINED } from './item-codec.js';
+
+const WRITE = 0,
+  READ = 1;
+const HEADER = 8;
+/** Bytes of records (a power of two). */
+export const CAPACITY = 1 << 16;
+const MASK = CAPACITY - 1;
+const POS_MASK = 0x7fffffff;
+const REC = 17; // id + status + ms + n
+const WRAP = 0xffffffff;
+
+/** A new shared buffer for one worker's log. */
+export function newReplyLog(): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER + CAPACITY);
+}
+
+/** The worker's end: appends replies. */
+export class ReplyLogWriter {
+  private readonly head: Int32Array;
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+  private pos: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.head = new Int32Array(sab, 0, 2);
+    this.view = new DataView(sab, HEADER, CAPACITY);
+    this.bytes = new Uint8Array(sab, HEADER, CAPACITY);
+    this.pos = Atomics.load(this.head, WRITE);
+  }
+
+  /** Where the log ends now (what a DONE message carries). */
+  get end(): number {
+    return this.pos;
+  }
+
+  /**
+   * Appends one reply and publishes it; false if the value cannot be logged (it
+   * holds shared memory or a port, or the log is full): the caller then sends it
+   * inline, after everything logged so far.
+   */
+  append(id: number, status: number, value: unknown, ms: number): boolean {
+    // Numbers and constants are written in place (the common case of tiny tasks).
+    let item: Uint8Array | undefined;
+    let n: number;
+    if (typeof value === 'number') n = 9;
+    else if (value === undefined || value === null || typeof value === 'boolean') n = 1;
+    else {
+      try {
+        item = encodeItem(value);
+      } catch {
+        return false;
+      }
+      n = item.length;
+    }
+    const size = REC + n;
+    let at = this.pos & MASK;
+    const wrap = at + size > CAPACITY ? CAPACITY - at : 0;
+    const used = (this.pos - Atomics.load(this.head, READ)) & POS_MASK;
+    if (used + wrap + size > CAPACITY) return false;
+    const v = this.view;
+    if (wrap !== 0) {
+      if (wrap >= REC) v.setUint32(at + 13, WRAP, true);
+      this.pos = (this.pos + wrap) & POS_MASK;
+      at = 0;
+    }
+    v.setUint32(at, id, true);
+    v.setUint8(at + 4, status);
+    v.setFloat64(at + 5, ms, true);
+    v.setUint32(at + 13, n, true);
+    const p = at + REC;
+    if (item !== undefined) this.bytes.set(item, p);
+    else if (n === 9) {
+      v.setUint8(p, T_NUMBER);
+      v.setFloat64(p + 1, value as number, true);
+    } else v.setUint8(p, value === undefined ? T_UNDEFINED : value === null ? T_NULL : value ? T_TRUE : T_FALSE);
+    this.pos = (this.pos + size) & POS_MASK;
+    Atomics.store(this.head, WRITE, this.pos);
+    return true;
+  }
+}
+
+/** The parent's end: reads replies in the order they were written. */
+export class ReplyLogReader {
+  private readonly head: Int32Array;
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+  private pos: number;
+
+  constructor(sab: SharedArrayBuffer) {
+    this.head = new Int32Array(sab, 0, 2);
+    this.view = new DataView(sab, HEADER, CAPACITY);
+    this.bytes = new Uint8Array(sab, HEADER, CAPACITY);
+    this.pos = Atomics.load(this.head, READ);
+  }
+
+  /** Where the worker has published up to, now (once it is gone: everything it wrote). */
+  published(): number {
+    return Atomics.load(this.head, WRITE);
+  }
+
+  /** Calls `onReply` for every record up to byte position `end`, then frees their space. */
+  readTo(end: number, onReply: (id: number, status: number, value: unknown, ms: number) => void): void {
+    const v = this.view;
+    while (this.pos !== end) {
+      const at = this.pos & MASK;
+      const left = CAPACITY - at;
+      const n = left < REC ? WRAP : v.getUint32(at + 13, true);
+      if (n === WRAP) {
+        this.pos = (this.pos + left) & POS_MASK;
+        continue;
+      }
+      const id = v.getUint32(at, true);
+      const status = v.getUint8(at + 4);
+      const ms = v.getFloat64(at + 5, true);
+      const p = at + REC;
+      let value: unknown;
+      switch (v.getUint8(p)) {
+        case T_NUMBER:
+          value = v.getFloat64(p + 1, true);
+          break;
+        case T_UNDEFINED:
+          break;
+        case T_NULL:
+          value = null;
+          break;
+        case T_TRUE:
+          value = true;
+          break;
+        case T_FALSE:
+          value = false;
+          break;
+        default: {
+          // The decoders want memory that is not shared: copy the item out first.
+          const copy = readBuffer(n);
+          copy.set(this.bytes.subarray(p, p + n));
+          value = decodeItem(copy.subarray(0, n));
+        }
+      }
+      this.pos = (this.pos + REC + n) & POS_MASK;
+      onReply(id, status, value, ms);
+    }
+    Atomics.store(this.head, READ, this.pos);
+  }
+}

@@ -95,7 +95,8 @@ export function forkChild(opts: { execArgv?: readonly string[]; env?: Record<str
     serialization: 'advanced',
     execArgv: childExecArgv(opts.execArgv),
     env: opts.env ? { ...process.env, ...opts.env } : process.env,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // fd 4: the control socket, served by the child's control thread (workers/child-control.ts).
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
   });
   if (opts.daemon) {
     if (!exitHookInstalled) {

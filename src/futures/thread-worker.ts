@@ -82,7 +82,12 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
     else this.worker?.unref();
   }
 
-  protected freeze(): number {
+  protected halt(): void {
+    this.freeze(); // the reply log is shared: the parent reads what is left once the thread is gone
+    this.terminate();
+  }
+
+  private freeze(): number {
     if (this.frozenAt >= 0) return this.frozenAt;
     if (this.control === undefined) return (this.frozenAt = 0);
     this.frozenAt = Atomics.exchange(this.control, CB_STARTED, GATE_FROZEN);

@@ -52,7 +52,7 @@ import type { Transferable } from '../core/tasks.js';
 import { deserializeError } from '../transport/errors.js';
 import { explainUnsendable } from '../transport/codec.js';
 import { BrokerSession } from '../transport/brokered.js';
-import { ReplyLogReader } from '../transport/reply-log.js';
+import { ReplyLogReader, decodeRecords } from '../transport/reply-log.js';
 import {
   INIT,
   RUN,
@@ -184,15 +184,15 @@ export abstract class WorkerHandle<T extends Task = Task> {
   protected abstract spawn(): void;
   /** Posts a message; throws DataCloneError for a value structured clone refuses. */
   protected abstract post(msg: unknown, transfer?: Transferable[]): void;
-  /** Stops the worker now. */
+  /** Stops the worker now (nothing it holds is saved: for a worker with no task under way). */
   protected abstract terminate(): void;
+  /**
+   * Stops it from starting more tasks, saves the replies it has written and not
+   * sent (they reach `replies`), then ends it: what `kill()` does.
+   */
+  protected abstract halt(): void;
   /** Makes the worker keep the process alive, or not. */
   protected abstract setRef(on: boolean): void;
-  /**
-   * Stops the worker from starting more tasks; returns how many it started, or
-   * undefined if that is known only once it is gone (children).
-   */
-  protected abstract freeze(): number | undefined;
   /** The exact started count, once the worker is gone. */
   protected abstract startedAtEnd(): number;
   /** Marks a task cancelled where the worker checks before starting it; true if it had not started. */
@@ -296,8 +296,7 @@ export abstract class WorkerHandle<T extends Task = Task> {
   kill(): void {
     if (this._state === 'killing' || this._state === 'gone') return;
     this.to('killing');
-    this.freeze();
-    this.terminate();
+    this.halt();
   }
 
   /** Makes it keep the process alive (busy) or not (idle). */
@@ -314,7 +313,7 @@ export abstract class WorkerHandle<T extends Task = Task> {
     if (this._state === 'gone') return;
     switch (msg[0]) {
       case DONE:
-        return this.onDone(msg[1] as number, msg[2] as number, msg[3] as unknown[]);
+        return this.onDone(msg[1], msg[2] as number, msg[3] as unknown[]);
       case STARTED: {
         const t = this.find(msg[1] as number);
         if (t !== undefined) this.owner.taskStarted(this, t);
@@ -339,14 +338,23 @@ export abstract class WorkerHandle<T extends Task = Task> {
     }
   }
 
-  private onDone(logEnd: number, busyMs: number, inline: unknown[]): void {
-    this.log?.readTo(logEnd, this.onReply);
+  private onDone(log: number | Uint8Array | undefined, busyMs: number, inline: unknown[]): void {
+    this.replies(log);
     for (let i = 0; i < inline.length; i += REPLY_FIELDS) {
       this.onReply(inline[i] as number, inline[i + 1] as number, inline[i + 2], inline[i + 3] as number);
     }
     this.compact();
     if (this.load === 0) this.backlog = 0; // no drift from float sums
     this.owner.repliesHandled(this, busyMs);
+  }
+
+  /**
+   * Replies written to the reply log: up to a position of a thread's log, or the
+   * records a child sent (in a DONE message, or handed over when it was halted).
+   */
+  protected replies(log: number | Uint8Array | undefined): void {
+    if (typeof log === 'number') this.log?.readTo(log, this.onReply);
+    else if (log !== undefined && log.length > 0) decodeRecords(log, this.onReply);
   }
 
   /** One reply: replies come in dispatch order, so it is the head (any order would still work). */

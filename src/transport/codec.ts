@@ -127,7 +127,12 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
   }
   let out: any;
   for (const k of Object.keys(v)) {
-    const x = v[k];
+    let x: unknown;
+    try {
+      x = v[k];
+    } catch (e) {
+      throw refuse(w, `${path}.${k}`, 'could not be read', `its getter threw ${(e as Error)?.message ?? String(e)}`);
+    }
     const tx = typeof x;
     if (tx === 'object' ? x === null : tx !== 'function' && tx !== 'symbol') continue;
     const e = encodeValue(x, `${path}.${k}`, depth + 1, w);

@@ -89,13 +89,18 @@ export interface WorkerInit {
  * parent and the worker both see (run-loop.ts and thread-worker.ts).
  *
  *   [STARTED]      tasks claimed so far; FROZEN once the parent stopped it
- *   [CANCEL_EPOCH] bumped by the parent after each CANCEL it posts: the worker
- *                  reads its port between two tasks when it changed
  *   [RING + k % CANCEL_RING] = k + 1  when the parent cancelled task number k
+ * A child process has the same block, shared by its main thread and its
+ * control thread, which the parent reaches over a socket (child-control.ts):
+ *   parent -> [op u8, seq u32]; child -> [op u8, started i32] (+ [len u32, bytes] for FREEZE)
  */
 export const CB_STARTED = 0,
-  CB_CANCEL_EPOCH = 1,
-  CB_RING = 2;
+  CB_RING = 1;
 export const CANCEL_RING = 1024;
+/** Control-socket operations (child processes). */
+export const CTL_CANCEL = 1,
+  CTL_FREEZE = 2;
+/** The child's file descriptor of its control socket. */
+export const CTL_FD = 4;
 export const CB_WORDS = CB_RING + CANCEL_RING;
 export const GATE_FROZEN = -1;

@@ -8,7 +8,8 @@
  *   (process 'exit' handlers run);
  * - the parent died (killed by a signal: none of its exit hooks ran) while a task
  *   holds this child's main thread in a synchronous loop, so the channel closing
- *   goes unseen: the watchdog thread (below) SIGKILLs the child;
+ *   goes unseen: the control thread (below) sees its socket close and SIGKILLs
+ *   the child;
  * - a task calls process.exit(), or an error escapes (uncaught exception): the
  *   child flushes its replies, then says how many tasks it had taken
  *   ([PROGRESS, LAST_WORD, started, error?]) so the parent can give the others
@@ -24,7 +25,8 @@ import { startRunLoop } from './run-loop.js';
 import { getRuntime, setRuntime } from '../core/runtime.js';
 import { brokerLinkLost } from '../transport/brokered.js';
 import { serializeError } from '../transport/errors.js';
-import { INIT, LAST_WORD, PROGRESS, RUN } from '../transport/protocol.js';
+import { CB_WORDS, CTL_FD, INIT, LAST_WORD, PROGRESS, RUN } from '../transport/protocol.js';
+import { newReplyLog } from '../transport/reply-log.js';
 import { Worker } from 'node:worker_threads';
 
 setRuntime('process');
@@ -34,49 +36,36 @@ if (typeof process.send !== 'function') {
   process.exit(2);
 }
 
-// ── watchdog: never outlive the parent ────────────────────────────────────
-// 'disconnect' (below) ends this child when the parent goes, but only once the
-// main thread is free to see it; a task stuck in `for(;;)` never is, and a parent
-// killed by SIGKILL/SIGTERM runs no exit hook to kill us. A tiny thread, which
-// runs even while the main thread is stuck, checks every 500 ms whether the parent is
-// gone (we were re-parented, or its pid no longer exists). On the first sighting
-// it waits one more round, so a main thread that is free exits by itself (its
-// exit handlers run); if we are still here, it SIGKILLs the whole process.
-// Started with the first task (only a task can hold the main thread), so it boots
-// on another core while the task runs and start-up (fork to READY) does not wait
-// for it. Unref'd: it never keeps the child alive. No execArgv (a `--import tsx`
-// would load a loader it does not need) and a small heap: a few MB.
-const WATCHDOG = `
-const { workerData } = require('node:worker_threads');
-const ppid = workerData;
-let seen = false;
-setInterval(() => {
-  let gone = process.ppid !== ppid;
-  if (!gone) { try { process.kill(ppid, 0); } catch (e) { gone = e.code === 'ESRCH'; } }
-  if (!gone) { seen = false; return; }
-  if (seen) process.kill(process.pid, 'SIGKILL');
-  seen = true;
-}, 500);
-`;
-const parentPid = process.ppid;
-let watchdogStarted = false;
-function startWatchdog(): void {
-  watchdogStarted = true;
+// ── the control thread ───────────────────────────────────────────────────
+// Shares the control block and the reply log with this thread, and answers the
+// parent over the control socket even while a task holds this thread (which
+// task started, freeze before a kill, and ending the child when the parent dies:
+// child-control.ts). Started with the first task or initializer (only those can
+// hold this thread), so it boots on another core while the task runs and
+// start-up (fork to READY) does not wait for it. Unref'd: it never keeps the
+// child alive. No execArgv (a `--import tsx` would load a loader it does not
+// need) and a small heap.
+const shared = {
+  control: new Int32Array(new SharedArrayBuffer(CB_WORDS * 4)),
+  replyLog: newReplyLog(),
+};
+let controlStarted = false;
+function startControl(): void {
+  controlStarted = true;
   try {
-    const watchdog = new Worker(WATCHDOG, {
-      eval: true,
-      workerData: parentPid,
+    const t = new Worker(new URL('./child-control.js', import.meta.url), {
+      workerData: { control: shared.control.buffer, replyLog: shared.replyLog, fd: CTL_FD },
       execArgv: [],
-      name: 'weft-watchdog',
+      name: 'weft-control',
       stdout: true,
       stderr: true,
       trackUnmanagedFds: false,
-      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, stackSizeMb: 1 },
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2, stackSizeMb: 1 },
     });
-    watchdog.on('error', () => {
-      /* the watchdog failing must not end the child */
+    t.on('error', () => {
+      /* the control thread failing must not end the child */
     });
-    watchdog.unref();
+    t.unref();
   } catch {
     /* no threads here: the channel closing still ends us whenever we are free */
   }
@@ -123,8 +112,8 @@ const loop = startRunLoop(
       process.on('message', (msg: any) => {
         if (Array.isArray(msg)) {
           if (msg[0] === INIT) {
-            if (msg[1]?.initializer !== undefined && !watchdogStarted) startWatchdog(); // it may hang too
-          } else if (msg[0] === RUN && !watchdogStarted) startWatchdog();
+            if (msg[1]?.initializer !== undefined && !controlStarted) startControl(); // it may hang too
+          } else if (msg[0] === RUN && !controlStarted) startControl();
         }
         cb(msg);
       });
@@ -135,6 +124,7 @@ const loop = startRunLoop(
       lastWord(code);
     },
     threadId: process.pid,
+    shipsLog: true,
     sendThen(msg, then) {
       // The callback runs once the message is written to the channel.
       if (process.connected)
@@ -143,7 +133,7 @@ const loop = startRunLoop(
         });
     },
   },
-  {},
+  shared,
 );
 
 // Replies already computed must reach the parent even if a task calls process.exit().

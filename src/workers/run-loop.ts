@@ -12,26 +12,29 @@
  * (they may have had effects: never run again) and which did not (they go to
  * another worker). Tasks are numbered in arrival order, k = 0, 1, 2...
  *
- * Threads share a control block with the parent (protocol.ts, CB_*):
+ * Every worker has a control block (protocol.ts, CB_*), shared with the parent
+ * (threads) or with the child's control thread, which answers the parent even
+ * while a task holds the main thread (child processes, child-control.ts):
  *   take k:   CAS STARTED k -> k+1 (fails once the parent froze the worker:
  *             nothing more starts), then read RING[k]: set means the parent
  *             cancelled k before the claim, so it is skipped, never run.
  *   parent:   cancel k = store RING[k], then load STARTED: <= k means the task
  *             had not been claimed, and the worker will see the mark after its
  *             claim (sequentially consistent atomics), so it never starts.
- * Child processes share no memory: before a task it has not claimed, the child
- * claims the tasks received so far in one message ([PROGRESS, CLAIM, upTo])
- * and starts only once that message has left; a claim stops before a task that
- * may run long, so one that gets the child killed is claimed alone. Cancels
- * arrive as messages and are answered with the started count (CANCEL_SEEN).
+ * A child process also claims: before a task it has not claimed, it claims the
+ * tasks received so far in one message ([PROGRESS, CLAIM, upTo]) and starts
+ * only once that message has left. When something outside kills the child
+ * (SIGKILL, an OOM killer), its control thread dies with it; then the parent
+ * knows from the last claim that no task past it started. A claim stops before
+ * a task that may run long, so one that gets the child killed is claimed alone.
  *
  * Replies
  * ───────
- * Threads write each reply to the shared reply log the moment the task
- * finishes (reply-log.ts), so a finished result survives the worker being
- * terminated or running out of memory; a DONE message tells the parent how far
- * to read. Values the log cannot hold, and every reply of a child process,
- * travel inline in DONE messages.
+ * Each reply goes to the reply log the moment its task finishes
+ * (reply-log.ts), so a finished result survives the worker being terminated or
+ * running out of memory; a thread's DONE message tells the parent how far to
+ * read, a child's carries the records (and its control thread hands over the
+ * rest when the parent kills it). Values the log cannot hold travel inline.
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
 import { findTask } from '../core/tasks.js';
@@ -57,7 +60,6 @@ import {
   FATAL,
   PROGRESS,
   CLAIM,
-  CANCEL_SEEN,
   BROKER_REPLY,
   F_KIND,
   F_TABLE,
@@ -95,12 +97,17 @@ export interface Port {
    * process (the claim protocol, above).
    */
   sendThen?(msg: unknown, then: () => void): void;
+  /** Child processes: the parent cannot read this memory, so DONE carries the log's bytes. */
+  shipsLog?: boolean;
 }
 
-/** What a worker shares with its parent (threads; child processes have neither). */
+/**
+ * What a worker shares with its parent: a thread with the parent itself, a child
+ * process with its control thread, which answers the parent (child-control.ts).
+ */
 export interface Shared {
-  control?: Int32Array;
-  replyLog?: SharedArrayBuffer;
+  control: Int32Array;
+  replyLog: SharedArrayBuffer;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -126,8 +133,10 @@ export interface RunLoop {
 
 export function startRunLoop(port: Port, shared: Shared): RunLoop {
   const control = shared.control;
-  const log = shared.replyLog ? new ReplyLogWriter(shared.replyLog) : undefined;
+  const log = new ReplyLogWriter(shared.replyLog);
   const claims = port.sendThen !== undefined;
+  /** What a DONE message says about the log: how far to read (threads), or the records (children). */
+  const logMark = port.shipsLog ? () => log.take() : () => log.end;
 
   // ── queue of tasks not yet taken (flat, as they arrive) ─────────────────
   let q: unknown[] = [];
@@ -140,7 +149,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   let exitAfter = Infinity;
   let lastFailed = false; // the last task answered failed (a Process exits with code 1)
   let lastError: unknown;
-  const skip = new Set<number>(); // child processes: ids cancelled before they started
   const slowFns = new WeakSet<Fn>(); // functions that ran over a millisecond
 
   // ── the running task's context ──────────────────────────────────────────
@@ -176,12 +184,12 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
     inline = [];
     logged = false;
     busyMs = 0;
-    const end = log?.end ?? 0;
+    const mark = logMark();
     try {
-      port.post([DONE, end, ms, batch]);
+      port.post([DONE, mark, ms, batch]);
     } catch {
       // A result structured clone refuses: send the replies one by one so only that task fails.
-      port.post([DONE, end, ms, []]);
+      port.post([DONE, mark, ms, []]);
       for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
         postInline(batch[i] as number, batch[i + 1] as number, batch[i + 2], batch[i + 3] as number, undefined);
       }
@@ -190,11 +198,12 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
 
   /** Sends one reply inline now (a value with a transfer list, or one the log cannot hold). */
   function postInline(id: number, status: number, value: unknown, ms: number, transfer: Transferable[] | undefined): void {
+    const mark = logMark();
     try {
-      port.post([DONE, log?.end ?? 0, 0, [id, status, value, ms]], transfer);
+      port.post([DONE, mark, 0, [id, status, value, ms]], transfer);
     } catch (e) {
       const err = new TypeError(`The task's result cannot be sent back from the worker: ${(e as Error).message}`);
-      port.post([DONE, log?.end ?? 0, 0, [id, ERR, serializeError(err), ms]]);
+      port.post([DONE, mark, 0, [id, ERR, serializeError(err), ms]]);
     }
   }
 
@@ -206,17 +215,13 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       postInline(id, status, value.value, ms, value.transferList as Transferable[]);
       return;
     }
-    if (log !== undefined && inline.length === 0 && log.append(id, status, value, ms)) {
+    if (inline.length === 0 && log.append(id, status, value, ms)) {
       logged = true;
       return;
     }
-    if (log !== undefined) {
-      // Not loggable (shared memory, a port, or the log is full): inline, in order.
-      flush();
-      postInline(id, status, value, ms, undefined);
-      return;
-    }
-    inline.push(id, status, value, ms);
+    // Not loggable (shared memory, a port, or the log is full): inline, in order.
+    flush();
+    postInline(id, status, value, ms, undefined);
   }
 
   // ── resolving a task's function ─────────────────────────────────────────
@@ -250,15 +255,11 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   const SKIP_IT = 1;
   const FROZEN = 2;
 
-  function take(id: number): number {
+  function take(): number {
     const k = started;
-    if (control !== undefined) {
-      if (Atomics.compareExchange(control, CB_STARTED, k, k + 1) !== k) return FROZEN;
-      started = k + 1;
-      return Atomics.load(control, CB_RING + (k % CANCEL_RING)) === k + 1 ? SKIP_IT : RUN_IT;
-    }
+    if (Atomics.compareExchange(control, CB_STARTED, k, k + 1) !== k) return FROZEN;
     started = k + 1;
-    return skip.size !== 0 && skip.delete(id) ? SKIP_IT : RUN_IT;
+    return Atomics.load(control, CB_RING + (k % CANCEL_RING)) === k + 1 ? SKIP_IT : RUN_IT;
   }
 
   /**
@@ -324,7 +325,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       let args = q[qHead + 4] as unknown[];
       q[qHead + 4] = undefined;
       qHead += TASK_FIELDS;
-      const t = take(id);
+      const t = take();
       if (t === FROZEN) {
         // The parent froze us (it is terminating this worker): nothing more starts.
         q = [];
@@ -354,8 +355,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       q.length = 0;
       qHead = 0;
     }
-    // Nothing is queued: a cancel still in `skip` arrived after its task had finished.
-    if (skip.size !== 0) skip.clear();
     busy = false;
     flush();
     if (stopping) {
@@ -412,7 +411,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   function failLoad(id: number, err: unknown): void {
     // The task cannot start: take it (so the parent counts it) and answer with the error.
     qHead += TASK_FIELDS;
-    const t = take(id);
+    const t = take();
     if (t === FROZEN) return;
     if (err instanceof ModuleInitError) {
       // The module may have left this worker half-initialised: report, then exit so the pool replaces us.
@@ -499,14 +498,9 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
         break;
       }
       case CANCEL: {
-        const id = msg[1] as number;
-        if (id === runningId) (runningAc ??= new AbortController()).abort(msg[2]);
-        else if (control === undefined) skip.add(id); // threads: the parent marked the ring
-        if (claims) {
-          // Replies first: a skipped task's SKIPPED must not arrive after a count that passed it.
-          flush();
-          port.post([PROGRESS, CANCEL_SEEN, started]);
-        }
+        // The parent marked the task in the control block (it is skipped if not started);
+        // this message aborts its signal if it is running.
+        if (msg[1] === runningId) (runningAc ??= new AbortController()).abort(msg[2]);
         break;
       }
       case BROKER_REPLY:

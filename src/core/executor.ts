@@ -13,6 +13,7 @@ import { CancelledError, ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
 import { MapRun, type MapOptions, type MapResult } from './map.js';
 import type { TaskRef, Transferable } from './tasks.js';
+import { array, options, signal as signalOpt, timeout } from './options.js';
 
 export type { ExecutorStats, Percentiles } from './stats.js';
 export type { MapOptions, MapResult } from './map.js';
@@ -187,18 +188,26 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   }
 }
 
-function checkSubmitOptions(o: SubmitOptions): Error | undefined {
-  if (o === null || typeof o !== 'object') return new TypeError(`Submit options must be an object, got ${describe(o)}`);
-  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !(o.timeout >= 0))) {
-    return typeof o.timeout !== 'number'
-      ? new TypeError(`timeout must be a number of milliseconds, got ${describe(o.timeout)}`)
-      : new RangeError(`timeout must be >= 0 milliseconds, got ${describe(o.timeout)}`);
+const SUBMIT_KEYS = ['signal', 'timeout', 'transfer'] as const satisfies readonly (keyof SubmitOptions)[];
+
+/** Checks submit options; the error to fail the future with, or undefined. */
+function checkSubmitOptions(opts: SubmitOptions): Error | undefined {
+  const where = 'run(fn, args, opts)';
+  try {
+    const o = options(where, opts, SUBMIT_KEYS);
+    signalOpt(where, 'signal', o.signal);
+    array(where, 'transfer', o.transfer);
+    timeout(where, 'timeout', o.timeout);
+    return undefined;
+  } catch (err) {
+    return err as Error;
   }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    return new TypeError(`signal must be an AbortSignal, got ${describe(o.signal)}`);
-  if (o.transfer !== undefined && !Array.isArray(o.transfer))
-    return new TypeError(`transfer must be an array of transferable objects, got ${describe(o.transfer)}`);
-  return undefined;
+}
+
+/** @internal a task's time limit from its (checked) submit options: Infinity for none, 0 for "none left". */
+export function taskTimeout(opts: SubmitOptions | undefined): number {
+  const t = opts?.timeout;
+  return t === undefined ? Infinity : t > 0 ? t : 0;
 }
 
 /** Validates a positive integer option; `min` is the smallest accepted value. */

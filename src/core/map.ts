@@ -14,6 +14,8 @@ import type { Future } from './future.js';
 import type { Executor, TaskFn } from './executor.js';
 import { CancelledError, ExecutorShutdownError, TimeoutError, describe } from './errors.js';
 import { toCancelledError } from './future.js';
+import { bool, int, options, signal as signalOption, timeout } from './options.js';
+import { cancel, later, type Later } from './timers.js';
 
 export interface MapOptions {
   /** Items per task: a number, or 'auto' (default) to size chunks from measured task time. */
@@ -27,6 +29,8 @@ export interface MapOptions {
   /** Milliseconds for the whole map, from the call; then TimeoutError. */
   timeout?: number;
 }
+
+const MAP_KEYS = ['chunksize', 'ordered', 'buffersize', 'signal', 'timeout'] as const satisfies readonly (keyof MapOptions)[];
 
 /** The result of `map`: iterate it (`for await`) or `await` it for an array. */
 export interface MapResult<R> extends AsyncIterableIterator<R>, PromiseLike<R[]> {}
@@ -64,7 +68,7 @@ export class MapRun<T, R> implements MapResult<R> {
   private wake: (() => void) | undefined;
   private out: R[] = [];
   private outIdx = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Later | undefined;
   private onAbort: (() => void) | undefined;
   private mode: 'none' | 'iterate' | 'collect' = 'none';
   private collected: Promise<R[]> | undefined;
@@ -76,20 +80,14 @@ export class MapRun<T, R> implements MapResult<R> {
     private readonly opts: MapOptions,
     closed: boolean,
   ) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`map options must be an object, got ${describe(opts)}`);
-    const cs = opts.chunksize ?? 'auto';
-    if (cs !== 'auto' && (typeof cs !== 'number' || !Number.isInteger(cs) || cs < 1)) {
-      throw new RangeError(`chunksize must be a positive integer or 'auto', got ${describe(cs)}`);
-    }
-    const bs = opts.buffersize ?? Infinity;
-    if (typeof bs !== 'number' || !(bs >= 1) || (bs !== Infinity && !Number.isInteger(bs))) {
-      throw new RangeError(`buffersize must be a positive integer, got ${describe(bs)}`);
-    }
-    if (opts.timeout !== undefined && (typeof opts.timeout !== 'number' || !(opts.timeout >= 0))) {
-      throw new RangeError(`timeout must be a number of milliseconds >= 0, got ${describe(opts.timeout)}`);
-    }
-    if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
-      throw new TypeError(`signal must be an AbortSignal, got ${describe(opts.signal)}`);
+    const where = 'map(fn, items, opts)';
+    const o = options(where, opts, MAP_KEYS);
+    const cs = o.chunksize ?? 'auto';
+    if (cs !== 'auto') int(where, 'chunksize', cs, 1, { min: 1 });
+    const bs = int(where, 'buffersize', o.buffersize, Infinity, { min: 1, infinity: true });
+    const ordered = bool(where, 'ordered', o.ordered, true);
+    const ms = timeout(where, 'timeout', o.timeout);
+    const abortSignal = signalOption(where, 'signal', o.signal);
     if (typeof fn !== 'function') throw new TypeError(`map expects a task (a function or a TaskRef), got ${describe(fn)}`);
     if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
       this.it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
@@ -100,16 +98,16 @@ export class MapRun<T, R> implements MapResult<R> {
     } else {
       throw new TypeError(`map expects an iterable or async iterable of items, got ${describe(items)}`);
     }
-    this.ordered = opts.ordered ?? true;
+    this.ordered = ordered;
     this.chunked = exec._chunks();
-    this.fixed = cs === 'auto' ? 0 : this.chunked ? cs : 1;
+    this.fixed = cs === 'auto' ? 0 : this.chunked ? (cs as number) : 1;
     this.par = Math.max(1, exec._parallelism());
     this.buffersize = bs;
     if (closed) {
       this.fail(new ExecutorShutdownError());
       return;
     }
-    const signal = opts.signal;
+    const signal = abortSignal;
     if (signal) {
       if (signal.aborted) {
         this.fail(toCancelledError(signal.reason));
@@ -118,12 +116,9 @@ export class MapRun<T, R> implements MapResult<R> {
       this.onAbort = () => this.fail(toCancelledError(signal.reason));
       signal.addEventListener('abort', this.onAbort, { once: true });
     }
-    if (opts.timeout !== undefined && opts.timeout !== Infinity) {
+    if (ms !== Infinity) {
       // Not unref'd: a pending map with a deadline must reach it, even if nothing else runs.
-      this.timer = setTimeout(
-        () => this.fail(new TimeoutError(`map did not finish within ${opts.timeout} ms`)),
-        Math.min(opts.timeout, 0x7fffffff),
-      );
+      this.timer = later(() => this.fail(new TimeoutError(`map did not finish within ${o.timeout} ms`)), ms);
     }
     exec._maps.add(this);
     // Python's map submits at once; so do we (in a microtask, so options errors surface first).
@@ -329,11 +324,11 @@ export class MapRun<T, R> implements MapResult<R> {
   private cleanup(): void {
     this.inputRead();
     if (this.timer) {
-      clearTimeout(this.timer);
+      cancel(this.timer);
       this.timer = undefined;
     }
     if (this.onAbort) {
-      this.opts.signal!.removeEventListener('abort', this.onAbort);
+      this.opts?.signal!.removeEventListener('abort', this.onAbort);
       this.onAbort = undefined;
     }
   }

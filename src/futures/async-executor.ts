@@ -3,11 +3,13 @@
  * I/O-bound async functions. At most `maxConcurrency` run at once; any function
  * is accepted, closures included (nothing is shipped anywhere).
  */
-import { Executor, clampDelay, intOption, type SubmitOptions } from '../core/executor.js';
+import { Executor, taskTimeout, type SubmitOptions } from '../core/executor.js';
+import { int, options } from '../core/options.js';
+import { cancel, later, type Later } from '../core/timers.js';
 import type { Future } from '../core/future.js';
-import { setRunning } from '../core/internal.js';
+import { setRunning, slotOf } from '../core/internal.js';
 import { runInContext, type TaskContext } from '../core/context.js';
-import { TimeoutError, describe } from '../core/errors.js';
+import { TimeoutError } from '../core/errors.js';
 import { Transfer, isTaskRef, findTask, type TaskRef } from '../core/tasks.js';
 
 interface Job {
@@ -17,7 +19,7 @@ interface Job {
   timeout: number;
   submitAt: number;
   ac: AbortController | undefined;
-  timer: NodeJS.Timeout | undefined;
+  timer: Later | undefined;
   running: boolean;
 }
 
@@ -50,9 +52,8 @@ export class AsyncExecutor extends Executor {
 
   constructor(opts?: { maxConcurrency?: number }) {
     super();
-    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
-      throw new TypeError(`AsyncExecutor options must be an object, got ${describe(opts)}`);
-    this.max = intOption('maxConcurrency', opts?.maxConcurrency, Infinity, 1, true);
+    const o = options('AsyncExecutor', opts, ['maxConcurrency']);
+    this.max = int('AsyncExecutor', 'maxConcurrency', o.maxConcurrency, Infinity, { min: 1, infinity: true });
   }
 
   /** @internal */
@@ -66,7 +67,7 @@ export class AsyncExecutor extends Executor {
       f,
       fn,
       args,
-      timeout: clampDelay(opts?.timeout ?? Infinity),
+      timeout: taskTimeout(opts),
       submitAt: performance.now(),
       ac: undefined,
       timer: undefined,
@@ -111,7 +112,7 @@ export class AsyncExecutor extends Executor {
     this._rec.waitSample(t0 - job.submitAt);
     job.submitAt = t0;
     if (job.timeout !== Infinity) {
-      job.timer = setTimeout(() => {
+      job.timer = later(() => {
         job.timer = undefined;
         this._fail(f, new TimeoutError(`The task did not finish within its timeout of ${job.timeout} ms`));
         job.ac?.abort(new TimeoutError('timeout'));
@@ -149,7 +150,7 @@ export class AsyncExecutor extends Executor {
     if (!job.running) return;
     job.running = false;
     if (job.timer) {
-      clearTimeout(job.timer);
+      cancel(job.timer);
       job.timer = undefined;
     }
     this._rec.runSample(performance.now() - job.submitAt);
@@ -161,7 +162,7 @@ export class AsyncExecutor extends Executor {
 
   /** @internal */
   protected _cancelTask(f: Future<unknown>, wasRunning: boolean, reason: unknown): void {
-    const job = (f as any)._slot as Job;
+    const job = slotOf<Job>(f);
     if (!wasRunning) {
       this.queuedLive--;
       this.checkDrained();

@@ -22,7 +22,7 @@
  * module, bad execArgv: MAX_START_FAILURES in a row); a worker killed from
  * outside is replaced.
  */
-import { Executor, type SubmitOptions } from '../core/executor.js';
+import { Executor, taskTimeout, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { setRunning, setPending, slotOf } from '../core/internal.js';
 import { BrokenExecutorError, QueueFullError, TimeoutError, describe } from '../core/errors.js';
@@ -179,7 +179,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
       return this._fail(f, err);
     }
     if (chunk) flags |= F_CHUNK;
-    const timeout = opts?.timeout ?? Infinity;
+    const timeout = taskTimeout(opts);
     if (timeout !== Infinity) flags |= F_NOTIFY_START;
     const rec: TaskRec = {
       f,

@@ -61,7 +61,7 @@ function answer(op: number, started: number, body?: Uint8Array): void {
   head.writeUInt8(op, 0);
   head.writeInt32LE(started, 1);
   if (body) head.writeUInt32LE(body.length, 5);
-  socket.write(body && body.length ? Buffer.concat([head, body]) : head);
+  socket.write(body?.length ? Buffer.concat([head, body]) : head);
 }
 
 // The parent is gone (end of file, or the socket broke). A free main thread exits

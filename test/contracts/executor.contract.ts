@@ -887,9 +887,17 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       });
     }
 
-    it('garbage submit options are rejected with TypeError/RangeError', async () => {
+    it('a timeout of zero or less leaves no time (Python): a task that waits fails with TimeoutError', async () => {
       const ex = exec({ workers: 1 });
-      for (const opts of [{ timeout: -1 }, { timeout: 'soon' }, { signal: 'no' }]) {
+      await rejectsWith(ex.run(tasks.sleep, [30_000, 'late'], { timeout: -1 }), TimeoutError, 'negative timeout');
+      assert.equal(await guard(ex.submit(tasks.add, 1, 1), 'after'), 2);
+    });
+
+    it('garbage submit options are rejected with TypeError/RangeError; an unknown key names the closest one', async () => {
+      const ex = exec({ workers: 1 });
+      const typo = await outcomeOf(() => ex.run(tasks.add, [1, 2], { timout: 5 } as any), 'run with a typo');
+      assert.ok(!typo.ok && typo.error instanceof TypeError && /did you mean "timeout"/.test(String(typo.error.message)), 'typo');
+      for (const opts of [{ timeout: NaN }, { timeout: 'soon' }, { signal: 'no' }, { transfer: 'x' }]) {
         const o = await outcomeOf(() => ex.run(tasks.add, [1, 2], opts as any), `run with ${JSON.stringify(opts)}`);
         assert.equal(o.ok, false, `run with ${JSON.stringify(opts)} must fail`);
         if (!o.ok) assert.ok(o.error instanceof TypeError || o.error instanceof RangeError, describeErr(o.error));

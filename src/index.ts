@@ -17,6 +17,7 @@ export {
   type Transferable,
 } from './core/tasks.js';
 export { currentSignal } from './core/context.js';
+export { isMainModule } from './core/runtime.js';
 export * from './futures/index.js';
 export { cpuCount } from './core/cpu.js';
 

@@ -147,6 +147,8 @@ export abstract class WorkerHandle<T extends Task = Task> {
   private fatal: unknown;
   protected cause: unknown;
   private refd = true;
+  private spawned = false;
+  private wasReady = false;
 
   constructor(protected readonly owner: WorkerOwner<T>) {}
 
@@ -214,7 +216,8 @@ export abstract class WorkerHandle<T extends Task = Task> {
    * @throws whatever spawning throws (the worker is then gone).
    */
   start(init: WorkerInit): void {
-    if (this._state !== 'starting') throw new InvalidStateError(`A worker can be started once (it is ${this._state})`);
+    if (this.spawned || this._state !== 'starting') throw new InvalidStateError(`A worker can be started once (it is ${this._state})`);
+    this.spawned = true;
     this.spawn();
     this.post([INIT, init]);
   }
@@ -322,6 +325,7 @@ export abstract class WorkerHandle<T extends Task = Task> {
       case READY:
         this.threadId = msg[1] as number;
         if (this._state === 'starting') {
+          this.wasReady = true;
           this.to('ready');
           this.owner.workerReady(this);
         }
@@ -395,7 +399,7 @@ export abstract class WorkerHandle<T extends Task = Task> {
    */
   protected ended(info: { exitCode: number | null; signal: string | null; cause?: unknown }): void {
     if (this._state === 'gone') return;
-    const beforeReady = this._state === 'starting';
+    const beforeReady = !this.wasReady;
     const intentional = this._state === 'retiring' || this._state === 'killing';
     this.to('gone');
     this.broker?.close();

@@ -71,8 +71,14 @@ const TARGET_BATCH_MS = 1;
 const MAX_CAP = 512;
 /** Workers that fail to start on their own, in a row, before the pool is broken. */
 const MAX_START_FAILURES = 3;
-/** Workers killed from outside while starting, in a row, before the pool gives up. */
+/**
+ * Workers killed from outside while starting are replaced (a little later each
+ * time); only when at least MAX_KILLED_STARTS in a row died so and none became
+ * ready for KILLED_STARTS_WINDOW_MS does the pool give up, so no caller waits for
+ * ever on a machine that kills every new worker.
+ */
 const MAX_KILLED_STARTS = 10;
+const KILLED_STARTS_WINDOW_MS = 30_000;
 
 let nextTaskId = 1;
 
@@ -138,6 +144,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   private broken: BrokenExecutorError | undefined;
   private startFailures = 0; // workers that failed to start on their own, in a row
   private killedStarts = 0; // workers killed from outside while starting, in a row
+  private lastReadyAt = performance.now();
   private respawnTimer: NodeJS.Timeout | undefined;
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
@@ -319,6 +326,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
 
   /** @internal */
   workerReady(w: Worker): void {
+    this.lastReadyAt = performance.now();
     this.starting--;
     this.startFailures = 0;
     this.killedStarts = 0;
@@ -427,9 +435,12 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   private startFailed(end: WorkerEnd<TaskRec>): void {
     const why = end.cause !== undefined ? errMessage(end.cause) : end.signal ? `it was killed by ${end.signal}` : exitText(end.exitCode);
     if (end.signal && !end.moduleThrew) {
-      if (++this.killedStarts >= MAX_KILLED_STARTS) {
+      this.killedStarts++;
+      if (this.killedStarts >= MAX_KILLED_STARTS && performance.now() - this.lastReadyAt > KILLED_STARTS_WINDOW_MS) {
         this.breakPool(
-          new BrokenExecutorError(`The executor is broken: ${MAX_KILLED_STARTS} workers in a row were killed while starting (${why})`),
+          new BrokenExecutorError(
+            `The executor is broken: for ${KILLED_STARTS_WINDOW_MS / 1000} s every worker was killed while starting (${why})`,
+          ),
         );
       } else if (this.queuedLive > 0 && this.respawnTimer === undefined) {
         this.respawnTimer = setTimeout(
@@ -437,7 +448,8 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
             this.respawnTimer = undefined;
             if (this.queuedLive > 0 && !this.broken) this.flush();
           },
-          Math.min(1000, 25 * 2 ** this.killedStarts),
+          // The first few at once; then back off (up to a second) from a machine that keeps killing.
+          this.killedStarts <= 3 ? 0 : Math.min(1000, 10 * 2 ** (this.killedStarts - 3)),
         );
       }
       return;

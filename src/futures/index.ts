@@ -17,3 +17,13 @@ export { ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
 export { ProcessPoolExecutor, type ProcessPoolOptions } from './process-pool.js';
 export { AsyncExecutor } from './async-executor.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from '../core/wait.js';
+export {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  BrokenExecutorError,
+  WorkerCrashedError,
+  ExecutorShutdownError,
+  QueueFullError,
+  TaskDefinitionError,
+} from '../core/errors.js';

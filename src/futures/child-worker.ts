@@ -192,6 +192,10 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
     return q !== undefined && performance.now() - q[1] < CANCEL_ANSWER_MS ? undefined : true;
   }
 
+  protected override forget(task: T): void {
+    if (this.cancelAnswers.size !== 0) this.cancelAnswers.delete(task.seq);
+  }
+
   whenGone(): Promise<void> {
     return this.gone;
   }

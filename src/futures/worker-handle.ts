@@ -369,8 +369,12 @@ export abstract class WorkerHandle<T extends Task = Task> {
     this.inflight[j] = undefined;
     while (this.head < this.inflight.length && this.inflight[this.head] === undefined) this.head++;
     this.answeredCount++;
+    this.forget(t);
     this.owner.taskAnswered(this, t, status, value, ms);
   };
+
+  /** A task was answered: a backend drops what it kept about it. */
+  protected forget(_task: T): void {}
 
   private indexOf(id: number): number {
     for (let j = this.head; j < this.inflight.length; j++) if (this.inflight[j]?.id === id) return j;

@@ -29,6 +29,7 @@ import { BrokerSession } from '../transport/brokered.js';
 import { BROKER, INIT, RUN, type WorkerInit } from '../transport/protocol.js';
 import { describeTask } from '../transport/task-target.js';
 import { checkEnv, checkExecArgv, childAlive, forkChild, pythonExitCode, setChildRef, watchChild } from '../futures/child.js';
+import { childEnded, childStarted } from './children.js';
 
 /** Options of {@link Process}. */
 export interface ProcessOptions {
@@ -143,6 +144,7 @@ export class Process {
     this.#state = 'started';
     const child = forkChild({ execArgv: this.#execArgv, env: this.#env, name: this.name, daemon: this.#daemon });
     this.#child = child;
+    childStarted(this); // activeChildren(), and what keeps a wait on a brokered object alive (children.ts)
     const broker = new BrokerSession((m) => {
       if (child.connected) child.send(m as any);
     });
@@ -158,6 +160,7 @@ export class Process {
       else this.#exitCode = pythonExitCode(end.code, end.signal);
       this.#state = 'stopped';
       broker.close();
+      childEnded(this);
     });
     if (this.#daemon) this.#ref(false);
     const init: WorkerInit = { initargs: [], name: this.name, mode: 'process' };

@@ -103,17 +103,18 @@ export class LockState {
   /** Re-acquire after a Condition wait, at `depth`, cancelled only by the client's death; held at once. */
   async reacquire(client: BrokerClient, depth: number): Promise<void> {
     const remote = client !== LOCAL_CLIENT;
-    // A grant to a client that died meanwhile: hold() sees it gone and abandons the lock
-    // (it died inside its critical section: the Condition wait was part of it).
+    // A grant to a client that died meanwhile is given back as it is: it died in the wait,
+    // where it did not hold the lock (the data the lock protects was left consistent).
     await this.acquire({ client, s1: remote ? client.signal : undefined, s2: undefined, timeout: Infinity }, depth, false);
-    if (remote) this.hold(client);
+    if (remote) this.hold(client, false);
   }
 
   /** The remote owner now holds it: released as abandoned if its process goes. */
-  private hold(client: BrokerClient): void {
+  private hold(client: BrokerClient, abandonIfGone = true): void {
     const h = new Ownership(this, client);
     if (client.hold(h)) this.held = h;
-    else this.abandon(client); // gone already
+    else if (abandonIfGone) this.abandon(client);
+    else this.giveBack(client, false, this.depth);
   }
 
   private unhold(): void {

@@ -141,6 +141,7 @@ export class Condition extends Brokered {
       failed = true;
       error = e;
     }
+    if (client.gone) throw error; // it died waiting: nothing to take back for it
     await st.reacquire(client, depth);
     if (failed) throw error;
     return true;

@@ -413,6 +413,13 @@ export class BrokerSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The clients first: their waits see `client.gone` when they abort (a Barrier breaks on it).
+    const up: string[] = [];
+    for (const c of [this.peer, ...(this.forwarded?.values() ?? [])]) {
+      if (c.gone) continue;
+      c._end();
+      if (c.forwarded) up.push(c.id);
+    }
     const err = goneError();
     for (const call of this.calls.values()) call._cancel(err);
     this.calls.clear();
@@ -420,12 +427,6 @@ export class BrokerSession {
     const hs = [...this.handovers.values()];
     this.handovers.clear();
     for (let i = hs.length - 1; i >= 0; i--) hs[i]!.giveBack!();
-    const up: string[] = [];
-    for (const c of [this.peer, ...(this.forwarded?.values() ?? [])]) {
-      if (c.gone) continue;
-      c._end();
-      if (c.forwarded) up.push(c.id);
-    }
     if (up.length) tellGone(up);
   }
 }

@@ -88,12 +88,12 @@ export class LockState {
   /** A remote acquire: a hand-over that becomes a holding once the asker confirms it. */
   remoteAcquire(call: BrokerCall, timeout: number): Promise<boolean> {
     const client = call.client;
-    const wasOwner = this.owner === client;
     return this.acquire(remoteSpec(client, call.signal, timeout)).then((abandoned) => {
       call.handOver(
         () => this.giveBack(client, abandoned, 1),
         () => {
-          if (!wasOwner && this.owner === client) this.hold(client);
+          // One holding per owner: an RLock taken again by its owner adds a level, not a holding.
+          if (this.owner === client && this.held?.client !== client) this.hold(client);
         },
       );
       return abandoned;

@@ -117,7 +117,10 @@ describe('multiprocessing: Python parity and clear mistakes', { timeout: 120_000
     });
 
     it('options: unknown keys name the closest one; wrong types are TypeError, out of range RangeError', () => {
-      assert.throws(() => new Pool({ max_tasks_per_child: 2 } as any), /unknown option "max_tasks_per_child" \(did you mean "maxtasksperchild"\?\)/);
+      assert.throws(
+        () => new Pool({ max_tasks_per_child: 2 } as any),
+        /unknown option "max_tasks_per_child" \(did you mean "maxtasksperchild"\?\)/,
+      );
       assert.throws(() => new Pool({ processes: 'two' } as any), TypeError);
       assert.throws(() => new Pool({ processes: 0 }), RangeError);
       assert.throws(() => new Pool({ initargs: 5 } as any), TypeError);

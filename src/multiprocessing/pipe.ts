@@ -17,7 +17,7 @@
  */
 import { ValueError, describe } from '../core/errors.js';
 import { currentContext } from '../core/context.js';
-import { timeout as timeoutOption } from '../core/options.js';
+import { bool, timeout as timeoutOption } from '../core/options.js';
 import {
   kBroker,
   brokerables,
@@ -218,8 +218,8 @@ export class Connection {
  * a.send({ hello: 'world' });
  * console.log(await b.recv());
  */
-export function Pipe(duplex = true): [Connection, Connection] {
-  if (typeof duplex !== 'boolean') throw new TypeError(`Pipe(duplex) expects a boolean, got ${describe(duplex)}`);
+export function Pipe(duplex?: boolean): [Connection, Connection] {
+  duplex = bool('Pipe(duplex)', 'duplex', duplex, true);
   const ab = new Queue<unknown>();
   if (!duplex) {
     // a receives from b.

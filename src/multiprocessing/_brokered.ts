@@ -139,6 +139,21 @@ export abstract class Brokered implements BrokerTarget {
     return { type: this._type, data: { ...this._data(), channel: this._channel } };
   }
 
+  /**
+   * @internal a waiting method: checks its options (`{ timeout, signal }`), then runs
+   * `body`; a bad option or a signal already aborted rejects without waiting.
+   */
+  protected _waiting<T>(where: string, o: unknown, body: (spec: WaitSpec) => Promise<T>): Promise<T> {
+    let spec: WaitSpec;
+    try {
+      spec = waitSpec(where, o);
+      checkNotAborted(spec);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return body(spec);
+  }
+
   /** @internal a request to the holder. */
   protected _ask(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
     return brokerRequest(this._channel!, op, args, signal === undefined ? undefined : { signal });

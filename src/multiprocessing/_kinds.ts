@@ -4,20 +4,10 @@
  */
 import { closest } from '../core/options.js';
 import { describe } from '../core/errors.js';
+import { ARRAY_KINDS } from '../threading/_wait.js';
 
-export const KINDS = {
-  int8: Int8Array,
-  uint8: Uint8Array,
-  uint8clamped: Uint8ClampedArray,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  bigint64: BigInt64Array,
-  biguint64: BigUint64Array,
-} as const;
+/** The same table as weft/threading's SharedArray (one list of kinds in weft). */
+export const KINDS = ARRAY_KINDS;
 
 /** The kinds of number a Value or SharedArray holds. */
 export type NumberKind = keyof typeof KINDS;

@@ -17,7 +17,7 @@
 import { BrokenBarrierError, TimeoutError } from '../core/errors.js';
 import { int } from '../core/options.js';
 import type { BrokerCall } from '../transport/brokered.js';
-import { Brokered, checkNotAborted, proxyFor, waitSpec, type WaitOptions } from './_brokered.js';
+import { Brokered, proxyFor, type WaitOptions } from './_brokered.js';
 import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 
 /** What `statistics()` of a brokered Barrier reports (in the process that made it). */
@@ -90,15 +90,9 @@ export class Barrier extends Brokered {
    *   CancelledError; TimeoutError.
    */
   wait(o?: WaitOptions): Promise<number> {
-    let spec: WaitSpec;
-    try {
-      spec = waitSpec('Barrier.wait()', o);
-      checkNotAborted(spec);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this._remote) return this._askWait('wait', [spec.timeout], spec) as Promise<number>;
-    return this.#wait(spec);
+    return this._waiting('Barrier.wait()', o, (spec) =>
+      this._remote ? (this._askWait('wait', [spec.timeout], spec) as Promise<number>) : this.#wait(spec),
+    );
   }
 
   #wait(spec: WaitSpec): Promise<number> {

@@ -4,7 +4,7 @@
  */
 import { TimeoutError } from '../core/errors.js';
 import type { BrokerCall } from '../transport/brokered.js';
-import { Brokered, checkNotAborted, proxyFor, waitSpec, type WaitOptions } from './_brokered.js';
+import { Brokered, proxyFor, type WaitOptions } from './_brokered.js';
 import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 
 /** @internal what an Event marker carries. */
@@ -66,15 +66,9 @@ export class Event extends Brokered {
    * @throws (rejects) TimeoutError, CancelledError; TypeError/RangeError for bad options.
    */
   wait(o?: WaitOptions): Promise<true> {
-    let spec: WaitSpec;
-    try {
-      spec = waitSpec('Event.wait()', o);
-      checkNotAborted(spec);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this._remote) return this._askWait('wait', [spec.timeout], spec) as Promise<true>;
-    return this.#wait(spec);
+    return this._waiting('Event.wait()', o, (spec) =>
+      this._remote ? (this._askWait('wait', [spec.timeout], spec) as Promise<true>) : this.#wait(spec),
+    );
   }
 
   #wait(spec: WaitSpec): Promise<true> {

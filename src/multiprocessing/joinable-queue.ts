@@ -11,7 +11,7 @@
  */
 import { TimeoutError, ValueError } from '../core/errors.js';
 import { LOCAL_CLIENT, type BrokerCall, type BrokerClient, type Holding } from '../transport/brokered.js';
-import { checkNotAborted, proxyFor, waitSpec, type WaitOptions } from './_brokered.js';
+import { proxyFor, type WaitOptions } from './_brokered.js';
 import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 import { Queue, type QueueData } from './queue.js';
 
@@ -79,15 +79,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
    * @param o `timeout` ms (TimeoutError), `signal`; the current task's cancellation applies too.
    */
   join(o?: WaitOptions): Promise<void> {
-    let spec: WaitSpec;
-    try {
-      spec = waitSpec(`${this._type}.join()`, o);
-      checkNotAborted(spec);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this._remote) return this._askWait('join', [spec.timeout], spec) as Promise<void>;
-    return this.#join(spec);
+    return this._waiting(`${this._type}.join()`, o, (spec) =>
+      this._remote ? (this._askWait('join', [spec.timeout], spec) as Promise<void>) : this.#join(spec),
+    );
   }
 
   #join(spec: WaitSpec): Promise<void> {

@@ -6,7 +6,7 @@
 import { InvalidStateError } from '../core/errors.js';
 import { options } from '../core/options.js';
 import { LOCAL_CLIENT, type BrokerCall } from '../transport/brokered.js';
-import { Brokered, Guard, checkNotAborted, proxyFor, requestSignal, waitSpec, type WaitOptions } from './_brokered.js';
+import { Brokered, Guard, proxyFor, requestSignal, type WaitOptions } from './_brokered.js';
 import { LockState } from './_lockstate.js';
 
 /** What `statistics()` of a brokered Lock reports (in the process that made it). */
@@ -45,20 +45,13 @@ export abstract class LockBase extends Brokered {
    * @throws (rejects) TimeoutError, CancelledError; TypeError/RangeError for bad options.
    */
   acquire(o?: WaitOptions): Promise<Guard> {
-    let spec: ReturnType<typeof waitSpec>;
-    try {
-      spec = waitSpec(`${this._type}.acquire()`, o);
-      checkNotAborted(spec);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this._remote) {
+    return this._waiting(`${this._type}.acquire()`, o, (spec) => {
+      if (!this._remote) return this._state!.acquire(spec).then((abandoned) => new Guard(this, abandoned));
       return this._ask('acquire', [spec.timeout], requestSignal(spec)).then((abandoned) => {
         this.#held++;
         return new Guard(this, abandoned === true);
       });
-    }
-    return this._state!.acquire(spec).then((abandoned) => new Guard(this, abandoned));
+    });
   }
 
   /**

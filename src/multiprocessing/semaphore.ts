@@ -12,7 +12,7 @@
 import { TimeoutError, ValueError } from '../core/errors.js';
 import { int } from '../core/options.js';
 import { LOCAL_CLIENT, type BrokerCall, type BrokerClient, type Holding } from '../transport/brokered.js';
-import { Brokered, Guard, checkNotAborted, proxyFor, requestSignal, waitSpec, type WaitOptions } from './_brokered.js';
+import { Brokered, Guard, proxyFor, requestSignal, type WaitOptions } from './_brokered.js';
 import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 
 /** What `statistics()` of a brokered Semaphore reports (in the process that made it). */
@@ -106,20 +106,13 @@ export class Semaphore extends Brokered {
    * @throws (rejects) TimeoutError, CancelledError; TypeError/RangeError for bad options.
    */
   acquire(o?: WaitOptions): Promise<Guard> {
-    let spec: WaitSpec;
-    try {
-      spec = waitSpec(`${this._type}.acquire()`, o);
-      checkNotAborted(spec);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this._remote) {
+    return this._waiting(`${this._type}.acquire()`, o, (spec) => {
+      if (!this._remote) return this.#acquire(spec).then(() => new Guard(this));
       return this._ask('acquire', [spec.timeout], requestSignal(spec)).then(() => {
         this.#held++;
         return new Guard(this);
       });
-    }
-    return this.#acquire(spec).then(() => new Guard(this));
+    });
   }
 
   #acquire(spec: WaitSpec): Promise<true> {

@@ -74,10 +74,14 @@ abstract class Numbers<T extends number | bigint> extends Brokered {
     return v as T;
   }
 
-  /** @internal runs `op` here (holder) or at the holder (proxy). */
-  protected _do<R>(op: string, args: unknown[]): Promise<R> {
-    if (this._remote) return this._ask(op, args) as Promise<R>;
+  /**
+   * @internal runs `op` here (holder) or at the holder (proxy), after checking that
+   * `values` fit this kind (`where` names the method in the error).
+   */
+  protected _do<R>(op: string, args: unknown[], where?: string, values: readonly unknown[] = args): Promise<R> {
     try {
+      if (where !== undefined) for (const v of values) this._check(where, v);
+      if (this._remote) return this._ask(op, args) as Promise<R>;
       return Promise.resolve(this._run(op, args) as R);
     } catch (err) {
       return Promise.reject(err);
@@ -129,49 +133,23 @@ export class ValueImpl<T extends number | bigint = number | bigint> extends Numb
   }
   /** Sets the value. @throws (rejects) TypeError/RangeError for a value the kind cannot hold. */
   set(v: T): Promise<void> {
-    try {
-      this._check('Value.set(v)', v);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this._do('set', [v]);
+    return this._do('set', [v], 'Value.set(v)');
   }
   /** Atomically adds `n` (may be negative) and returns the new value. */
   add(n: T): Promise<T> {
-    try {
-      this._check('Value.add(n)', n);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this._do('add', [n]);
+    return this._do('add', [n], 'Value.add(n)');
   }
   /** Atomically subtracts `n` and returns the new value. */
   sub(n: T): Promise<T> {
-    try {
-      this._check('Value.sub(n)', n);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this._do('add', [typeof n === 'bigint' ? -n : -n]);
+    return this._do('add', [typeof n === 'bigint' ? -n : -(n as number)], 'Value.sub(n)', [n]);
   }
   /** Atomically: if the value is `expected`, sets it to `next`. Returns the old value. */
   compareExchange(expected: T, next: T): Promise<T> {
-    try {
-      this._check('Value.compareExchange(expected, next)', expected);
-      this._check('Value.compareExchange(expected, next)', next);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this._do('cas', [expected, next]);
+    return this._do('cas', [expected, next], 'Value.compareExchange(expected, next)');
   }
   /** Atomically sets the value and returns the old one. */
   exchange(next: T): Promise<T> {
-    try {
-      this._check('Value.exchange(next)', next);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this._do('xchg', [next]);
+    return this._do('xchg', [next], 'Value.exchange(next)');
   }
 
   /** @internal */
@@ -282,11 +260,10 @@ export class SharedArrayImpl<T extends number | bigint = number | bigint> extend
   set(i: number, v: T): Promise<void> {
     try {
       this.#index('SharedArray.set(i, v)', i);
-      this._check('SharedArray.set(i, v)', v);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this._do('set', [i, v]);
+    return this._do('set', [i, v], 'SharedArray.set(i, v)', [v]);
   }
   /** A copy of every element, as a plain array. */
   toArray(): Promise<T[]> {

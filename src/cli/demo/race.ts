@@ -227,81 +227,36 @@ async function runProcesses(
     // Start every child first, so the timings do not include starting processes.
     const warm = new multiprocessing.Barrier(parties);
     await Promise.all(Array.from({ length: parties }, () => pool.submit(async (b: { wait(): Promise<number> }) => b.wait(), warm)));
-    const variants: [variant: string, what: string, task: (v: any, n: number, start: any) => Promise<Stamp>][] = [
-      // inline tasks: self-contained, each takes its own stamp
-      [
-        'no lock',
-        'processes, no lock',
-        async (v, n, start) => {
-          await start.wait();
-          const c0 = process.cpuUsage();
-          const t0 = performance.timeOrigin + performance.now();
-          for (let i = 0; i < n; i++) await v.set((await v.get()) + 1); // another process may write in between
-          const d = process.cpuUsage(c0);
-          return {
-            threadId: 0,
-            pid: process.pid,
-            mainThread: true,
-            start: t0,
-            end: performance.timeOrigin + performance.now(),
-            cpu: d.user + d.system,
-          };
-        },
-      ],
-      [
-        'Lock',
-        'processes, Lock',
-        async (v, n, start) => {
-          await start.wait();
-          const c0 = process.cpuUsage();
-          const t0 = performance.timeOrigin + performance.now();
-          const lock = v.getLock();
-          for (let i = 0; i < n; i++) {
-            const g = await lock.acquire();
-            try {
-              await v.set((await v.get()) + 1);
-            } finally {
-              g.release();
-            }
+    // One inline task for the three variants (inline tasks are self-contained: it takes its own stamp).
+    const task = async (v: any, n: number, start: any, variant: string): Promise<Stamp> => {
+      await start.wait();
+      const c0 = process.cpuUsage();
+      const t0 = performance.timeOrigin + performance.now();
+      const lock = v.getLock();
+      for (let i = 0; i < n; i++) {
+        if (variant === 'atomic add') await v.add(1);
+        else if (variant === 'no lock')
+          await v.set((await v.get()) + 1); // another process may write in between
+        else {
+          const g = await lock.acquire();
+          try {
+            await v.set((await v.get()) + 1);
+          } finally {
+            g.release();
           }
-          const d = process.cpuUsage(c0);
-          return {
-            threadId: 0,
-            pid: process.pid,
-            mainThread: true,
-            start: t0,
-            end: performance.timeOrigin + performance.now(),
-            cpu: d.user + d.system,
-          };
-        },
-      ],
-      [
-        'atomic add',
-        'processes, atomic add',
-        async (v, n, start) => {
-          await start.wait();
-          const c0 = process.cpuUsage();
-          const t0 = performance.timeOrigin + performance.now();
-          for (let i = 0; i < n; i++) await v.add(1);
-          const d = process.cpuUsage(c0);
-          return {
-            threadId: 0,
-            pid: process.pid,
-            mainThread: true,
-            start: t0,
-            end: performance.timeOrigin + performance.now(),
-            cpu: d.user + d.system,
-          };
-        },
-      ],
-    ];
-    for (const [variant, what, task] of variants) {
-      next(what);
+        }
+      }
+      const d = process.cpuUsage(c0);
+      const end = performance.timeOrigin + performance.now();
+      return { threadId: 0, pid: process.pid, mainThread: true, start: t0, end, cpu: d.user + d.system };
+    };
+    for (const variant of ['no lock', 'Lock', 'atomic add']) {
+      next(`processes, ${variant}`);
       const v = new multiprocessing.Value('int32', 0);
       const start = new multiprocessing.Barrier(parties);
       const r = await measure(
         'processes',
-        () => Promise.all(Array.from({ length: parties }, () => pool.submit(task, v, nProc, start))),
+        () => Promise.all(Array.from({ length: parties }, () => pool.submit(task, v, nProc, start, variant))),
         (s: Stamp) => `process: ${nProc.toLocaleString('en-US')} increments (${(s.end - s.start).toFixed(0)} ms)`,
         { variant },
       );

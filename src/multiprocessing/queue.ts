@@ -138,6 +138,8 @@ export class Queue<T = unknown> extends Brokered {
 
   /**
    * Puts `item` at the back; waits while the queue is full (bounded queues).
+   * Cancel-safe: a put that rejects put nothing. A put that has already entered the
+   * queue stays there (another process may have taken the item).
    * @param o `block` (false: do not wait), `timeout` ms, `signal`.
    * @throws (rejects) QueueFull if it cannot wait or the timeout passed; ValueError after close();
    *   CancelledError; TypeError if the item cannot be sent between processes or for bad options.

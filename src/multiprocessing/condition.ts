@@ -201,6 +201,16 @@ export class Condition extends Brokered {
     for (let i = 0; i < n && this.#waiters.grantHead(true); i++);
   }
 
+  /**
+   * `locked`, `waiters` (waiting for a notification), `lockWaiters` (waiting for the lock).
+   * In the process that made it only. @throws TypeError elsewhere.
+   */
+  statistics(): { locked: boolean; waiters: number; lockWaiters: number } {
+    this._holderOnly('statistics()', 'the process that made it');
+    const st = this.#lock._state!;
+    return { locked: st.owner !== undefined, waiters: this.#waiters.size, lockWaiters: st.waiters.size };
+  }
+
   /** @internal */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {

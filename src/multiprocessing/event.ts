@@ -80,6 +80,12 @@ export class Event extends Brokered {
     );
   }
 
+  /** `set` and the number of `waiters`. In the process that made it only. @throws TypeError elsewhere. */
+  statistics(): { set: boolean; waiters: number } {
+    this._holderOnly('statistics()', 'the process that made it');
+    return { set: this.#flag, waiters: this.#waiters.size };
+  }
+
   /** @internal */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {

@@ -161,6 +161,7 @@ describe('brokered primitives in the holder process', { timeout: 60_000 }, () =>
     assert.equal(await ev.wait({ timeout: -1 }), true, 'set: answers at once even with a negative timeout');
     ev.clear();
     assert.equal(ev.isSet(), false);
+    assert.deepEqual(ev.statistics(), { set: false, waiters: 0 });
     await assert.rejects(ev.wait({ timeout: 5 }), TimeoutError);
   });
 
@@ -212,6 +213,7 @@ describe('brokered primitives in the holder process', { timeout: 60_000 }, () =>
     }
     await guard(Promise.all(ws), 'all');
     assert.deepEqual(woke, [1, 2, 3]);
+    assert.deepEqual(cond.statistics(), { locked: false, waiters: 0, lockWaiters: 0 });
     // Default lock: an RLock (Python's multiprocessing.Condition); wait releases every level.
     const rc = new Condition();
     const a = await rc.acquire();

@@ -4,7 +4,7 @@
  * at import time. Each child process imports it once.
  */
 import { defineTasks } from 'weft';
-import { currentProcess } from 'weft/multiprocessing';
+import { currentProcess, type Barrier, type Value } from 'weft/multiprocessing';
 
 function worker(i: number): void {
   console.log(`Worker ${i}`);
@@ -24,4 +24,37 @@ function cpuBound(n: number): number {
   return sum;
 }
 
-export default defineTasks(import.meta.url, { worker, processFunction, add, cpuBound });
+/** The seeds' `counter += 1`, n times, unprotected: read (one message), add, write back (another). */
+async function incrementUnsafe(start: Barrier, counter: Value<number>, n: number): Promise<void> {
+  await start.wait(); // all processes begin together
+  for (let i = 0; i < n; i++) {
+    const x = await counter.get(); // another process may write between this read...
+    await counter.set(x + 1); // ...and this write: its update is overwritten
+  }
+}
+
+/** The same, holding the Value's lock around the read-modify-write. */
+async function incrementLocked(start: Barrier, counter: Value<number>, n: number): Promise<void> {
+  await start.wait();
+  const lock = counter.getLock();
+  for (let i = 0; i < n; i++) {
+    using _ = await lock.acquire();
+    await counter.set((await counter.get()) + 1);
+  }
+}
+
+/** The same with one atomic operation: the process that keeps the Value adds. */
+async function incrementAtomic(start: Barrier, counter: Value<number>, n: number): Promise<void> {
+  await start.wait();
+  for (let i = 0; i < n; i++) await counter.add(1);
+}
+
+export default defineTasks(import.meta.url, {
+  worker,
+  processFunction,
+  add,
+  cpuBound,
+  incrementUnsafe,
+  incrementLocked,
+  incrementAtomic,
+});

@@ -2,7 +2,9 @@
  * AsyncResult: the handle Pool.applyAsync / mapAsync return (Python's
  * `multiprocessing.pool.AsyncResult`).
  */
-import { TimeoutError, ValueError, describe } from '../core/errors.js';
+import { TimeoutError, ValueError } from '../core/errors.js';
+import { fn as fnOption, timeout as timeoutOption } from '../core/options.js';
+import { cancel, later, type Later } from '../core/timers.js';
 
 /** Callbacks of applyAsync / mapAsync, run in this process when the result is ready. */
 export interface AsyncResultCallbacks<R> {
@@ -10,12 +12,6 @@ export interface AsyncResultCallbacks<R> {
   callback?: (result: R) => void;
   /** Called with the error when the call fails. */
   errorCallback?: (error: unknown) => void;
-}
-
-function checkTimeout(what: string, t: unknown): void {
-  if (t !== undefined && (typeof t !== 'number' || !(t >= 0))) {
-    throw new (typeof t === 'number' ? RangeError : TypeError)(`${what}: timeout must be milliseconds >= 0, got ${describe(t)}`);
-  }
 }
 
 /**
@@ -33,12 +29,8 @@ export class AsyncResult<R> {
 
   /** @internal made by Pool. */
   constructor(promise: PromiseLike<R>, callbacks: AsyncResultCallbacks<R> = {}) {
-    if (callbacks.callback !== undefined && typeof callbacks.callback !== 'function') {
-      throw new TypeError(`callback must be a function, got ${describe(callbacks.callback)}`);
-    }
-    if (callbacks.errorCallback !== undefined && typeof callbacks.errorCallback !== 'function') {
-      throw new TypeError(`errorCallback must be a function, got ${describe(callbacks.errorCallback)}`);
-    }
+    fnOption('AsyncResult', 'callback', callbacks.callback);
+    fnOption('AsyncResult', 'errorCallback', callbacks.errorCallback);
     this.#settled = Promise.resolve(promise).then(
       (v) => {
         this.#ready = true;
@@ -69,33 +61,42 @@ export class AsyncResult<R> {
     return this.#ok;
   }
 
-  /** Waits until the result is ready, or `timeout` ms (no error when the timeout passes). */
+  /**
+   * Waits until the result is ready, or `timeout` ms (no error when the timeout passes).
+   * undefined or Infinity: no limit; 0 or negative: do not wait; any finite value is honoured exactly.
+   * @throws (rejects) TypeError if timeout is not a number.
+   */
   async wait(timeout?: number): Promise<void> {
-    checkTimeout('AsyncResult.wait', timeout);
-    if (this.#ready) return;
-    if (timeout === undefined || timeout === Infinity) {
+    const t = timeoutOption('AsyncResult.wait(timeout)', 'timeout', timeout);
+    await this.#wait(t);
+  }
+
+  async #wait(t: number): Promise<void> {
+    if (this.#ready || t === 0) return;
+    if (t === Infinity) {
       await this.#settled;
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Later | undefined;
     try {
       await Promise.race([
         this.#settled,
         new Promise<void>((r) => {
-          timer = setTimeout(r, timeout);
+          timer = later(r, t);
         }),
       ]);
     } finally {
-      clearTimeout(timer);
+      cancel(timer);
     }
   }
 
   /**
    * The result; the call's own error if it failed.
-   * @throws TimeoutError if it is not ready within `timeout` ms.
+   * @param timeout ms to wait at most (undefined or Infinity: no limit; 0 or negative: do not wait).
+   * @throws TimeoutError if it is not ready within `timeout` ms; TypeError if timeout is not a number.
    */
   async get(timeout?: number): Promise<R> {
-    await this.wait(timeout);
+    await this.#wait(timeoutOption('AsyncResult.get(timeout)', 'timeout', timeout));
     if (!this.#ready) throw new TimeoutError(`The result was not ready within ${timeout} ms`);
     if (!this.#ok) throw this.#value;
     return this.#value as R;

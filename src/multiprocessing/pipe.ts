@@ -16,12 +16,16 @@
  * its handle keeps the end open (as a leaked descriptor would).
  */
 import { ValueError, describe } from '../core/errors.js';
+import { currentContext } from '../core/context.js';
+import { bool, timeout as timeoutOption } from '../core/options.js';
 import {
   kBroker,
   brokerables,
   brokerSend,
+  forwardingTarget,
   newChannelId,
   registerBrokerTarget,
+  LOCAL_CLIENT,
   type BrokerDescription,
   type BrokerTarget,
 } from '../transport/brokered.js';
@@ -124,10 +128,8 @@ export class Connection {
   send(obj: unknown): void {
     this.#check('send');
     if (this.#write === undefined) throw new ValueError('Connection is read-only: this end of a one-way Pipe cannot send');
-    if (this.#write._isProxy) {
-      const d = this.#write[kBroker]();
-      brokerSend((d.data as QueueData).channel, 'putNoReply', [obj]);
-    } else {
+    if (this.#write._isProxy) this.#write._tellPut(obj);
+    else {
       if (typeof obj === 'function' || typeof obj === 'symbol')
         throw new TypeError(`Connection.send: ${describe(obj)} cannot be sent between processes`);
       this.#write.putNowait(obj);
@@ -152,21 +154,20 @@ export class Connection {
 
   /**
    * True if there is something to receive (or the other end is closed), waiting up to
-   * `timeout` ms (default 0: just look; `Infinity`: until there is).
+   * `timeout` ms. As in Python the default is 0 (just look; so is a negative timeout);
+   * `Infinity` waits until there is. Any finite timeout is honoured exactly.
+   * @throws (rejects) TypeError if timeout is not a number; ValueError if this end is closed or send-only.
    */
   poll(timeout = 0): Promise<boolean> {
+    let t: number;
     try {
       this.#check('poll');
-      if (typeof timeout !== 'number' || !(timeout >= 0)) {
-        throw new (typeof timeout === 'number' ? RangeError : TypeError)(
-          `Connection.poll(timeout) expects milliseconds >= 0, got ${describe(timeout)}`,
-        );
-      }
+      t = timeoutOption('Connection.poll(timeout)', 'timeout', timeout);
       if (this.#read === undefined) throw new ValueError('Connection is write-only: this end of a one-way Pipe cannot receive');
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#read._poll(timeout === Infinity ? undefined : timeout);
+    return this.#read._poll(t, { client: LOCAL_CLIENT, s1: undefined, s2: currentContext()?.signal, timeout: t });
   }
 
   /** Closes this handle. When no handle of this end is left open, the other end sees EOF. */
@@ -197,12 +198,7 @@ export class Connection {
       // A proxy passed on (to a grandchild): count the new handle at the holder, forward its ops.
       const id = this.#endId;
       brokerSend(id, 'acquire', []);
-      registerBrokerTarget(id, {
-        brokerCall: (op, args) => {
-          brokerSend(id, op, args);
-          return undefined;
-        },
-      });
+      registerBrokerTarget(id, forwardingTarget(id));
     }
     const read = this.#read && (this.#read[kBroker]().data as QueueData);
     const write = this.#write && (this.#write[kBroker]().data as QueueData);
@@ -222,8 +218,8 @@ export class Connection {
  * a.send({ hello: 'world' });
  * console.log(await b.recv());
  */
-export function Pipe(duplex = true): [Connection, Connection] {
-  if (typeof duplex !== 'boolean') throw new TypeError(`Pipe(duplex) expects a boolean, got ${describe(duplex)}`);
+export function Pipe(duplex?: boolean): [Connection, Connection] {
+  duplex = bool('Pipe(duplex)', 'duplex', duplex, true);
   const ab = new Queue<unknown>();
   if (!duplex) {
     // a receives from b.

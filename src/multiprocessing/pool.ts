@@ -16,7 +16,7 @@
 import type { Executor, MapOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
 import { ValueError, describe } from '../core/errors.js';
-import { intOption } from '../core/executor.js';
+import { array, int, oneOf, options } from '../core/options.js';
 import type { TaskRef } from '../core/tasks.js';
 import { ProcessPoolExecutor } from '../futures/process-pool.js';
 import { ThreadPoolExecutor } from '../futures/thread-pool.js';
@@ -34,6 +34,89 @@ export interface PoolOptions {
   maxtasksperchild?: number;
   /** 'processes' (default: child processes) or 'threads' (worker threads). */
   backend?: 'processes' | 'threads';
+}
+
+const POOL_KEYS = ['processes', 'initializer', 'initargs', 'maxtasksperchild', 'backend'] as const;
+
+/** The args array of apply/applyAsync: Python's args tuple. */
+function argsOf(method: string, args: unknown, extra: unknown[]): unknown[] {
+  if (args === undefined && extra.length === 0) return [];
+  if (!Array.isArray(args) || extra.length > 0) {
+    const all = [args, ...extra].map((a) => (typeof a === 'string' ? JSON.stringify(a) : String(a))).join(', ');
+    throw new TypeError(
+      `Pool.${method}(fn, args) expects args as an array of arguments, got ${describe(args)}` +
+        (Array.isArray(args) ? ' and more arguments after it' : '') +
+        `; to call fn(${all}) write pool.${method}(fn, [${all}])`,
+    );
+  }
+  return args;
+}
+
+/** Where the input of an imap stopped by throwing. */
+interface InputFailure {
+  failed: boolean;
+  error: unknown;
+}
+
+/**
+ * The items of `items` up to the first throw of its iterator, which is kept in `failure`
+ * (the map then ends normally with the items before). Not an iterable: returned as is
+ * (map reports it).
+ */
+function untilThrow<T>(items: Iterable<T> | AsyncIterable<T>, failure: InputFailure): Iterable<T> | AsyncIterable<T> {
+  if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
+    return (async function* () {
+      let it: AsyncIterator<T> | undefined;
+      let done = false;
+      try {
+        it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
+        for (;;) {
+          const r = await it.next();
+          if (r.done) {
+            done = true;
+            return;
+          }
+          yield r.value;
+        }
+      } catch (err) {
+        done = true;
+        failure.failed = true;
+        failure.error = err;
+      } finally {
+        if (!done) await it?.return?.();
+      }
+    })();
+  }
+  if (items != null && typeof (items as any)[Symbol.iterator] === 'function') {
+    return (function* () {
+      let it: Iterator<T> | undefined;
+      let done = false;
+      try {
+        it = (items as Iterable<T>)[Symbol.iterator]();
+        for (;;) {
+          const r = it.next();
+          if (r.done) {
+            done = true;
+            return;
+          }
+          yield r.value;
+        }
+      } catch (err) {
+        done = true;
+        failure.failed = true;
+        failure.error = err;
+      } finally {
+        if (!done) it?.return?.();
+      }
+    })();
+  }
+  return items;
+}
+
+/** Yields every result of `run`, then throws the input's error if reading the input failed. */
+async function* thenThrow<R>(run: AsyncIterableIterator<R>, failure: InputFailure): AsyncIterableIterator<R> {
+  yield* run;
+  if (failure.failed) throw failure.error;
 }
 
 /** A task Pool accepts: a TaskRef or a self-contained inline function. */
@@ -58,25 +141,23 @@ export class Pool implements AsyncDisposable {
   readonly #stop = new AbortController(); // aborts every map/imap (terminate)
   #ended: Promise<void> | undefined;
 
-  constructor(opts: PoolOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`Pool options must be an object, got ${describe(opts)}`);
-    const backend = opts.backend ?? 'processes';
-    if (backend !== 'processes' && backend !== 'threads') {
-      throw new TypeError(`Pool backend must be 'processes' or 'threads', got ${describe(backend)}`);
-    }
-    const processes = intOption('processes', opts.processes, undefined as unknown as number, 1);
-    const maxTasks = intOption('maxtasksperchild', opts.maxtasksperchild, Infinity, 1, true);
+  constructor(opts?: PoolOptions) {
+    const o = options('Pool', opts, POOL_KEYS) as PoolOptions;
+    const backend = oneOf('Pool', 'backend', o.backend, ['processes', 'threads'], 'processes');
+    const processes = o.processes === undefined ? undefined : int('Pool', 'processes', o.processes, 1, { min: 1 });
+    const maxTasks = int('Pool', 'maxtasksperchild', o.maxtasksperchild, Infinity, { min: 1, infinity: true });
+    const initargs = array('Pool', 'initargs', o.initargs);
     if (backend === 'processes') {
       this.#ex = new ProcessPoolExecutor({
         maxWorkers: processes,
-        initializer: opts.initializer,
-        initargs: opts.initargs,
+        initializer: o.initializer,
+        initargs,
         maxTasksPerChild: maxTasks,
         name: 'SpawnPoolWorker',
       });
     } else {
       this.#ex = new ThreadPoolExecutor(
-        { maxWorkers: processes, initializer: opts.initializer, initargs: opts.initargs, name: 'ThreadPoolWorker', idleTimeout: Infinity },
+        { maxWorkers: processes, initializer: o.initializer, initargs, name: 'ThreadPoolWorker', idleTimeout: Infinity },
         { maxTasksPerWorker: maxTasks },
       );
     }
@@ -104,27 +185,34 @@ export class Pool implements AsyncDisposable {
     return f;
   }
 
-  #mapOpts(chunksize: number | undefined, ordered: boolean): MapOptions {
-    if (chunksize !== undefined) intOption('chunksize', chunksize, 1, 1);
-    return { chunksize: chunksize ?? 'auto', ordered, signal: this.#stop.signal };
+  #mapOpts(where: string, chunksize: unknown, ordered: boolean): MapOptions {
+    const cs = chunksize === undefined ? 'auto' : int(where, 'chunksize', chunksize, 1, { min: 1 });
+    return { chunksize: cs, ordered, signal: this.#stop.signal };
   }
 
   /**
    * Runs `fn(...args)` in a worker and waits for the result (Python's `apply`).
-   * @throws (rejects) ValueError if the pool is not running; the task's own error.
+   * @param args the arguments, as an array (Python's `args` tuple): `pool.apply(add, [3, 4])`.
+   * @throws (rejects) ValueError if the pool is not running; TypeError if `args` is not an array;
+   *   the task's own error.
    */
-  async apply<A extends unknown[], R>(fn: PoolTask<A, R>, args?: A): Promise<Awaited<R>> {
+  async apply<A extends unknown[], R>(fn: PoolTask<A, R>, args?: A, ...extra: never[]): Promise<Awaited<R>> {
     this.#check();
-    return this.#track(this.#ex.run(fn, (args ?? []) as A)) as Promise<Awaited<R>>;
+    const a = argsOf('apply', args, extra);
+    return this.#track(this.#ex.run(fn, a as A)) as Promise<Awaited<R>>;
   }
 
   /**
    * Starts `fn(...args)` in a worker; returns an {@link AsyncResult} at once.
-   * @throws ValueError if the pool is not running.
+   * @param args the arguments, as an array.
+   * @param opts `callback`, `errorCallback` (run in this process when the result is ready).
+   * @throws ValueError if the pool is not running; TypeError if `args` is not an array or for bad options.
    */
   applyAsync<A extends unknown[], R>(fn: PoolTask<A, R>, args?: A, opts?: AsyncResultCallbacks<Awaited<R>>): AsyncResult<Awaited<R>> {
     this.#check();
-    return new AsyncResult(this.#track(this.#ex.run(fn, (args ?? []) as A)), opts);
+    const a = argsOf('applyAsync', args, []);
+    const cb = options('Pool.applyAsync(fn, args, opts)', opts, ['callback', 'errorCallback']) as AsyncResultCallbacks<Awaited<R>>;
+    return new AsyncResult(this.#track(this.#ex.run(fn, a as A)), cb);
   }
 
   /**
@@ -133,7 +221,9 @@ export class Pool implements AsyncDisposable {
    */
   async map<T, R>(fn: PoolTask<[T], R>, items: Iterable<T>, chunksize?: number): Promise<Awaited<R>[]> {
     this.#check();
-    return this.#ex.map(fn, items, this.#mapOpts(chunksize, true)) as PromiseLike<Awaited<R>[]> as Promise<Awaited<R>[]>;
+    return this.#ex.map(fn, items, this.#mapOpts('Pool.map(fn, items, chunksize)', chunksize, true)) as PromiseLike<
+      Awaited<R>[]
+    > as Promise<Awaited<R>[]>;
   }
 
   /** {@link map} in the background: an AsyncResult of the list. @throws ValueError if the pool is not running. */
@@ -144,14 +234,17 @@ export class Pool implements AsyncDisposable {
     opts?: AsyncResultCallbacks<Awaited<R>[]>,
   ): AsyncResult<Awaited<R>[]> {
     this.#check();
-    const p = this.#ex.map(fn, items, this.#mapOpts(chunksize, true));
-    return new AsyncResult(p as PromiseLike<Awaited<R>[]>, opts);
+    const p = this.#ex.map(fn, items, this.#mapOpts('Pool.mapAsync(fn, items, chunksize)', chunksize, true));
+    const cb = options('Pool.mapAsync(fn, items, chunksize, opts)', opts, ['callback', 'errorCallback']) as AsyncResultCallbacks<
+      Awaited<R>[]
+    >;
+    return new AsyncResult(p as PromiseLike<Awaited<R>[]>, cb);
   }
 
   /** `fn(...args)` for every args tuple; results in input order (Python's `starmap`). */
   async starmap<A extends unknown[], R>(fn: PoolTask<A, R>, argsList: Iterable<A>, chunksize?: number): Promise<Awaited<R>[]> {
     this.#check();
-    if (chunksize !== undefined) intOption('chunksize', chunksize, 1, 1);
+    if (chunksize !== undefined) int('Pool.starmap(fn, argsList, chunksize)', 'chunksize', chunksize, 1, { min: 1 });
     // Tasks submitted in the same tick already travel to each worker in one message.
     const fs: Future<Awaited<R>>[] = [];
     for (const args of argsList) {
@@ -169,17 +262,26 @@ export class Pool implements AsyncDisposable {
   /**
    * Lazy, bounded `fn` over `items`, yielding results in input order (Python's `imap`).
    * The input is read only as fast as results are consumed (plus a bounded read-ahead).
+   * If reading the input throws, the results of the items before are yielded, then
+   * that error is thrown (as Python's imap does).
    * @throws ValueError if the pool is not running.
    */
   imap<T, R>(fn: PoolTask<[T], R>, items: Iterable<T> | AsyncIterable<T>, chunksize?: number): AsyncIterableIterator<Awaited<R>> {
     this.#check();
-    return this.#ex.map(fn, items, this.#mapOpts(chunksize, true)) as unknown as AsyncIterableIterator<Awaited<R>>;
+    return this.#imap(fn, items, this.#mapOpts('Pool.imap(fn, items, chunksize)', chunksize, true));
   }
 
   /** {@link imap}, yielding results as they complete (Python's `imap_unordered`). */
   imapUnordered<T, R>(fn: PoolTask<[T], R>, items: Iterable<T> | AsyncIterable<T>, chunksize?: number): AsyncIterableIterator<Awaited<R>> {
     this.#check();
-    return this.#ex.map(fn, items, this.#mapOpts(chunksize, false)) as unknown as AsyncIterableIterator<Awaited<R>>;
+    return this.#imap(fn, items, this.#mapOpts('Pool.imapUnordered(fn, items, chunksize)', chunksize, false));
+  }
+
+  #imap<T, R>(fn: PoolTask<[T], R>, items: Iterable<T> | AsyncIterable<T>, opts: MapOptions): AsyncIterableIterator<Awaited<R>> {
+    const failure: InputFailure = { failed: false, error: undefined };
+    const input = untilThrow(items, failure);
+    const run = this.#ex.map(fn, input, opts) as unknown as AsyncIterableIterator<Awaited<R>>;
+    return input === items ? run : thenThrow(run, failure);
   }
 
   /** No more tasks may be submitted; the workers exit once the submitted ones are done (see join). */

@@ -32,6 +32,7 @@ import { describeTask } from '../transport/task-target.js';
 import { checkEnv, checkExecArgv, pythonExitCode } from '../futures/child.js';
 import { ChildWorker } from '../futures/child-worker.js';
 import type { Task, WorkerEnd, WorkerOwner } from '../futures/worker-handle.js';
+import { childEnded, childStarted } from './children.js';
 
 /** Options of {@link Process}. */
 export interface ProcessOptions {
@@ -50,14 +51,6 @@ export interface ProcessOptions {
 const KEYS = ['args', 'name', 'daemon', 'env', 'execArgv'] as const satisfies readonly (keyof ProcessOptions)[];
 
 let counter = 0;
-
-/** Processes started here that have not been reaped (`activeChildren()`). */
-const live = new Set<Process>();
-
-/** @internal the Process objects started here whose child has not ended. */
-export function liveProcesses(): Process[] {
-  return [...live];
-}
 
 /**
  * A function running in its own child process: Python's `multiprocessing.Process`.
@@ -148,7 +141,7 @@ export class Process {
     const w = new ChildWorker<Task>(owner, { execArgv: this.#execArgv, env: this.#env, daemon: this.#daemon });
     this.#worker = w;
     this.#state = 'started';
-    live.add(this);
+    childStarted(this); // activeChildren(), and what keeps a wait on a brokered object alive (children.ts)
     w.start({ name: this.name, daemon: this.#daemon, exitAfter: 1 });
     const failed = w.send([task]);
     if (failed !== undefined) {
@@ -163,7 +156,7 @@ export class Process {
       this.#error = end.cause; // it never started
     else this.#exitCode = pythonExitCode(end.exitCode, end.signal as NodeJS.Signals | null);
     this.#state = 'stopped';
-    live.delete(this);
+    childEnded(this);
   }
 
   /**

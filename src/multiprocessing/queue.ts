@@ -9,60 +9,65 @@
  *   holder: items[] ── getters waiting (FIFO) ── putters waiting (FIFO, when bounded)
  *   proxy:  put/get ─IPC─> holder, which runs them in arrival order
  *
- * Hand-off: a put gives its item straight to the oldest waiting getter; a get
- * that cannot be answered any more (its process died, it timed out) never
- * took an item, and an item handed to a getter whose process went away just
- * then goes back to the front. So nothing is lost or duplicated.
+ * Nothing is lost or duplicated:
+ * - a put gives its item straight to the oldest waiting getter, or stores it;
+ * - a get that cannot be answered any more (its process died, it timed out,
+ *   it was cancelled) never took an item;
+ * - an item handed to another process is a hand-over: it counts as received
+ *   only once that process confirmed the answer; if it dies before (its reply
+ *   went into a dead pipe), or its get was cancelled just as the item came,
+ *   the item goes back to the front of the queue;
+ * - a get by this process's own code that is cancelled as the item comes also
+ *   puts it back (cancel wins).
  */
-import { QueueEmpty, QueueFull, ValueError, CancelledError, describe } from '../core/errors.js';
-import {
-  kBroker,
-  brokerables,
-  brokerRequest,
-  newChannelId,
-  registerBrokerTarget,
-  type BrokerDescription,
-  type BrokerTarget,
-} from '../transport/brokered.js';
+import { QueueEmpty, QueueFull, ValueError, describe } from '../core/errors.js';
+import { bool, int, options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
+import { currentContext } from '../core/context.js';
+import { kBroker, LOCAL_CLIENT, type BrokerCall, type BrokerClient, type BrokerDescription } from '../transport/brokered.js';
+import { Brokered, checkNotAborted, proxyFor, requestSignal } from './_brokered.js';
+import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 
 /** Options of {@link Queue.put} and {@link Queue.get}. */
 export interface QueueWaitOptions {
   /** false: do not wait (QueueFull / QueueEmpty at once), like Python's `block=False`. Default true. */
   block?: boolean;
-  /** Milliseconds to wait at most; then QueueFull / QueueEmpty, as Python's `timeout`. */
+  /**
+   * Milliseconds to wait at most; then QueueFull / QueueEmpty, as Python's `timeout`.
+   * undefined or Infinity: no limit; 0 or negative: do not wait.
+   */
   timeout?: number;
-  /** Aborting it rejects the wait with CancelledError (in the process that holds the queue only). */
+  /** Aborting it cancels the wait (CancelledError); the current task's cancellation applies too. */
   signal?: AbortSignal;
 }
 
-interface Waiter {
-  resolve(v: unknown): void;
-  reject(e: unknown): void;
-  done: boolean;
-  cleanup(): void;
-  item?: unknown;
+/** Options of `new Queue()`. */
+export interface QueueOptions {
+  /** Most items held at once; 0 (default) for no limit. */
+  maxsize?: number;
 }
 
 /** @internal what a Queue marker carries. */
 export interface QueueData {
   channel: string;
   maxsize: number;
+  joinable?: boolean;
 }
+
+const WAIT_KEYS = ['block', 'timeout', 'signal'] as const;
+const POLL_TIMEOUT = Symbol('poll timeout');
 
 function closedError(): ValueError {
   return new ValueError('Queue is closed');
 }
 
-function checkWaitOptions(what: string, o: QueueWaitOptions | undefined): void {
-  if (o === undefined) return;
-  if (o === null || typeof o !== 'object') throw new TypeError(`${what} options must be an object, got ${describe(o)}`);
-  if (o.timeout !== undefined && (typeof o.timeout !== 'number' || !(o.timeout >= 0))) {
-    throw new (typeof o.timeout === 'number' ? RangeError : TypeError)(
-      `${what}: timeout must be a number of milliseconds >= 0, got ${describe(o.timeout)}`,
-    );
-  }
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    throw new TypeError(`${what}: signal must be an AbortSignal, got ${describe(o.signal)}`);
+/** Checked put/get options as a wait spec (`block: false` is a timeout of 0). */
+function queueSpec(where: string, o: unknown): WaitSpec {
+  const c = options(where, o, WAIT_KEYS);
+  const block = bool(where, 'block', c.block, true);
+  const s1 = signalOption(where, 'signal', c.signal);
+  const t = timeoutOption(where, 'timeout', c.timeout);
+  const ctx = currentContext()?.signal;
+  return { client: LOCAL_CLIENT, s1, s2: ctx === s1 ? undefined : ctx, timeout: block ? t : 0 };
 }
 
 /**
@@ -74,6 +79,10 @@ function checkWaitOptions(what: string, o: QueueWaitOptions | undefined): void {
  * process that made the queue; in a child use `put(x, { block: false })` and
  * `get({ block: false })`, which are the same operations.
  *
+ * While this process's own code waits in `get()` (or `put()`) and a child
+ * Process started here is alive, the program stays up, as Python's blocking
+ * get does (a daemon child may still put the item).
+ *
  * @example
  * const q = new Queue<number>();
  * const p = new Process(tasks.produce, { args: [q] });   // produce(q) { await q.put(42) }
@@ -81,90 +90,112 @@ function checkWaitOptions(what: string, o: QueueWaitOptions | undefined): void {
  * console.log(await q.get());   // 42
  * await p.join();
  */
-export class Queue<T = unknown> {
+export class Queue<T = unknown> extends Brokered {
   /** Most items held at once (0: no limit). */
   readonly maxsize: number;
   #items: T[] = [];
   #head = 0;
-  #getters: Waiter[] = [];
-  #putters: Waiter[] = [];
-  #pollers: Waiter[] = [];
+  readonly #getters = new WaitList<T>();
+  readonly #putters = new WaitList<void>();
+  readonly #pollers = new WaitList<boolean>();
   #closed = false;
-  #channel: string | undefined;
-  #remote: boolean;
   #eof: (() => Error) | undefined;
 
   /**
-   * @param maxsize most items held at once; 0 (default) for no limit.
-   * @throws TypeError / RangeError if maxsize is not an integer >= 0.
+   * @param maxsize most items held at once; 0 (default) for no limit. Also `{ maxsize }`.
+   * @throws TypeError if not a number; RangeError if not an integer >= 0.
    */
-  constructor(maxsize = 0) {
-    if (typeof maxsize !== 'number') throw new TypeError(`Queue(maxsize) expects a number, got ${describe(maxsize)}`);
-    if (!Number.isInteger(maxsize) || maxsize < 0) throw new RangeError(`Queue(maxsize) expects an integer >= 0, got ${describe(maxsize)}`);
-    this.maxsize = maxsize;
-    this.#remote = false;
-    brokerables.created++;
+  constructor(maxsize?: number | QueueOptions) {
+    super();
+    if (this._remote) {
+      this.maxsize = 0;
+      return;
+    }
+    const where = `new ${this._type}(maxsize)`;
+    const m = maxsize !== null && typeof maxsize === 'object' ? options(where, maxsize, ['maxsize']).maxsize : maxsize;
+    this.maxsize = int(where, 'maxsize', m, 0);
+  }
+
+  /** @internal */
+  protected get _type(): string {
+    return 'Queue';
+  }
+  /** @internal */
+  protected override _data(): Record<string, unknown> {
+    return { maxsize: this.maxsize };
   }
 
   /** @internal a proxy for a queue another process holds. */
   static _revive<T>(data: QueueData): Queue<T> {
-    const q = new Queue<T>(data.maxsize);
-    q.#remote = true;
-    q.#channel = data.channel;
-    return q;
+    return proxyFor(data.channel, () => {
+      const q = new Queue<T>();
+      (q as { maxsize: number }).maxsize = data.maxsize;
+      return q;
+    });
   }
 
   // ── the common API ──────────────────────────────────────────────────────
 
   /**
    * Puts `item` at the back; waits while the queue is full (bounded queues).
-   * @throws QueueFull if `block: false` or the timeout passed; ValueError after close();
-   *   TypeError if the item cannot be sent between processes.
+   * Cancel-safe: a put that rejects put nothing. A put that has already entered the
+   * queue stays there (another process may have taken the item).
+   * @param o `block` (false: do not wait), `timeout` ms, `signal`.
+   * @throws (rejects) QueueFull if it cannot wait or the timeout passed; ValueError after close();
+   *   CancelledError; TypeError if the item cannot be sent between processes or for bad options.
    */
-  put(item: T, opts?: QueueWaitOptions): Promise<void> {
+  put(item: T, o?: QueueWaitOptions): Promise<void> {
+    let spec: WaitSpec;
     try {
-      checkWaitOptions('Queue.put', opts);
+      spec = queueSpec(`${this._type}.put()`, o);
       if (this.#closed) throw closedError();
+      checkNotAborted(spec);
+      checkItem(`${this._type}.put()`, item);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#remote) return brokerRequest(this.#channel!, 'put', [item, opts?.block ?? true, opts?.timeout]) as Promise<void>;
-    return this.#put(item, opts?.block ?? true, opts?.timeout, opts?.signal);
+    if (this._remote) return this._ask('put', [item, spec.timeout], requestSignal(spec)) as Promise<void>;
+    return this.#put(item, spec);
   }
 
   /**
    * Takes the item at the front; waits while the queue is empty.
-   * Cancel-safe: a get that rejects (timeout, signal) took nothing.
-   * @throws QueueEmpty if `block: false` or the timeout passed; ValueError after close().
+   * Cancel-safe: a get that rejects (timeout, signal, task cancelled) took nothing, even if
+   * an item arrived just as it was cancelled (the item stays at the front).
+   * @param o `block` (false: do not wait), `timeout` ms, `signal`.
+   * @throws (rejects) QueueEmpty if it cannot wait or the timeout passed; ValueError after close(); CancelledError.
    */
-  get(opts?: QueueWaitOptions): Promise<T> {
+  get(o?: QueueWaitOptions): Promise<T> {
+    let spec: WaitSpec;
     try {
-      checkWaitOptions('Queue.get', opts);
+      spec = queueSpec(`${this._type}.get()`, o);
       if (this.#closed) throw closedError();
+      checkNotAborted(spec);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.#remote) return brokerRequest(this.#channel!, 'get', [opts?.block ?? true, opts?.timeout]) as Promise<T>;
-    return this.#get(opts?.block ?? true, opts?.timeout, opts?.signal);
+    if (this._remote) return this._ask('get', [spec.timeout], requestSignal(spec)) as Promise<T>;
+    return settle(this.#get(spec), spec, (item) => this._giveBack([item]));
   }
 
   /** Puts without waiting. @throws QueueFull when full; ValueError after close(); TypeError in a child (use `put(x, { block: false })`). */
   putNowait(item: T): void {
-    this.#local('putNowait', 'put(item, { block: false })');
-    if (this.#isFull()) throw new QueueFull();
-    this.#push(item);
+    this.#local('putNowait()', 'await q.put(item, { block: false })');
+    checkItem(`${this._type}.putNowait()`, item);
+    if (this.#isFull() || this.#putters.size > 0) throw new QueueFull();
+    this._admit(item);
   }
 
   /** Takes without waiting. @throws QueueEmpty when empty; ValueError after close(); TypeError in a child (use `get({ block: false })`). */
   getNowait(): T {
-    this.#local('getNowait', 'get({ block: false })');
+    this.#local('getNowait()', 'await q.get({ block: false })');
     if (this.#size() === 0) throw new QueueEmpty();
     return this.#shift();
   }
 
   /** Items held now (in the process that made the queue). */
   qsize(): number {
-    this.#local('qsize', 'the holder process');
+    this.#local('qsize()', 'put/get');
     return this.#size();
   }
   /** True if no item is held (in the process that made the queue). */
@@ -173,7 +204,7 @@ export class Queue<T = unknown> {
   }
   /** True if a bounded queue holds maxsize items (in the process that made the queue). */
   full(): boolean {
-    this.#local('full', 'the holder process');
+    this.#local('full()', 'put/get');
     return this.#isFull();
   }
 
@@ -193,46 +224,62 @@ export class Queue<T = unknown> {
   // ── brokering ───────────────────────────────────────────────────────────
 
   /** @internal */
-  [kBroker](): BrokerDescription {
+  override [kBroker](): BrokerDescription {
     if (this.#closed) throw closedError();
-    this.#channel ??= newChannelId();
-    registerBrokerTarget(this.#channel, this as unknown as BrokerTarget);
-    return { type: 'Queue', data: { channel: this.#channel, maxsize: this.maxsize } satisfies QueueData };
+    return super[kBroker]();
   }
 
-  /** @internal runs an operation a proxy asked for (a proxy forwards it to its own holder). */
-  brokerCall(op: string, args: unknown[], signal: AbortSignal): unknown {
-    if (this.#remote) return brokerRequest(this.#channel!, op, args);
+  /** @internal runs an operation a proxy asked for. */
+  brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'put':
-        return this.#put(args[0] as T, args[1] as boolean, args[2] as number | undefined, signal);
-      case 'get':
-        return this.#get(args[0] as boolean, args[1] as number | undefined, signal).then((v) => {
-          // The asker went away while the item was on its way: it goes back to the front.
-          if (signal.aborted) {
-            this.#unshift(v);
-            throw signal.reason;
-          }
-          return v;
+        return this.#put(args[0] as T, remoteSpec(call.client, call.signal, args[1] as number));
+      case 'get': {
+        const client = call.client;
+        const spec = remoteSpec(client, call.signal, args[0] as number);
+        return settle(this.#get(spec), spec, (item) => this._giveBack([item])).then((item) => {
+          call.handOver(() => this._giveBack([item]), this._keep(client, item));
+          return item;
         });
+      }
       case 'poll':
-        return this._poll(args[0] as number | undefined, signal);
-      case 'qsize':
-        return this.#size();
+        return this._poll(args[0] as number, remoteSpec(call.client, call.signal, args[0] as number));
       case 'putNoReply':
-        this.putNowait(args[0] as T);
+        if (this.#isFull() || this.#putters.size > 0) throw new QueueFull();
+        this._admit(args[0] as T);
         return undefined;
       default:
-        throw new TypeError(`Queue: unknown brokered operation ${describe(op)}`);
+        return this._unknownOp(op);
     }
   }
 
-  /** @internal resolves true once an item is held (without taking it), false after `timeout` ms. */
-  _poll(timeout: number | undefined, signal?: AbortSignal): Promise<boolean> {
-    if (this.#remote) return brokerRequest(this.#channel!, 'poll', [timeout]) as Promise<boolean>;
+  /** @internal what runs when another process confirms it received `item` (JoinableQueue counts it). */
+  protected _keep(_client: BrokerClient, _item: T): (() => void) | undefined {
+    return undefined;
+  }
+
+  /** @internal an item entered the queue by a put (JoinableQueue counts it). */
+  protected _entered(): void {}
+
+  /**
+   * @internal resolves true once an item is held (without taking it), false after `timeout` ms.
+   * In a proxy, asks the holder.
+   */
+  _poll(timeout: number, spec?: WaitSpec): Promise<boolean> {
+    if (this._remote) return this._ask('poll', [timeout]) as Promise<boolean>;
     if (this.#size() > 0 || this.#eof) return Promise.resolve(true);
-    if (timeout !== undefined && timeout <= 0) return Promise.resolve(false);
-    return this.#wait(this.#pollers, timeout, signal, () => false);
+    const s = spec ?? { client: LOCAL_CLIENT, s1: undefined, s2: undefined, timeout };
+    return this.#pollers
+      .wait(s, () => POLL_TIMEOUT)
+      .catch((e) => {
+        if (e === POLL_TIMEOUT) return false;
+        throw e;
+      });
+  }
+
+  /** @internal puts without a reply (Pipe's send from another process). */
+  _tellPut(item: unknown): void {
+    this._tell('putNoReply', [item]);
   }
 
   /**
@@ -243,35 +290,20 @@ export class Queue<T = unknown> {
     if (this.#eof) return;
     this.#eof = makeError;
     if (this.#size() > 0) return;
-    for (const g of this.#getters.splice(0))
-      if (!g.done) {
-        g.done = true;
-        g.cleanup();
-        g.reject(makeError());
-      }
-    for (const p of this.#pollers.splice(0))
-      if (!p.done) {
-        p.done = true;
-        p.cleanup();
-        p.resolve(true);
-      }
+    this.#getters.failAll(makeError());
+    this.#pollers.grantAll(true);
   }
 
   /** @internal true when this object is a proxy for another process's queue. */
   get _isProxy(): boolean {
-    return this.#remote;
+    return this._remote;
   }
 
   // ── the holder's buffer ─────────────────────────────────────────────────
 
   #local(method: string, instead: string): void {
     if (this.#closed) throw closedError();
-    if (this.#remote) {
-      throw new TypeError(
-        `Queue.${method}() is synchronous and works only in the process that made the queue; ` +
-          `in a child process use ${instead === 'the holder process' ? 'put/get' : `await q.${instead}`}`,
-      );
-    }
+    this._holderOnly(method, instead);
   }
 
   #size(): number {
@@ -281,25 +313,16 @@ export class Queue<T = unknown> {
     return this.maxsize > 0 && this.#size() >= this.maxsize;
   }
 
+  /** @internal a put's item enters: counted, then to the oldest getter or the back of the buffer. */
+  protected _admit(item: T): void {
+    this._entered();
+    this.#push(item);
+  }
+
   #push(item: T): void {
-    // A waiting getter takes it at once (FIFO hand-off).
-    while (this.#getters.length) {
-      const g = this.#getters.shift()!;
-      if (g.done) continue;
-      g.done = true;
-      g.cleanup();
-      g.resolve(item);
-      return;
-    }
+    if (this.#getters.grantHead(item)) return;
     this.#items.push(item);
-    while (this.#pollers.length) {
-      const p = this.#pollers.shift()!;
-      if (!p.done) {
-        p.done = true;
-        p.cleanup();
-        p.resolve(true);
-      }
-    }
+    if (this.#pollers.size > 0) this.#pollers.grantAll(true);
   }
 
   #shift(): T {
@@ -312,93 +335,52 @@ export class Queue<T = unknown> {
       this.#items = [];
       this.#head = 0;
     }
-    this.#admitPutter();
+    this.#admitPutters();
     return v;
   }
 
-  #unshift(v: T): void {
-    if (this.#getters.some((g) => !g.done)) {
-      this.#push(v);
-      return;
-    }
-    if (this.#head > 0) this.#items[--this.#head] = v;
-    else this.#items.unshift(v);
+  /**
+   * @internal items taken but not kept (oldest first) go back to the front, in order:
+   * to waiting getters first, the rest before every item held.
+   */
+  protected _giveBack(items: T[]): void {
+    let i = 0;
+    while (i < items.length && this.#getters.grantHead(items[i]!)) i++;
+    if (i === items.length) return;
+    const rest = items.slice(i);
+    if (this.#head >= rest.length) {
+      this.#head -= rest.length;
+      for (let k = 0; k < rest.length; k++) this.#items[this.#head + k] = rest[k]!;
+    } else this.#items.splice(this.#head, 0, ...rest);
+    if (this.#pollers.size > 0) this.#pollers.grantAll(true);
   }
 
-  #admitPutter(): void {
-    while (this.#putters.length && !this.#isFull()) {
-      const p = this.#putters.shift()!;
-      if (p.done) continue;
-      p.done = true;
-      p.cleanup();
-      this.#push(p.item as T);
-      p.resolve(undefined);
+  #admitPutters(): void {
+    while (!this.#isFull()) {
+      const w = this.#putters.shift();
+      if (w === undefined) return;
+      this._admit(w.data as T);
+      w.grant(undefined);
     }
   }
 
-  #put(item: T, block: boolean, timeout: number | undefined, signal: AbortSignal | undefined): Promise<void> {
-    if (!this.#isFull() && this.#putters.length === 0) {
-      this.#push(item);
+  #put(item: T, spec: WaitSpec): Promise<void> {
+    if (!this.#isFull() && this.#putters.size === 0) {
+      this._admit(item);
       return Promise.resolve();
     }
-    if (!block || timeout === 0) return Promise.reject(new QueueFull());
-    return this.#wait(
-      this.#putters,
-      timeout,
-      signal,
-      () => {
-        throw new QueueFull();
-      },
-      item,
-    ) as Promise<void>;
+    return this.#putters.wait(spec, () => new QueueFull(), item);
   }
 
-  #get(block: boolean, timeout: number | undefined, signal: AbortSignal | undefined): Promise<T> {
+  #get(spec: WaitSpec): Promise<T> {
     if (this.#size() > 0) return Promise.resolve(this.#shift());
     if (this.#eof) return Promise.reject(this.#eof());
-    if (!block || timeout === 0) return Promise.reject(new QueueEmpty());
-    return this.#wait(this.#getters, timeout, signal, () => {
-      throw new QueueEmpty();
-    }) as Promise<T>;
+    return this.#getters.wait(spec, () => new QueueEmpty());
   }
+}
 
-  #wait<R>(list: Waiter[], timeout: number | undefined, signal: AbortSignal | undefined, onTimeout: () => R, item?: unknown): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(new CancelledError('The queue wait was cancelled', { cause: signal.reason }));
-        return;
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => {
-        if (w.done) return;
-        w.done = true;
-        w.cleanup();
-        reject(new CancelledError('The queue wait was cancelled', { cause: signal!.reason }));
-      };
-      const w: Waiter = {
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        done: false,
-        item,
-        cleanup() {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
-      };
-      if (timeout !== undefined && timeout !== Infinity) {
-        timer = setTimeout(() => {
-          if (w.done) return;
-          w.done = true;
-          w.cleanup();
-          try {
-            resolve(onTimeout());
-          } catch (e) {
-            reject(e);
-          }
-        }, timeout);
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      list.push(w);
-    });
+function checkItem(where: string, item: unknown): void {
+  if (typeof item === 'function' || typeof item === 'symbol') {
+    throw new TypeError(`${where}: ${describe(item)} cannot be sent between processes`);
   }
 }

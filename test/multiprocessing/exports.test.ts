@@ -6,17 +6,48 @@ import * as futures from 'weft/futures';
 import * as weft from 'weft';
 
 describe('weft/multiprocessing exports', { timeout: 120_000 }, () => {
-  it('exports Process, currentProcess, Pool, AsyncResult, Queue, Pipe, Connection, cpuCount and nothing else', () => {
-    assert.deepEqual(Object.keys(mp).sort(), [
-      'AsyncResult',
-      'Connection',
-      'Pipe',
-      'Pool',
+  it("exports API.md's list, the errors its API throws, and nothing else", () => {
+    const api = [
       'Process',
-      'Queue',
-      'cpuCount',
       'currentProcess',
-    ]);
+      'activeChildren',
+      'Pool',
+      'AsyncResult',
+      'Queue',
+      'JoinableQueue',
+      'Pipe',
+      'Connection',
+      'Value',
+      'SharedArray',
+      'Lock',
+      'RLock',
+      'Semaphore',
+      'BoundedSemaphore',
+      'Event',
+      'Condition',
+      'Barrier',
+      'cpuCount',
+    ];
+    const errors = [
+      'CancelledError',
+      'TimeoutError',
+      'InvalidStateError',
+      'ValueError',
+      'QueueEmpty',
+      'QueueFull',
+      'BrokenBarrierError',
+      'BrokenExecutorError',
+      'WorkerCrashedError',
+      'TaskDefinitionError',
+      'ExecutorShutdownError',
+      'EOFError',
+    ];
+    assert.deepEqual(Object.keys(mp).sort(), [...api, ...errors, 'Guard'].sort());
+    for (const e of errors) {
+      const E = (mp as any)[e];
+      assert.equal(typeof E, 'function', e);
+      if (e !== 'EOFError') assert.equal(E, (weft as any)[e], `${e} is the class weft exports`);
+    }
   });
   it('ProcessPoolExecutor is exported from weft/futures and weft', () => {
     assert.equal(typeof futures.ProcessPoolExecutor, 'function');

@@ -115,4 +115,5 @@ export function withSpeedups(runs: Run[]): Run[] {
 }
 
 /** `x.x×` */
-export const times = (x: number): string => `${x >= 10 ? x.toFixed(0) : x >= 0.095 ? x.toFixed(1) : x.toFixed(2)}×`;
+export const times = (x: number): string =>
+  `${x >= 10 ? x.toFixed(0) : x >= 0.095 ? x.toFixed(1) : x >= 0.0095 ? x.toFixed(2) : x.toPrecision(1)}×`;

@@ -92,7 +92,8 @@ export async function demo(argv: string[], version: string): Promise<number> {
 
 /** The --json shape: { workloads: [{ name, runs: [{ model, seconds, speedup, ... }], verdict }] }. */
 export function toJson(ws: Workload[]) {
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  // 3 decimals; 3 significant digits below 0.01 (a process race's speedup per increment is ~0.0003).
+  const r3 = (x: number) => (x !== 0 && Math.abs(x) < 0.01 ? Number(x.toPrecision(3)) : Math.round(x * 1000) / 1000);
   return {
     workloads: ws.map((w) => ({
       name: w.name,

@@ -3,10 +3,14 @@
  * counter, `n` times each: without a lock (updates get lost), with a shared
  * Lock (correct, serialized), with an atomic add (correct, lock-free). asyncio
  * shows the same bug at an `await` between read and write, and its Lock.
- * Processes share no memory, so they have no counter to race on.
+ * Processes share no memory: their counter is a weft/multiprocessing Value,
+ * kept by this process, which every child reads and writes with messages. The
+ * same three variants race there too (a get and a set are two round trips, so
+ * updates get lost), just far fewer increments per second.
  */
 import counter from '../tasks/counter.js';
-import { ThreadPoolExecutor, asyncio, threading, cpuCount } from '../api.js';
+import { ProcessPoolExecutor, ThreadPoolExecutor, asyncio, threading, cpuCount } from '../api.js';
+import * as multiprocessing from '../../multiprocessing/index.js';
 import { measure, withSpeedups, times, type DemoContext, type Run, type Workload } from './common.js';
 import { begin, finish, type Stamp } from '../tasks/_stamp.js';
 
@@ -14,6 +18,7 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
   const threads = Math.max(2, Math.min(4, cpuCount()));
   const n = ctx.quick ? 10_000_000 : 20_000_000;
   const nAsync = Math.min(n, 100_000); // asyncio's awaits are slower: fewer increments, time scaled up
+  const nProc = ctx.quick ? 1_000 : 3_000; // every brokered operation is a message to this process
   const expected = threads * n;
   const runs: Run[] = [];
   const p = ctx.progress;
@@ -32,8 +37,14 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
     if (nAsync !== n) r.note = `${nAsync.toLocaleString('en-US')} increments per task (awaits are slower); speedup per increment`;
     return r;
   };
+  const scaledProc = (r: Run, exp: number): Run => {
+    r.expected = exp;
+    r.lost = exp - r.total!;
+    r.note = `${nProc.toLocaleString('en-US')} increments per process (each operation is a message); speedup per increment`;
+    return r;
+  };
   let step = 0;
-  const steps = 6;
+  const steps = 9;
   const next = (what: string) => p.start(`race · ${what.padEnd(22)}`, steps),
     tick = () => {
       step++;
@@ -176,26 +187,86 @@ export async function runRace(ctx: DemoContext): Promise<Workload> {
     } finally {
       await pool.shutdown();
     }
+
+    // processes: the counter is a brokered multiprocessing Value (this process keeps it).
+    await runProcesses(threads, nProc, runs, next, tick, scaledProc);
   } finally {
     p.stop();
   }
   withSpeedups(runs);
   for (const r of runs) if (r.model === 'asyncio') r.speedup *= nAsync / n;
+  for (const r of runs) if (r.model === 'processes') r.speedup *= nProc / n;
   return {
     name: 'race',
     title: 'Race condition: the shared counter',
     description:
-      `${threads} threads (or tasks) each add 1 to one shared counter ${n.toLocaleString('en-US')} times; ` +
-      `the right total is ${expected.toLocaleString('en-US')}. Thread timings start at a common start line.`,
+      `${threads} threads (or tasks, or processes) each add 1 to one shared counter ${n.toLocaleString('en-US')} times; ` +
+      `the right total is ${expected.toLocaleString('en-US')}. Thread timings start at a common start line. ` +
+      'Processes share a weft/multiprocessing Value that this process keeps: every get, set and add is a message.',
     runs,
-    unavailable: [
-      {
-        model: 'processes',
-        reason: 'processes share no memory: there is no shared counter to race on (use a Queue, or a weft/multiprocessing Value)',
-      },
-    ],
+    unavailable: [],
     verdict: raceVerdict(runs),
   };
+}
+
+/**
+ * The processes rows: `parties` children of a process pool each add 1 to a brokered
+ * Value `nProc` times, from a common start line (a brokered Barrier): with get then set
+ * (no lock), with the Value's Lock around them, with the atomic `add`.
+ */
+async function runProcesses(
+  parties: number,
+  nProc: number,
+  runs: Run[],
+  next: (what: string) => void,
+  tick: () => void,
+  scaled: (r: Run, exp: number) => Run,
+): Promise<void> {
+  const pool = new ProcessPoolExecutor({ maxWorkers: parties });
+  try {
+    // Start every child first, so the timings do not include starting processes.
+    const warm = new multiprocessing.Barrier(parties);
+    await Promise.all(Array.from({ length: parties }, () => pool.submit(async (b: { wait(): Promise<number> }) => b.wait(), warm)));
+    // One inline task for the three variants (inline tasks are self-contained: it takes its own stamp).
+    const task = async (v: any, n: number, start: any, variant: string): Promise<Stamp> => {
+      await start.wait();
+      const c0 = process.cpuUsage();
+      const t0 = performance.timeOrigin + performance.now();
+      const lock = v.getLock();
+      for (let i = 0; i < n; i++) {
+        if (variant === 'atomic add') await v.add(1);
+        else if (variant === 'no lock')
+          await v.set((await v.get()) + 1); // another process may write in between
+        else {
+          const g = await lock.acquire();
+          try {
+            await v.set((await v.get()) + 1);
+          } finally {
+            g.release();
+          }
+        }
+      }
+      const d = process.cpuUsage(c0);
+      const end = performance.timeOrigin + performance.now();
+      return { threadId: 0, pid: process.pid, mainThread: true, start: t0, end, cpu: d.user + d.system };
+    };
+    for (const variant of ['no lock', 'Lock', 'atomic add']) {
+      next(`processes, ${variant}`);
+      const v = new multiprocessing.Value('int32', 0);
+      const start = new multiprocessing.Barrier(parties);
+      const r = await measure(
+        'processes',
+        () => Promise.all(Array.from({ length: parties }, () => pool.submit(task, v, nProc, start, variant))),
+        (s: Stamp) => `process: ${nProc.toLocaleString('en-US')} increments (${(s.end - s.start).toFixed(0)} ms)`,
+        { variant },
+      );
+      r.total = await v.get();
+      runs.push(scaled(r, parties * nProc));
+      tick();
+    }
+  } finally {
+    await pool.shutdown();
+  }
 }
 
 function raceVerdict(runs: Run[]): string {
@@ -219,6 +290,18 @@ function raceVerdict(runs: Run[]): string {
     parts.push(
       `A Lock makes it correct but serializes the threads (${times(lk.speedup)} of sequential speed); ` +
         `an atomic add is correct and ${times(lk.seconds / at.seconds)} faster than the Lock.`,
+    );
+  }
+  const pn = find('processes', 'no lock'),
+    pl = find('processes', 'Lock'),
+    pa = find('processes', 'atomic add');
+  if (pn && pl && pa) {
+    parts.push(
+      (pn.lost
+        ? `Processes racing on a shared Value lose updates as well (${pct(pn)}): a get and a set are two messages, and another process writes in between. `
+        : 'Processes racing on a shared Value lost no update this time (luck: a get and a set are two messages). ') +
+        `Its Lock or its atomic add make it exact (the Lock takes ${times(pl.seconds / pa.seconds)} as long as the add); ` +
+        'every operation is a message, so processes share counters slowly: give each its own part and combine the results.',
     );
   }
   parts.push(

@@ -328,7 +328,7 @@ export class MapRun<T, R> implements MapResult<R> {
       this.timer = undefined;
     }
     if (this.onAbort) {
-      this.opts?.signal!.removeEventListener('abort', this.onAbort);
+      this.opts?.signal?.removeEventListener('abort', this.onAbort);
       this.onAbort = undefined;
     }
   }

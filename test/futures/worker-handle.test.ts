@@ -12,7 +12,7 @@ import { WorkerHandle, type Task, type WorkerEnd, type WorkerOwner } from '../..
 import { ThreadWorker } from '../../dist/futures/thread-worker.js';
 import { ChildWorker } from '../../dist/futures/child-worker.js';
 import { DONE, F_INLINE, OK, READY } from '../../src/transport/protocol.ts';
-import { guard } from '../contracts/helpers.ts';
+import { guard, until } from '../contracts/helpers.ts';
 
 class Owner implements WorkerOwner<Task> {
   ready = 0;
@@ -170,12 +170,7 @@ describe('WorkerHandle', { timeout: 60_000 }, () => {
       w.start({ name: 'contract' });
       const t = task('(a, b) => a + b', [2, 3]);
       w.send([t]);
-      await guard(
-        new Promise<void>((r) => {
-          const iv = setInterval(() => o.answered.length && (clearInterval(iv), r()), 5);
-        }),
-        'answer',
-      );
+      await until(() => o.answered.length > 0, 'answer');
       assert.deepEqual(o.answered, [[t.id, OK, 5]]);
       assert.equal(w.state, 'ready');
       w.retire();
@@ -189,12 +184,7 @@ describe('WorkerHandle', { timeout: 60_000 }, () => {
       const stuck = task('() => { for (;;) {} }', []);
       const behind = task('(x) => x', [1]);
       k.send([stuck, behind]);
-      await guard(
-        new Promise<void>((r) => {
-          const iv = setInterval(() => k.mayHaveStarted(stuck) === true && (clearInterval(iv), r()), 5);
-        }),
-        'stuck task started',
-      );
+      await until(() => k.mayHaveStarted(stuck) === true, 'stuck task started');
       k.kill();
       assert.equal(k.state, 'killing');
       await guard(k.whenGone(), 'killed worker gone');

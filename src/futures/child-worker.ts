@@ -141,7 +141,8 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
 
   /** Freeze through the control thread, take the replies it hands over, then kill. */
   protected halt(): void {
-    if (!childAlive(this.child) || this.ctl === undefined || this.ctl.destroyed) return this.terminate();
+    // Nothing sent, nothing to save (and no control thread yet: it starts with the first task).
+    if (this.sentCount === 0 || !childAlive(this.child) || this.ctl === undefined || this.ctl.destroyed) return this.terminate();
     this.setRef(true); // whoever waits for its end keeps this process alive until then
     this.ctl.write(command(CTL_FREEZE, 0));
     this.halting = setTimeout(() => this.terminate(), HALT_WAIT_MS); // the control thread cannot answer: kill anyway

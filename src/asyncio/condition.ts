@@ -2,6 +2,7 @@ import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 import { Lock } from './lock.js';
+import { currentScope, scopeTake } from '../core/scope.js';
 
 /** What `Condition.statistics()` reports. */
 export interface ConditionStatistics {
@@ -16,9 +17,10 @@ export interface ConditionStatistics {
  * returning, also when it fails.
  *
  * Cancel safety: however `wait()` ends (notified, cancelled, aborted, timed out), the
- * lock is held again when it returns or throws. A notification given to a waiter is
- * never lost: once notified, the waiter returns true even if its task is cancelled
- * meanwhile (the cancellation reaches its next wait).
+ * lock is held again when it returns or throws. Cancel wins, as in asyncio: a waiter
+ * notified but cancelled before it resumed rejects with CancelledError and passes the
+ * notification on to the next waiter, so none is lost. A task cancelled while `wait()`
+ * re-acquires the lock gets CancelledError once it holds the lock again (bpo-32841).
  *
  * @example
  * const cond = new Condition();
@@ -39,7 +41,14 @@ export class Condition {
     if (lock !== undefined && !(lock instanceof Lock))
       throw new TypeError(`Condition(lock) expects an asyncio Lock, got ${describe(lock)}`);
     this._lock = lock ?? new Lock();
+    this._waiters.onResume = this._passOn;
   }
+
+  /** @internal a notified waiter cancelled before it resumed passes the notification on */
+  private readonly _passOn = (_w: unknown, _v: true, cancel: unknown): undefined => {
+    if (cancel !== undefined) this._waiters.grantHead(true);
+    return undefined;
+  };
 
   /** Acquires the underlying lock. See `Lock.acquire`. */
   acquire(o?: WaitOptions): Promise<Guard> {
@@ -85,7 +94,12 @@ export class Condition {
       failed = true;
       error = e;
     }
+    // The lock is re-acquired whatever happens; a cancellation that arrives meanwhile
+    // is raised once it is held (asyncio, bpo-32841).
     await this._lock._acquireShielded();
+    const scope = currentScope();
+    const late = scope === undefined ? undefined : scopeTake(scope);
+    if (late !== undefined) throw late;
     if (failed) throw error;
     return true;
   }

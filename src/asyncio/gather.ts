@@ -7,7 +7,7 @@ import { toFuture } from '../core/wait.js';
 class GatheringFuture<T> extends Future<T> {
   /** @internal */ _children: Future<unknown>[] = [];
   override _cancel(reason: unknown, wasRunning: boolean): boolean {
-    for (const c of this._children) if (c._s < S.Cancelled) c.cancel(reason);
+    for (const c of this._children) if (c._state < S.Cancelled) c.cancel(reason);
     return super._cancel(reason, wasRunning);
   }
 }
@@ -87,9 +87,9 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const children = outer._children;
   for (let i = 0; i < n; i++) children.push(toFuture(items[i]));
   const onDone = (i: number, f: Future<unknown>): void => {
-    if (outer._s >= S.Cancelled) return;
-    if (f._s === S.Cancelled) {
-      const err = toCancelledError(f._v);
+    if (outer._state >= S.Cancelled) return;
+    if (f._state === S.Cancelled) {
+      const err = toCancelledError(f._value);
       if (!returnExceptions) {
         setException(outer, err);
         return;
@@ -97,16 +97,16 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       results[i] = err;
     } else if (f._failed) {
       if (!returnExceptions) {
-        setException(outer, f._v);
+        setException(outer, f._value);
         return;
       }
-      results[i] = f._v;
-    } else results[i] = f._v;
+      results[i] = f._value;
+    } else results[i] = f._value;
     if (--remaining === 0) setResult(outer, results);
   };
   for (let i = 0; i < n; i++) {
     const f = children[i]!;
-    if (f._s >= S.Cancelled) onDone(i, f);
+    if (f._state >= S.Cancelled) onDone(i, f);
     else f.addDoneCallback((g) => onDone(i, g));
   }
   return outer;

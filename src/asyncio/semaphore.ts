@@ -1,6 +1,7 @@
 import { describe } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { giveBack } from './lock.js';
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -14,9 +15,10 @@ export interface SemaphoreStatistics {
  * A counter of permits (Python's `asyncio.Semaphore`), FIFO-fair: `release()` hands
  * the permit straight to the longest waiter.
  *
- * Cancel safety: a rejected `acquire()` took no permit; a resolved one owns its permit
- * even if its task is cancelled right after (the guard gives it back). Permits are
- * never lost or duplicated.
+ * Cancel safety: a rejected `acquire()` took no permit; a resolved one owns its permit.
+ * Cancel wins, as in asyncio: a permit handed to a waiting task whose `cancel()`
+ * returns true before it resumes goes on to the next waiter, and that `acquire()`
+ * rejects with CancelledError. Permits are never lost or duplicated.
  *
  * @example
  * const sem = new Semaphore(10);
@@ -37,6 +39,7 @@ export class Semaphore {
       throw new RangeError(`Semaphore(value) expects an integer >= 0, got ${describe(value)}`);
     }
     this._value = value;
+    this._waiters.onResume = giveBack;
   }
 
   /**

@@ -151,7 +151,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
   /** @internal */
   readonly _id: number;
   /** @internal index in its TaskGroup's child list, -1 if none */
-  _gi = -1;
+  _groupIndex = -1;
   /** @internal the function, until it starts */
   _fn: (() => T | PromiseLike<T>) | undefined;
 
@@ -192,7 +192,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
    * `cancelling() > 0`).
    */
   cancelling(): boolean {
-    return this._cancelled && this._s < S.Cancelled;
+    return this._cancelled && this._state < S.Cancelled;
   }
 
   /** @internal a pending task is cancelled at once; a running one when its body ends. */

@@ -11,30 +11,30 @@ export { S as FutureStates, settleCancelled as setCancelled, type CancelHandler 
 
 /** pending -> running. False if the future was cancelled meanwhile (then do not run the task). */
 export function setRunning(f: Future<any>): boolean {
-  if (f._s !== S.Pending) return f._s === S.Running;
-  f._s = S.Running;
+  if (f._state !== S.Pending) return f._state === S.Running;
+  f._state = S.Running;
   return true;
 }
 
 /** Back to pending (a task re-queued after its worker died before starting it). */
 export function setPending(f: Future<any>): boolean {
-  if (f._s !== S.Running) return f._s === S.Pending;
-  f._s = S.Pending;
+  if (f._state !== S.Running) return f._state === S.Pending;
+  f._state = S.Pending;
   return true;
 }
 
 export function setResult<T>(f: Future<T>, value: T): boolean {
-  if (f._s >= S.Cancelled) return false;
-  f._s = S.Finished;
-  f._v = value;
+  if (f._state >= S.Cancelled) return false;
+  f._state = S.Finished;
+  f._value = value;
   finish(f);
   return true;
 }
 
 export function setException(f: Future<any>, error: unknown): boolean {
-  if (f._s >= S.Cancelled) return false;
-  f._s = S.Finished;
-  f._v = error;
+  if (f._state >= S.Cancelled) return false;
+  f._state = S.Finished;
+  f._value = error;
   f._failed = true;
   finish(f);
   return true;
@@ -59,6 +59,6 @@ export function slotOf<T>(f: Future<any>): T {
 
 /** Reads the settled value without throwing: for executors that forward outcomes. */
 export function outcome(f: Future<any>): { state: 'finished' | 'cancelled'; failed: boolean; value: unknown } | undefined {
-  if (f._s < S.Cancelled) return undefined;
-  return { state: f._s === S.Cancelled ? 'cancelled' : 'finished', failed: f._failed, value: f._v };
+  if (f._state < S.Cancelled) return undefined;
+  return { state: f._state === S.Cancelled ? 'cancelled' : 'finished', failed: f._failed, value: f._value };
 }

@@ -137,23 +137,25 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
       for (const g of await fill(l)) g.release();
     });
 
-    it('woken, then cancelled: the permit is kept and given back by the guard', async () => {
+    it('woken, then cancelled: cancel wins, the permit goes to the next waiter', async () => {
       const l = make();
       const gs = await fill(l);
       let held = false;
       const t = createTask(async () => {
         using _g = await l.acquire();
         held = true;
-        await sleep(1000); // cancellation lands here
       });
+      const next = l.acquire();
       await tick();
       gs[0]!.release(); // hands the permit to the task...
-      t.cancel(); // ...and cancels it before it resumes
+      assert.equal(t.cancel(), true); // ...and cancels it before it resumes
       await assert.rejects(t.asPromise(), CancelledError);
-      assert.equal(held, true);
-      for (const g of gs.slice(1)) g.release();
+      assert.equal(held, false, 'a task whose cancel() returned true never runs holding the permit');
+      const g = await next; // the permit went on to the next waiter
+      g.release();
+      for (const x of gs.slice(1)) x.release();
       assert.equal(l.locked(), false);
-      for (const g of await fill(l)) g.release();
+      for (const x of await fill(l)) x.release();
     });
 
     it('never lets more than the capacity in', async () => {
@@ -182,11 +184,18 @@ export function lockLikeContract(name: string, make: () => LockLike, capacity: n
       );
     });
 
-    it('rejects bad options with TypeError / RangeError', async () => {
+    it('timeouts follow Python; bad options are TypeError / RangeError', async () => {
       const l = make();
-      await assert.rejects(l.acquire({ timeout: -1 }), RangeError);
+      const g = await l.acquire({ timeout: -1 }); // free: a timeout <= 0 still takes it
+      const rest = [];
+      for (let i = 1; i < capacity; i++) rest.push(await l.acquire({ timeout: 0 }));
+      await assert.rejects(l.acquire({ timeout: -1 }), TimeoutError); // held: does not wait
+      g.release();
+      for (const x of rest) x.release();
       await assert.rejects(l.acquire({ timeout: Number.NaN }), RangeError);
+      await assert.rejects(l.acquire({ timeout: '5' as unknown as number }), TypeError);
       await assert.rejects(l.acquire({ signal: 'nope' as unknown as AbortSignal }), TypeError);
+      await assert.rejects(l.acquire({ timout: 5 } as unknown as object), /did you mean "timeout"/);
       await assert.rejects(l.acquire(42 as unknown as object), TypeError);
       assert.equal(l.locked(), false);
     });

@@ -12,7 +12,7 @@
  * signal by hand. Starting is batched: all tasks created in one tick start in one
  * microtask, with no closure per task.
  */
-import { CancelledError, describe } from '../core/errors.js';
+import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
 import { Future, S } from '../core/future.js';
 import { currentContext, runInContext, runOutsideContext } from '../core/context.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
@@ -205,6 +205,15 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
       return super._cancel(this._reason, false);
     }
     return true;
+  }
+
+  /** A Task's result comes from its function. @throws InvalidStateError always (as Python's Task). */
+  override setResult(_value: T): void {
+    throw new InvalidStateError('A Task does not support setResult(): its function sets its result');
+  }
+  /** @throws InvalidStateError always (as Python's Task). */
+  override setException(_error: unknown): void {
+    throw new InvalidStateError('A Task does not support setException(): its function sets its outcome');
   }
 
   override get [Symbol.toStringTag](): string {

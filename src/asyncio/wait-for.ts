@@ -29,7 +29,13 @@ function noop(): void {}
 export async function waitFor<T>(aw: PromiseLike<T>, ms: number): Promise<T> {
   const limit = timeoutOpt('waitFor(aw, ms)', 'ms', ms);
   const f = toFuture(aw) as Future<T>;
-  if (f._state < S.Cancelled) {
+  if (limit <= 0 && f._state < S.Cancelled) {
+    // Python's special case: do not wait, and do not let a task that has not started
+    // start: cancel it now (synchronously) and wait for it to finish cancelling.
+    f.cancel(new TimeoutError(`waitFor: not done within ${ms} ms`));
+    if (f instanceof Task) await settled(f);
+    if (f._state !== S.Finished) throw new TimeoutError(`waitFor: not done within ${ms} ms`);
+  } else if (f._state < S.Cancelled) {
     let res: { done: Set<Future<T>>; notDone: Set<Future<T>> };
     try {
       res = await wait([f], { timeout: limit });

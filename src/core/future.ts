@@ -37,6 +37,8 @@ export interface CancelHandler {
 /**
  * The eventual result of an operation, as in `concurrent.futures` and `asyncio`.
  * `await future` gives the result or throws; `result()` reads it synchronously.
+ * Executors and tasks return futures; code can also make its own with `new Future()`
+ * and settle it with `setResult` / `setException` (or cancel it).
  *
  * @example
  * const f = pool.submit(tasks.fib, 30);
@@ -114,6 +116,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this._state < S.Cancelled) throw new InvalidStateError(`Exception is not set: the future is ${this.state}`);
     if (this._state === S.Cancelled) throw toCancelledError(this._value);
     return this._failed ? this._value : undefined;
+  }
+
+  /**
+   * Marks the future done with `value` (for code that makes its own futures, as with
+   * Python's `asyncio.Future.set_result` / `concurrent.futures.Future.set_result`).
+   * @throws InvalidStateError if the future is already done (finished or cancelled).
+   * @example
+   * const f = new Future<number>();
+   * setTimeout(() => f.setResult(42), 10);
+   * console.log(await f); // 42
+   */
+  setResult(value: T): void {
+    if (!settle(this, value, false)) throw new InvalidStateError(`Cannot set the result: the future is already ${this.state}`);
+  }
+
+  /**
+   * Marks the future failed with `error`: `await` and `result()` throw it.
+   * @throws InvalidStateError if the future is already done (finished or cancelled).
+   */
+  setException(error: unknown): void {
+    if (!settle(this, error, true)) throw new InvalidStateError(`Cannot set the exception: the future is already ${this.state}`);
   }
 
   /** Calls `fn(future)` once the future is done (at once if it already is). */
@@ -233,6 +256,16 @@ export function finish<T>(f: Future<T>): void {
     if (typeof cbs === 'function') runCallback(cbs, f);
     else for (let i = 0; i < cbs.length; i++) runCallback(cbs[i]!, f);
   }
+}
+
+/** @internal finishes `f` with a value or an error; false (nothing changes) if it is already done. */
+export function settle(f: Future<any>, value: unknown, failed: boolean): boolean {
+  if (f._state >= S.Cancelled) return false;
+  f._state = S.Finished;
+  f._value = value;
+  f._failed = failed;
+  finish(f);
+  return true;
 }
 
 /** @internal */

@@ -5,7 +5,7 @@
  * Every function returns false (and changes nothing) when the future is already
  * done, so a late result after a cancellation is dropped, never double-settled.
  */
-import { Future, S, finish, settleCancelled, type CancelHandler } from './future.js';
+import { Future, S, settle, settleCancelled, type CancelHandler } from './future.js';
 
 export { S as FutureStates, settleCancelled as setCancelled, type CancelHandler };
 
@@ -24,20 +24,11 @@ export function setPending(f: Future<any>): boolean {
 }
 
 export function setResult<T>(f: Future<T>, value: T): boolean {
-  if (f._state >= S.Cancelled) return false;
-  f._state = S.Finished;
-  f._value = value;
-  finish(f);
-  return true;
+  return settle(f, value, false);
 }
 
 export function setException(f: Future<any>, error: unknown): boolean {
-  if (f._state >= S.Cancelled) return false;
-  f._state = S.Finished;
-  f._value = error;
-  f._failed = true;
-  finish(f);
-  return true;
+  return settle(f, error, true);
 }
 
 /** A future that is already failed (for argument errors reported through the future, never thrown). */

@@ -216,7 +216,7 @@ describe('taskGroup(body): cleanup after cancellation', { timeout: 30_000 }, () 
         tg.createTask(async () => {
           try {
             await sleep(10_000);
-          } finally {
+          } catch {
             await sleep(5);
             throw new Error('child failed in its cleanup');
           }

@@ -1,6 +1,8 @@
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
+
+const FORGOT = forgotAwait('cond.acquire()');
 import { Lock } from './lock.js';
 import { currentScope, scopeTake } from '../core/scope.js';
 
@@ -52,7 +54,7 @@ export class Condition {
 
   /** Acquires the underlying lock. See `Lock.acquire`. */
   acquire(o?: WaitOptions): Promise<Guard> {
-    return this._lock.acquire(o).then(this._rewrap);
+    return acquisition(this._lock.acquire(o).then(this._rewrap), FORGOT);
   }
   /** Acquires the underlying lock without waiting; undefined if it is held. */
   tryAcquire(): Guard | undefined {

@@ -51,4 +51,7 @@ export {
   QueueShutDown,
   BrokenBarrierError,
   ValueError,
+  // toThread's work runs in a worker thread:
+  WorkerCrashedError,
+  TaskDefinitionError,
 } from '../core/errors.js';

@@ -1,6 +1,8 @@
 import { InvalidStateError } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, checkWaitOptions, type Wait, type WaitOptions } from '../core/waiters.js';
+import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type Wait, type WaitOptions } from '../core/waiters.js';
+
+const FORGOT = forgotAwait('lock.acquire()');
 
 /** @internal onResume of Lock and Semaphore waiters: a cancelled task gives its guard back. */
 export function giveBack(_w: Wait<Guard>, g: Guard, cancel: unknown): undefined {
@@ -59,10 +61,10 @@ export class Lock {
     this._acq++;
     if (!this._locked) {
       this._locked = true;
-      return Promise.resolve(new Guard(this));
+      return acquisition(Promise.resolve(new Guard(this)), FORGOT);
     }
     this._contended++;
-    return this._waiters.wait(o);
+    return acquisition(this._waiters.wait(o), FORGOT);
   }
 
   /** Acquires the lock if it is free, without waiting; undefined if it is held. */

@@ -1,5 +1,8 @@
 import { describe } from '../core/errors.js';
+import { fn } from '../core/options.js';
 import { Queue, type QueueOptions } from './queue.js';
+
+const PQ_KEYS = ['maxsize', 'compare'] as const;
 
 /**
  * Python's order for the items of a PriorityQueue without `compare`: numbers (and
@@ -55,14 +58,14 @@ export class PriorityQueue<T> extends Queue<T> {
   /** @param opts `maxsize`, `compare`. @throws TypeError if compare is not a function. */
   constructor(opts?: QueueOptions & { compare?: (a: T, b: T) => number }) {
     super(opts);
-    const c = opts?.compare;
-    if (c !== undefined && typeof c !== 'function')
-      throw new TypeError(`PriorityQueue compare must be a function (a, b) => number, got ${describe(c)}`);
-    this._cmp = c ?? naturalOrder;
+    this._cmp = fn<(a: T, b: T) => number>('PriorityQueue(opts)', 'compare', opts?.compare) ?? naturalOrder;
   }
 
   /** @internal */ override _init(): void {
     this._heap = [];
+  }
+  /** @internal */ override _optionKeys(): readonly string[] {
+    return PQ_KEYS;
   }
 
   /**

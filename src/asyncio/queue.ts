@@ -20,9 +20,13 @@
  *   down meanwhile), it puts nothing and the room goes to the next putter.
  * `_held` counts both: items on their way to a getter and room reserved for a putter.
  */
-import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describe } from '../core/errors.js';
+import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from '../core/errors.js';
+import { bool, int, options } from '../core/options.js';
 import { Ring } from '../core/ring.js';
 import { DEFERRED, NONE, WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+
+const QUEUE_KEYS = ['maxsize'] as const;
+const SHUTDOWN_KEYS = ['immediate'] as const;
 
 /** What `Queue.statistics()` reports. */
 export interface QueueStatistics {
@@ -69,12 +73,8 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @param opts `maxsize`. @throws RangeError if maxsize is not an integer >= 0 (or Infinity). */
   constructor(opts?: QueueOptions) {
-    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
-      throw new TypeError(`Queue(opts) expects an object like { maxsize }, got ${describe(opts)}`);
-    const m = opts?.maxsize ?? 0;
-    if (typeof m !== 'number' || !(Number.isInteger(m) || m === Infinity) || m < 0) {
-      throw new RangeError(`Queue maxsize must be an integer >= 0 (0: unbounded), got ${describe(m)}`);
-    }
+    const o = options(`${new.target.name}(opts)`, opts, this._optionKeys());
+    const m = int(`${new.target.name}(opts)`, 'maxsize (0: unbounded)', o.maxsize, 0, { infinity: true });
     this.maxsize = m === Infinity ? 0 : m;
     this._init();
     this._getters.onResume = this._getterResumed;
@@ -100,6 +100,11 @@ export class Queue<T> implements AsyncIterable<T> {
     if (this._putters.size > 0) this._admitPutters();
     return cancel ?? new QueueShutDown('Cannot put: the queue was shut down');
   };
+
+  /** @internal the option keys the constructor accepts */
+  _optionKeys(): readonly string[] {
+    return QUEUE_KEYS;
+  }
 
   // ─── storage (overridden by subclasses) ───
   /** @internal */ _init(): void {
@@ -259,8 +264,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * the items left are dropped (counted as done for `join()`) and `get()` rejects at once.
    */
   shutdown(opts?: { immediate?: boolean }): void {
-    const immediate = opts?.immediate ?? false;
-    if (typeof immediate !== 'boolean') throw new TypeError(`Queue.shutdown({ immediate }) expects a boolean, got ${describe(immediate)}`);
+    const immediate = bool('Queue.shutdown(opts)', 'immediate', options('Queue.shutdown(opts)', opts, SHUTDOWN_KEYS).immediate, false);
     this._shutdown = true;
     if (immediate) {
       const n = this._size();

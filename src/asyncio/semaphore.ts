@@ -1,6 +1,8 @@
-import { describe } from '../core/errors.js';
+import { int } from '../core/options.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
+
+const FORGOT = forgotAwait('sem.acquire()');
 import { giveBack } from './lock.js';
 
 /** What `Semaphore.statistics()` reports. */
@@ -32,13 +34,10 @@ export class Semaphore {
 
   /**
    * @param value initial number of permits (default 1).
-   * @throws RangeError if `value` is not an integer >= 0.
+   * @throws TypeError if `value` is not a number; RangeError if it is not an integer >= 0.
    */
   constructor(value = 1) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new RangeError(`Semaphore(value) expects an integer >= 0, got ${describe(value)}`);
-    }
-    this._value = value;
+    this._value = int(`${new.target.name}(value)`, 'value', value, 1);
     this._waiters.onResume = giveBack;
   }
 
@@ -56,10 +55,10 @@ export class Semaphore {
     this._acq++;
     if (this._value > 0) {
       this._value--;
-      return Promise.resolve(new Guard(this));
+      return acquisition(Promise.resolve(new Guard(this)), FORGOT);
     }
     this._contended++;
-    return this._waiters.wait(o);
+    return acquisition(this._waiters.wait(o), FORGOT);
   }
 
   /** Takes a permit if one is free, without waiting; undefined otherwise. */

@@ -465,3 +465,33 @@ export class WaiterQueue<T = any> {
     return n;
   }
 }
+
+// ─── `using _ = lock.acquire()` without await ─────────────────────────────────
+
+/**
+ * @internal The `[Symbol.dispose]` put on the promise `acquire()` returns, so that
+ * `using _ = lock.acquire()` (await forgotten) says so instead of the runtime's bare
+ * "Object not disposable". A plain value is the cheapest thing to add to a promise (an
+ * accessor that threw at the declaration would cost every acquire far more), so the
+ * mistake is reported when the block ends: the lock is released as soon as it arrives
+ * and the TypeError names the fix. TypeScript reports the mistake at compile time
+ * (the promise's type has no `[Symbol.dispose]`).
+ */
+export function forgotAwait(call: string): (this: PromiseLike<Disposable>) => void {
+  return function forgottenAwait(this: PromiseLike<Disposable>): void {
+    this.then(disposeNow, noop);
+    throw new TypeError(
+      `\`using _ = ${call}\` is missing await: write \`using _ = await ${call}\` (the block ran without waiting for the acquisition)`,
+    );
+  };
+}
+
+function disposeNow(g: Disposable): void {
+  g[Symbol.dispose]();
+}
+
+/** @internal Marks the promise of an acquisition (see {@link forgotAwait}). */
+export function acquisition<T extends Disposable>(p: Promise<T>, dispose: (this: PromiseLike<Disposable>) => void): Promise<T> {
+  (p as Promise<T> & { [Symbol.dispose]?: unknown })[Symbol.dispose] = dispose;
+  return p;
+}

@@ -18,7 +18,7 @@
  * Because the owner is written by the same CAS that takes the lock, a thread that
  * dies holding the lock is always identifiable (see `abandonIfOwnedBy`).
  */
-import { THREAD_ID, remaining, waitAsyncOn } from './_wait.js';
+import { THREAD_ID, remaining, waitAsyncOn, type Signals } from './_wait.js';
 
 export const WAITERS = 1;
 /** The lock word value of this thread, without the WAITERS bit. */
@@ -57,7 +57,7 @@ export function lockSync(i32: Int32Array, b: number, deadline: number): boolean 
 }
 
 /** Async acquire (after a failed `tryLock`); false when the deadline passed first. */
-export async function lockAsync(i32: Int32Array, b: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+export async function lockAsync(i32: Int32Array, b: number, deadline: number, signal: Signals): Promise<boolean> {
   for (;;) {
     let c = Atomics.load(i32, b);
     if (c === 0) {

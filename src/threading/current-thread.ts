@@ -21,6 +21,17 @@ export function setCurrentThreadName(name: string): void {
 }
 
 /**
+ * Python's `threading.get_ident()`: this thread's id (`worker_threads.threadId`; 0 on
+ * the main thread), the same number as `currentThread().ident` and a `Thread`'s `ident`.
+ *
+ * @example
+ * console.log(`running in thread ${getIdent()}`);
+ */
+export function getIdent(): number {
+  return threadId;
+}
+
+/**
  * Python's `threading.current_thread()`: the name and id of the thread running now.
  *
  * @example

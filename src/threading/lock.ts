@@ -4,7 +4,10 @@
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { acquisition, forgotAwait } from '../core/waiters.js';
+import { THREAD_ID, Guard, abortedBy, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+
+const FORGOT = forgotAwait('lock.acquire()');
 import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
@@ -59,11 +62,23 @@ export class Lock {
    * @example
    * { using _ = await lock.acquire({ timeout: 1000 }); shared[0]++; }
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return acquisition(this._acquire(opts), FORGOT);
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf('Lock.acquire()', opts);
     const signal = signalOf('Lock.acquire()', opts);
-    if (!tryLock(this._i32, this._b) && !(await lockAsync(this._i32, this._b, deadline, signal))) {
-      throw new TimeoutError(`Lock.acquire() timed out after ${opts!.timeout} ms`);
+    if (!tryLock(this._i32, this._b)) {
+      if (!(await lockAsync(this._i32, this._b, deadline, signal))) {
+        throw new TimeoutError(`Lock.acquire() timed out after ${opts!.timeout} ms`);
+      }
+      // Cancel wins: cancelled while it was being woken, it gives the lock back.
+      const cancelled = abortedBy(signal);
+      if (cancelled !== undefined) {
+        unlock(this._i32, this._b);
+        throw cancelled;
+      }
     }
     return new Guard(this, takeAbandoned(this._i32, this._b));
   }

@@ -2,11 +2,14 @@
  * A re-entrant lock in shared memory, owned by a thread.
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
+import { acquisition, forgotAwait } from '../core/waiters.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { THREAD_ID, Guard, abortedBy, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 import type { LockData } from './lock.js';
+
+const FORGOT = forgotAwait('rlock.acquire()');
 
 /**
  * Python's `threading.RLock` in shared memory: the thread that holds it may
@@ -50,15 +53,27 @@ export class RLock {
    * Takes the lock (again, if this thread holds it), waiting asynchronously.
    * @throws TimeoutError, CancelledError.
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return acquisition(this._acquire(opts), FORGOT);
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf('RLock.acquire()', opts);
     const signal = signalOf('RLock.acquire()', opts);
     if (this.owned()) {
       this._i32[this._b + 2]!++;
       return new Guard(this);
     }
-    if (!tryLock(this._i32, this._b) && !(await lockAsync(this._i32, this._b, deadline, signal))) {
-      throw new TimeoutError(`RLock.acquire() timed out after ${opts!.timeout} ms`);
+    if (!tryLock(this._i32, this._b)) {
+      if (!(await lockAsync(this._i32, this._b, deadline, signal))) {
+        throw new TimeoutError(`RLock.acquire() timed out after ${opts!.timeout} ms`);
+      }
+      // Cancel wins: cancelled while it was being woken, it gives the lock back.
+      const cancelled = abortedBy(signal);
+      if (cancelled !== undefined) {
+        unlock(this._i32, this._b);
+        throw cancelled;
+      }
     }
     return this.enter();
   }

@@ -9,7 +9,21 @@
  */
 import { TimeoutError, describe } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { Guard, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { int } from '../core/options.js';
+import { acquisition, forgotAwait } from '../core/waiters.js';
+import {
+  Guard,
+  abortedBy,
+  assertCanBlock,
+  deadlineOf,
+  remaining,
+  signalOf,
+  waitAsyncOn,
+  type SyncWaitOptions,
+  type WaitOptions,
+} from './_wait.js';
+
+const FORGOT = forgotAwait('sem.acquire()');
 
 const COUNT = 0;
 const SLEEPERS = 1;
@@ -43,9 +57,7 @@ export class Semaphore {
     if (data !== undefined) {
       this._i32 = new Int32Array(data.sab);
     } else {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-        throw new RangeError(`${new.target.name}(value) expects an integer from 0 to 2147483647, got ${describe(value)}`);
-      }
+      int(`new ${new.target.name}(value)`, 'value', value, 1, { max: 0x7fffffff });
       this._i32 = new Int32Array(new SharedArrayBuffer(12));
       this._i32[COUNT] = value;
       this._i32[INITIAL] = value;
@@ -67,7 +79,11 @@ export class Semaphore {
    * @returns a guard whose disposal releases one unit.
    * @throws TimeoutError, CancelledError.
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return acquisition(this._acquire(opts), FORGOT);
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf(`${this.constructor.name}.acquire()`, opts);
     const signal = signalOf(`${this.constructor.name}.acquire()`, opts);
     if (this.tryTake()) return new Guard(this);
@@ -75,7 +91,13 @@ export class Semaphore {
     Atomics.add(i32, SLEEPERS, 1);
     try {
       for (;;) {
-        if (this.tryTake()) return new Guard(this);
+        if (this.tryTake()) {
+          // Cancel wins: cancelled while it was being woken, it gives the permit back.
+          const cancelled = abortedBy(signal);
+          if (cancelled === undefined) return new Guard(this);
+          this._giveBack();
+          throw cancelled;
+        }
         if (remaining(deadline) === 0) throw new TimeoutError(`${this.constructor.name}.acquire() timed out after ${opts!.timeout} ms`);
         await waitAsyncOn(i32, COUNT, 0, deadline, signal);
       }
@@ -121,6 +143,12 @@ export class Semaphore {
     }
     Atomics.add(this._i32, COUNT, n);
     if (Atomics.load(this._i32, SLEEPERS) > 0) Atomics.notify(this._i32, COUNT, n);
+  }
+
+  /** @internal returns a permit taken by a wait that was cancelled meanwhile (no bound check: it was taken). */
+  _giveBack(): void {
+    Atomics.add(this._i32, COUNT, 1);
+    if (Atomics.load(this._i32, SLEEPERS) > 1) Atomics.notify(this._i32, COUNT, 1);
   }
 
   /** True if `acquire` would wait (the count is zero). */

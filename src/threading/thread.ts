@@ -53,6 +53,9 @@ class ThreadExecutor extends ThreadPoolExecutor {
 
 type State = 'initial' | 'started' | 'stopped';
 
+/** @internal the live Threads this thread started (for `enumerate()`): added by start(), removed when they end. */
+export const liveThreads = new Set<Thread<unknown>>();
+
 /**
  * Python's `threading.Thread`: runs `target(...args)` in a worker thread of its
  * own, truly in parallel (no GIL). The target is a task: a {@link TaskRef} from
@@ -128,6 +131,7 @@ export class Thread<R = unknown> {
   start(): void {
     if (this.state !== 'initial') throw new InvalidStateError(`Thread ${this.name} can only be started once`);
     this.state = 'started';
+    liveThreads.add(this as Thread<unknown>);
     const pool = new ThreadExecutor({
       maxWorkers: 1,
       minWorkers: 1,
@@ -164,6 +168,7 @@ export class Thread<R = unknown> {
           .catch(() => {})
           .then(() => {
             this.state = 'stopped';
+            liveThreads.delete(this as Thread<unknown>);
             if (!outcome.ok && !this.joined && !f.cancelled()) Thread.excepthook(outcome.value, this as Thread<unknown>);
             resolve(outcome);
           });

@@ -1,0 +1,11 @@
+import { Barrier } from 'weft/threading';
+const b = new Barrier(2);
+process.on('exit', (c) => console.log('exit', c, (b as any)._i32.slice()));
+const p0 = b.wait().then((v) => { console.log('p0', v); return v; });
+const p1 = b.wait().then((v) => { console.log('p1', v); return v; });
+await new Promise((r) => setTimeout(r, 0));
+console.log('state', (b as any)._i32.slice());
+const again = b.wait().then((v) => { console.log('again', v); return v; });
+console.log(await Promise.all([p0, p1]));
+const other = b.wait();
+console.log(await Promise.all([again, other]));

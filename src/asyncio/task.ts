@@ -104,16 +104,26 @@ function onBodyError(e: unknown): void {
 
 function taskDone(t: Task<unknown>, v: unknown): void {
   setResult(t, v);
-  const reg = liveTasks;
-  if (reg !== undefined) reg.delete(t);
+  forget(t);
 }
 
 function taskFailed(t: Task<unknown>, e: unknown): void {
   if (e instanceof CancelledError) setCancelled(t, t._cancelled ? t._reason : e);
   else setException(t, e);
+  forget(t);
+}
+
+/** A task is done: it leaves the registries. */
+function forget(t: Task<unknown>): void {
+  notDone.delete(t);
   const reg = liveTasks;
   if (reg !== undefined) reg.delete(t);
 }
+
+// ─── registry of every task not yet done (allTasks()) ────────────────────────
+
+/** @internal every Task not yet done, in creation order (Python's `asyncio.all_tasks()`). */
+export const notDone = new Set<Task<unknown>>();
 
 // ─── registry of live tasks (only while run() is active) ─────────────────────
 
@@ -167,6 +177,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
     this._name = name;
     this._id = ++counter;
     this._fn = fn;
+    notDone.add(this as Task<unknown>);
     const reg = liveTasks;
     if (reg !== undefined) reg.add(this as Task<unknown>);
     scheduleStart(this as Task<unknown>);
@@ -200,8 +211,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
     scopeCancel(this, reason);
     if (!wasRunning) {
       this._fn = undefined;
-      const reg = liveTasks;
-      if (reg !== undefined) reg.delete(this as Task<unknown>);
+      forget(this as Task<unknown>);
       return super._cancel(this._reason, false);
     }
     return true;

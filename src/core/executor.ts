@@ -92,6 +92,18 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
   }
 
   /**
+   * Python's `map(fn, *iterables)` / `Pool.starmap`: each item is an argument list,
+   * spread into the call (`fn(...item)`). Same options and results as {@link map}; each
+   * argument list is one task (no chunking).
+   *
+   * @example
+   * const sums = await pool.starmap(tasks.add, [[1, 2], [3, 4]]); // [3, 7]
+   */
+  starmap<A extends unknown[], R>(fn: TaskFn<A, R>, argsList: Iterable<A> | AsyncIterable<A>, opts?: MapOptions): MapResult<Awaited<R>> {
+    return new MapRun<A, Awaited<R>>(this as Executor, fn as unknown as TaskFn<[A], R>, argsList, opts ?? {}, this._closed, true);
+  }
+
+  /**
    * Stops accepting tasks. With `wait` (default true) resolves once every queued
    * and running task is done and the workers are gone; `cancelFutures` cancels
    * the tasks that have not started. A `map` under way over an in-memory iterable

@@ -4,8 +4,8 @@ import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type Wait, typ
 
 const FORGOT = forgotAwait('lock.acquire()');
 
-/** @internal onResume of Lock and Semaphore waiters: a cancelled task gives its guard back. */
-export function giveBack(_w: Wait<Guard>, g: Guard, cancel: unknown): undefined {
+/** onResume of the Lock's waiters: a task cancelled before it resumed gives the lock back. */
+function giveBack(_w: Wait<Guard>, g: Guard, cancel: unknown): undefined {
   if (cancel !== undefined) g.release();
   return undefined;
 }

@@ -69,6 +69,8 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */ _shutdown = false;
   /** @internal places taken by items on their way to getters and room reserved for putters (see the top) */
   _held = 0;
+  /** @internal putters granted room that have not put yet: later puts queue behind them (FIFO) */
+  _reserved = 0;
   /** @internal FIFO storage (subclasses use their own) */ _ring: Ring<T> | undefined;
 
   /** @param opts `maxsize`. @throws RangeError if maxsize is not an integer >= 0 (or Infinity). */
@@ -93,6 +95,7 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal a putter granted room resumed: its item goes in, unless it was cancelled or the queue shut down */
   private readonly _putterResumed = (w: { data: unknown }, _v: unknown, cancel: unknown): unknown => {
     this._held--;
+    this._reserved--;
     if (cancel === undefined && !this._shutdown) {
       this._deliver(w.data as T);
       return undefined;
@@ -163,7 +166,10 @@ export class Queue<T> implements AsyncIterable<T> {
 
   /** @internal after a get freed room: grant it to waiting putters, in FIFO order */
   _admitPutters(): void {
-    while (!this.full() && this._putters.grantHead(undefined)) this._held++;
+    while (!this.full() && this._putters.grantHead(undefined)) {
+      this._held++;
+      this._reserved++;
+    }
   }
 
   /**
@@ -182,7 +188,7 @@ export class Queue<T> implements AsyncIterable<T> {
     } catch (e) {
       return Promise.reject(e);
     }
-    if (this._putters.size === 0 && !this.full()) {
+    if (this._putters.size === 0 && this._reserved === 0 && !this.full()) {
       this._deliver(item);
       return Promise.resolve();
     }
@@ -196,7 +202,7 @@ export class Queue<T> implements AsyncIterable<T> {
   putNowait(item: T): void {
     if (this._shutdown) throw new QueueShutDown('Cannot put: the queue is shut down');
     this._check(item);
-    if (this._putters.size > 0 || this.full()) throw new QueueFull(`The queue is full (maxsize ${this.maxsize})`);
+    if (this._putters.size > 0 || this._reserved > 0 || this.full()) throw new QueueFull(`The queue is full (maxsize ${this.maxsize})`);
     this._deliver(item);
   }
 

@@ -1,9 +1,8 @@
 import { int } from '../core/options.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
+import { DEFERRED, WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
 
 const FORGOT = forgotAwait('sem.acquire()');
-import { giveBack } from './lock.js';
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -28,6 +27,8 @@ export interface SemaphoreStatistics {
  */
 export class Semaphore {
   /** @internal */ _value: number;
+  /** @internal waiters granted a permit that have not resumed yet: newcomers queue behind them (FIFO, as asyncio) */
+  _resuming = 0;
   /** @internal */ readonly _waiters = new WaiterQueue<Guard>();
   /** @internal */ _acq = 0;
   /** @internal */ _contended = 0;
@@ -38,7 +39,7 @@ export class Semaphore {
    */
   constructor(value = 1) {
     this._value = int(`${new.target.name}(value)`, 'value', value, 1);
-    this._waiters.onResume = giveBack;
+    this._waiters.onResume = this._resumed;
   }
 
   /**
@@ -53,7 +54,7 @@ export class Semaphore {
       if (bad) return Promise.reject(bad);
     }
     this._acq++;
-    if (this._value > 0) {
+    if (this._value > 0 && this._resuming === 0) {
       this._value--;
       return acquisition(Promise.resolve(new Guard(this)), FORGOT);
     }
@@ -63,7 +64,7 @@ export class Semaphore {
 
   /** Takes a permit if one is free, without waiting; undefined otherwise. */
   tryAcquire(): Guard | undefined {
-    if (this._value === 0) return undefined;
+    if (this._value === 0 || this._resuming > 0) return undefined;
     this._value--;
     this._acq++;
     return new Guard(this);
@@ -73,12 +74,33 @@ export class Semaphore {
   release(): void {
     // No Guard is made for nobody: an uncontended release allocates nothing.
     const q = this._waiters;
-    if (q.size === 0 || !q.grantHead(new Guard(this))) this._value++;
+    const r = q.size === 0 ? 0 : q.grantHead(new Guard(this));
+    if (r === 0) this._value++;
+    else if (r === DEFERRED) this._resuming++;
   }
 
-  /** True when no permit is free. */
+  /**
+   * @internal A waiter granted a permit resumed: cancelled, it gives the permit back;
+   * then the permits free meanwhile go to the waiters that queued behind it.
+   */
+  private readonly _resumed = (_w: unknown, g: Guard, cancel: unknown): undefined => {
+    this._resuming--;
+    if (cancel !== undefined) g.release();
+    while (this._value > 0 && this._waiters.size > 0) {
+      this._value--;
+      const r = this._waiters.grantHead(new Guard(this));
+      if (r === 0) {
+        this._value++;
+        break;
+      }
+      if (r === DEFERRED) this._resuming++;
+    }
+    return undefined;
+  };
+
+  /** True when `acquire()` would wait: no permit is free, or a waiter granted one has not resumed yet. */
   locked(): boolean {
-    return this._value === 0;
+    return this._value === 0 || this._resuming > 0;
   }
 
   /** Free permits now. */

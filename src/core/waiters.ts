@@ -35,7 +35,10 @@
  *   t1  job: A's wait.then() runs: onResume releases the lock to C; A's acquire() rejects
  *
  * Waits outside any task (nothing can cancel them after a grant) resolve with their
- * value at once and cost nothing more. Queues whose owner must see every waiter leave
+ * value at once and cost nothing more, except behind a wait of the same queue that is
+ * still resuming: then they too go through one job (a `Relay`, or the Wait itself), so
+ * that callers resume in the order they were granted (FIFO as the callers see it, as in
+ * asyncio, where every woken task resumes in wake-up order). Queues whose owner must see every waiter leave
  * (a Barrier counts its parties, a Queue reserves room for a putter) set `resumeAll`:
  * all their waits resume through `onResume`, in grant order.
  *
@@ -118,6 +121,8 @@ export class Wait<T = any> implements CancelNode, AbortNode {
   value: T | undefined = undefined;
   /** the cancellation that arrived while resuming */
   late: CancelledError | undefined = undefined;
+  /** resuming through the queue's onResume (a task's wait, or a resumeAll queue's) */
+  hooked = false;
   timeoutMs = 0;
 
   /** True once the wait left `waiting` (granted, failed, cancelled, timed out). */
@@ -161,7 +166,7 @@ export class Wait<T = any> implements CancelNode, AbortNode {
    */
   _grant(value: T, q: WaiterQueue | null = this.q): GrantResult {
     if (this.state !== WAITING) return NONE;
-    if (this._inScope === null && (q === null || !q.resumeAll)) {
+    if (this._inScope === null && (q === null || (!q.resumeAll && q.resuming === 0))) {
       this._detach();
       this.resolve(value);
       return GRANTED;
@@ -170,9 +175,14 @@ export class Wait<T = any> implements CancelNode, AbortNode {
     this.state = RESUMING;
     this.value = value;
     this.resumeQ = q;
+    if (q !== null) q.resuming++;
+    // Only a task's wait (it may still lose to a cancellation) or a resumeAll queue's
+    // wait goes through onResume; any other wait is deferred only to keep the order.
+    const hooked = this._inScope !== null || (q !== null && q.resumeAll);
+    this.hooked = hooked;
     // Resolving with a thenable: the promise calls `this.then` in a job of its own.
     (this.resolve as (v: unknown) => void)(this);
-    return DEFERRED;
+    return hooked ? DEFERRED : GRANTED;
   }
 
   /**
@@ -188,7 +198,8 @@ export class Wait<T = any> implements CancelNode, AbortNode {
     this.late = undefined;
     const q = this.resumeQ;
     this.resumeQ = null;
-    if (q !== null && q.onResume !== undefined) {
+    if (q !== null) q.resuming--;
+    if (q !== null && this.hooked && q.onResume !== undefined) {
       try {
         const e = q.onResume(this, v, err as CancelledError | undefined);
         if (e !== undefined) err = e;
@@ -304,6 +315,23 @@ export function checkWaitOptions(o: unknown, where: string, keys: readonly strin
   return undefined;
 }
 
+/**
+ * A value handed to a plain waiter (a bare resolve function) through one extra job, so
+ * that it resumes after the waits granted before it that are still resuming.
+ */
+class Relay<T> {
+  constructor(
+    readonly value: T,
+    readonly q: WaiterQueue<T>,
+  ) {
+    q.resuming++;
+  }
+  then(res: (v: T) => void): void {
+    this.q.resuming--;
+    res(this.value);
+  }
+}
+
 // ─── WaiterQueue ──────────────────────────────────────────────────────────────
 
 /** A queue entry: a cancellable Wait, or the bare resolve function of a wait nothing can cancel. */
@@ -327,7 +355,7 @@ export class WaiterQueue<T = any> {
   size = 0;
   /** @internal tombstones in the ring */
   dead = 0;
-  /** called after a wait left the queue by cancellation / abort / timeout */
+  /** called after a wait left the queue by cancellation / abort / timeout (also when it left at once, never enqueued) */
   onAbort: ((w: Wait<T>) => void) | undefined;
   /**
    * Called when a granted wait resumes later than its grant (a task's wait, or any wait
@@ -338,6 +366,8 @@ export class WaiterQueue<T = any> {
   onResume: ((w: Wait<T>, value: T, cancel: CancelledError | undefined) => unknown) | undefined = undefined;
   /** Every wait resumes through `onResume` (not only the waits of tasks). */
   resumeAll = false;
+  /** Granted waits (and relays) that have not resumed yet: later grants resume after them. */
+  resuming = 0;
 
   constructor(onAbort?: (w: Wait<T>) => void) {
     this.onAbort = onAbort;
@@ -370,7 +400,11 @@ export class WaiterQueue<T = any> {
   enqueue(w: Wait<T>, o: WaitOptions | undefined, data?: unknown, useContext = true): Promise<T> {
     w.data = data;
     const err = armWait(w, o?.signal, o?.timeout, useContext);
-    if (err !== undefined) return Promise.reject(err);
+    if (err !== undefined) {
+      // It left before it waited (a pending cancellation, an aborted signal, a timeout <= 0).
+      if (this.onAbort !== undefined) this.onAbort(w);
+      return Promise.reject(err);
+    }
     const p = promiseOf(w);
     w.q = this as WaiterQueue;
     this.ring.push(w);
@@ -437,7 +471,10 @@ export class WaiterQueue<T = any> {
     const e = this._shift();
     if (e === undefined) return NONE;
     if (typeof e === 'function') {
-      e(value);
+      // Behind a wait still resuming, a plain waiter resumes one job later too, so
+      // waiters resume in the order they were granted.
+      if (this.resuming > 0) e(new Relay(value, this) as unknown as T);
+      else e(value);
       return GRANTED;
     }
     return e._grant(value, this);

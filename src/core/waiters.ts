@@ -178,7 +178,7 @@ export class Wait<T = any> implements CancelNode, AbortNode {
     if (q !== null) q.resuming++;
     // Only a task's wait (it may still lose to a cancellation) or a resumeAll queue's
     // wait goes through onResume; any other wait is deferred only to keep the order.
-    const hooked = this._inScope !== null || (q !== null && q.resumeAll);
+    const hooked = this._inScope !== null || q?.resumeAll === true;
     this.hooked = hooked;
     // Resolving with a thenable: the promise calls `this.then` in a job of its own.
     (this.resolve as (v: unknown) => void)(this);

@@ -49,7 +49,7 @@ function launch<T>(how: How, op: (o: { signal?: AbortSignal; timeout?: number })
     cancelWon: false,
     cancel() {
       if (how === 'signal') ac.abort();
-      else if (task && task.cancel()) h.cancelWon = true;
+      else if (task?.cancel()) h.cancelWon = true;
     },
     outcome,
   };

@@ -3,6 +3,7 @@ import { Guard } from '../core/guard.js';
 import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
 
 const FORGOT = forgotAwait('cond.acquire()');
+import { num } from '../core/options.js';
 import { Lock } from './lock.js';
 import { currentScope, scopeTake } from '../core/scope.js';
 
@@ -134,8 +135,7 @@ export class Condition {
    * @throws InvalidStateError if the lock is not held; RangeError for a bad `n`.
    */
   notify(n = 1): void {
-    if (typeof n !== 'number' || Number.isNaN(n) || n < 0)
-      throw new RangeError(`Condition.notify(n) expects a number >= 0, got ${describe(n)}`);
+    num('Condition.notify(n)', 'n', n, 1, 0);
     if (!this._lock.locked()) throw new InvalidStateError('Cannot notify on a Condition whose lock is not acquired');
     for (let i = 0; i < n && this._waiters.grantHead(true); i++);
   }

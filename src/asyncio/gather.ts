@@ -1,6 +1,6 @@
-import { describe } from '../core/errors.js';
 import { Future, S, toCancelledError } from '../core/future.js';
 import { setException, setResult } from '../core/internal.js';
+import { bool, options } from '../core/options.js';
 import { toFuture } from '../core/wait.js';
 
 /** The Future `gather` returns: cancelling it cancels every child not yet done. */
@@ -12,13 +12,16 @@ class GatheringFuture<T> extends Future<T> {
   }
 }
 
+/** A plain object after a list: the options of `gather(list, opts)` (checked: `{ return_exceptions }` is a TypeError). */
+const GATHER_KEYS = ['returnExceptions'] as const;
+
 function isGatherOptions(x: unknown): x is { returnExceptions?: boolean } {
   return (
     x !== null &&
     typeof x === 'object' &&
     !(x instanceof Future) &&
     typeof (x as PromiseLike<unknown>).then !== 'function' &&
-    Object.hasOwn(x, 'returnExceptions')
+    Object.getPrototypeOf(x) === Object.prototype
   );
 }
 function isIterableList(x: unknown): x is Iterable<unknown> {
@@ -58,9 +61,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let items: unknown[];
   let returnExceptions = false;
   if (args.length === 2 && isGatherOptions(args[1]) && isIterableList(args[0])) {
-    const r = args[1].returnExceptions;
-    if (r !== undefined && typeof r !== 'boolean') throw new TypeError(`gather(): returnExceptions must be a boolean, got ${describe(r)}`);
-    returnExceptions = r === true;
+    returnExceptions = bool('gather()', 'returnExceptions', options('gather(list, opts)', args[1], GATHER_KEYS).returnExceptions, false);
     items = [...args[0]];
   } else {
     if (

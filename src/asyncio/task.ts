@@ -16,6 +16,7 @@ import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
 import { Future, S } from '../core/future.js';
 import { currentContext, runInContext, runOutsideContext } from '../core/context.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
+import { options, str } from '../core/options.js';
 import { scopeCancel, scopeSignal, type CancelNode, type ScopeState } from '../core/scope.js';
 
 /** Options of {@link createTask} and `TaskGroup.createTask`. */
@@ -25,6 +26,7 @@ export interface TaskOptions {
 }
 
 let counter = 0;
+const TASK_KEYS = ['name'] as const;
 
 // ─── batched start ───────────────────────────────────────────────────────────
 
@@ -172,8 +174,8 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
   constructor(fn: () => T | PromiseLike<T>, opts?: TaskOptions) {
     super();
     if (typeof fn !== 'function') throw new TypeError(`A Task runs a function (() => value or promise), got ${describe(fn)}`);
-    const name = opts?.name;
-    if (name !== undefined && typeof name !== 'string') throw new TypeError(`Task name must be a string, got ${describe(name)}`);
+    // The common case (no options) checks nothing: this is the hot path of every task.
+    const name = opts === undefined ? undefined : str('Task', 'name', options('createTask(fn, opts)', opts, TASK_KEYS).name);
     this._name = name;
     this._id = ++counter;
     this._fn = fn;

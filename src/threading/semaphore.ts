@@ -7,7 +7,7 @@
  * consistent atomics a release cannot miss a sleeper: either the release sees the
  * sleeper's registration, or the sleeper's wait sees the new count and returns.
  */
-import { TimeoutError, describe } from '../core/errors.js';
+import { TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import { int } from '../core/options.js';
 import { acquisition, forgotAwait } from '../core/waiters.js';
@@ -138,9 +138,7 @@ export class Semaphore {
    * @throws RangeError for a bad `n`.
    */
   release(n = 1): void {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new RangeError(`${this.constructor.name}.release(n) expects an integer >= 1, got ${describe(n)}`);
-    }
+    int(`${this.constructor.name}.release(n)`, 'n', n, 1, { min: 1 });
     Atomics.add(this._i32, COUNT, n);
     if (Atomics.load(this._i32, SLEEPERS) > 0) Atomics.notify(this._i32, COUNT, n);
   }

@@ -22,7 +22,9 @@ import {
   TaskGroup,
   TimeoutError,
   createTask,
+  gather,
   moveOnAfter,
+  run,
   sleep,
   taskGroup,
   timeout,
@@ -694,5 +696,33 @@ describe('signals and timeouts', { timeout: 30_000 }, () => {
     q.putNowait(1);
     assert.equal(await q.get({ timeout: -5 }), 1, 'an item there: taken without waiting');
     await assert.rejects(new Event().wait({ timeut: 5 } as never), /did you mean "timeout"/);
+  });
+});
+
+describe('clear mistakes (issue 13)', { timeout: 30_000 }, () => {
+  it('unknown option keys and wrong types are TypeErrors naming the closest key', async () => {
+    assert.throws(() => createTask(() => 1, { nmae: 'x' } as never), /did you mean "name"/);
+    assert.throws(() => createTask(() => 1, { name: 5 } as never), TypeError);
+    await assert.rejects(
+      run(async () => 1, { handle_signals: false } as never),
+      /did you mean "handleSignals"/,
+    );
+    assert.throws(() => gather([Promise.resolve(1)], { return_exceptions: true } as never), /did you mean "returnExceptions"/);
+    await assert.rejects(sleep('5' as never), TypeError);
+    await assert.rejects(sleep(Number.NaN), RangeError);
+    await assert.rejects(sleep(1, undefined, { timeout: 5 } as never), /unknown option "timeout"/);
+    assert.throws(() => new Queue({ max_size: 2 } as never), /did you mean "maxsize"/);
+    assert.throws(() => new Queue({ maxsize: '2' } as never), TypeError);
+    assert.throws(() => new PriorityQueue({ compare: 5 } as never), TypeError);
+    assert.throws(() => new Semaphore('2' as never), TypeError);
+    assert.throws(() => new Semaphore(-1), RangeError);
+    assert.throws(() => new Barrier('2' as never), TypeError);
+    const q = new Queue();
+    assert.throws(() => q.shutdown({ immedate: true } as never), /did you mean "immediate"/);
+    const c = new Condition();
+    const g = await c.acquire();
+    assert.throws(() => c.notify('x' as never), TypeError);
+    assert.throws(() => c.notify(-1), RangeError);
+    g.release();
   });
 });

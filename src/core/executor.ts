@@ -12,6 +12,7 @@ import { own, failedFuture, setResult, setException, setCancelled } from './inte
 import { CancelledError, ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
 import { MapRun, type MapOptions, type MapResult } from './map.js';
+import { listenAbort, unlistenAbort, type AbortNode } from './scope.js';
 import type { TaskRef, Transferable } from './tasks.js';
 
 export type { ExecutorStats, Percentiles } from './stats.js';
@@ -74,9 +75,10 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
     }
     const f = this._submit(fn, args.slice(), opts, false) as Future<Awaited<R>>;
     if (signal !== undefined && !f.done()) {
-      const onAbort = () => f.cancel(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      f.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+      // One listener per signal however many tasks use it (core/scope.ts): no MaxListenersExceededWarning.
+      const node: AbortNode = { _onAbort: (reason) => f.cancel(reason) };
+      listenAbort(signal, node);
+      f.addDoneCallback(() => unlistenAbort(signal, node));
     }
     return f;
   }

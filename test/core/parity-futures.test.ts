@@ -81,3 +81,25 @@ describe('timeout() over a pool future (issue 9, defect 7)', { timeout: 60_000 }
     assert.equal(await moveOnAfter(50, () => pool.submit(tasks.spin, 5000)), undefined);
   });
 });
+
+describe('one listener per AbortSignal (issue 9, defect 12)', { timeout: 60_000 }, () => {
+  it('1000 tasks submitted with one signal: no MaxListenersExceededWarning, all cancelled by it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const pool = keep(new AsyncExecutor({ maxConcurrency: 1 }));
+      const ac = new AbortController();
+      const fs = Array.from({ length: 1000 }, () => pool.run(() => new Promise(() => {}), [], { signal: ac.signal }));
+      ac.abort();
+      assert.equal(fs.filter((f) => f.cancelled()).length, 1000);
+      await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(
+        warnings.filter((w) => w === 'MaxListenersExceededWarning'),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

@@ -5,10 +5,10 @@
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import { acquisition, forgotAwait } from '../core/waiters.js';
-import { THREAD_ID, Guard, abortedBy, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 
 const FORGOT = forgotAwait('lock.acquire()');
-import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
+import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
 /** @internal how a lock travels to another thread. */
@@ -69,17 +69,7 @@ export class Lock {
   private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf('Lock.acquire()', opts);
     const signal = signalOf('Lock.acquire()', opts);
-    if (!tryLock(this._i32, this._b)) {
-      if (!(await lockAsync(this._i32, this._b, deadline, signal))) {
-        throw new TimeoutError(`Lock.acquire() timed out after ${opts!.timeout} ms`);
-      }
-      // Cancel wins: cancelled while it was being woken, it gives the lock back.
-      const cancelled = abortedBy(signal);
-      if (cancelled !== undefined) {
-        unlock(this._i32, this._b);
-        throw cancelled;
-      }
-    }
+    if (!tryLock(this._i32, this._b)) await takeLock(this._i32, this._b, deadline, signal, 'Lock.acquire()', opts?.timeout);
     return new Guard(this, takeAbandoned(this._i32, this._b));
   }
 

@@ -4,8 +4,8 @@
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { acquisition, forgotAwait } from '../core/waiters.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { THREAD_ID, Guard, abortedBy, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
-import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
+import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 import type { LockData } from './lock.js';
 
@@ -64,17 +64,7 @@ export class RLock {
       this._i32[this._b + 2]!++;
       return new Guard(this);
     }
-    if (!tryLock(this._i32, this._b)) {
-      if (!(await lockAsync(this._i32, this._b, deadline, signal))) {
-        throw new TimeoutError(`RLock.acquire() timed out after ${opts!.timeout} ms`);
-      }
-      // Cancel wins: cancelled while it was being woken, it gives the lock back.
-      const cancelled = abortedBy(signal);
-      if (cancelled !== undefined) {
-        unlock(this._i32, this._b);
-        throw cancelled;
-      }
-    }
+    if (!tryLock(this._i32, this._b)) await takeLock(this._i32, this._b, deadline, signal, 'RLock.acquire()', opts?.timeout);
     return this.enter();
   }
 

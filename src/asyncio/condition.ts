@@ -1,8 +1,6 @@
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
-
-const FORGOT = forgotAwait('cond.acquire()');
+import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
 import { num } from '../core/options.js';
 import { Lock } from './lock.js';
 import { currentScope, scopeTake } from '../core/scope.js';
@@ -55,7 +53,8 @@ export class Condition {
 
   /** Acquires the underlying lock. See `Lock.acquire`. */
   acquire(o?: WaitOptions): Promise<Guard> {
-    return acquisition(this._lock.acquire(o).then(this._rewrap), FORGOT);
+    // The lock's own guard: releasing it is what Condition.release() does.
+    return this._lock.acquire(o);
   }
   /** Acquires the underlying lock without waiting; undefined if it is held. */
   tryAcquire(): Guard | undefined {
@@ -69,12 +68,6 @@ export class Condition {
   locked(): boolean {
     return this._lock.locked();
   }
-
-  /** @internal guards returned by acquire() release through the condition */
-  private readonly _rewrap = (g: Guard): Guard => {
-    g._owner = this;
-    return g;
-  };
 
   /**
    * Releases the lock, waits for a notification, re-acquires the lock.

@@ -1,8 +1,8 @@
 import { InvalidStateError } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type Wait, type WaitOptions } from '../core/waiters.js';
+import { WaiterQueue, acquisitionClass, checkWaitOptions, resolvedAs, type Wait, type WaitOptions } from '../core/waiters.js';
 
-const FORGOT = forgotAwait('lock.acquire()');
+const Acquisition = acquisitionClass('lock.acquire()');
 
 /** onResume of the Lock's waiters: a task cancelled before it resumed gives the lock back. */
 function giveBack(_w: Wait<Guard>, g: Guard, cancel: unknown): undefined {
@@ -43,6 +43,7 @@ export class Lock {
   constructor() {
     // A waiting task granted the lock but cancelled before it resumed gives it back.
     this._waiters.onResume = giveBack;
+    this._waiters.promiseClass = Acquisition;
   }
   /** @internal */ _contended = 0;
 
@@ -61,10 +62,10 @@ export class Lock {
     this._acq++;
     if (!this._locked) {
       this._locked = true;
-      return acquisition(Promise.resolve(new Guard(this)), FORGOT);
+      return resolvedAs(Acquisition, new Guard(this));
     }
     this._contended++;
-    return acquisition(this._waiters.wait(o), FORGOT);
+    return this._waiters.wait(o);
   }
 
   /** Acquires the lock if it is free, without waiting; undefined if it is held. */

@@ -1,8 +1,8 @@
 import { int } from '../core/options.js';
 import { Guard } from '../core/guard.js';
-import { DEFERRED, WaiterQueue, acquisition, checkWaitOptions, forgotAwait, type WaitOptions } from '../core/waiters.js';
+import { DEFERRED, WaiterQueue, acquisitionClass, checkWaitOptions, resolvedAs, type WaitOptions } from '../core/waiters.js';
 
-const FORGOT = forgotAwait('sem.acquire()');
+const Acquisition = acquisitionClass('sem.acquire()');
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -40,6 +40,7 @@ export class Semaphore {
   constructor(value = 1) {
     this._value = int(`${new.target.name}(value)`, 'value', value, 1);
     this._waiters.onResume = this._resumed;
+    this._waiters.promiseClass = Acquisition;
   }
 
   /**
@@ -56,10 +57,10 @@ export class Semaphore {
     this._acq++;
     if (this._value > 0 && this._resuming === 0) {
       this._value--;
-      return acquisition(Promise.resolve(new Guard(this)), FORGOT);
+      return resolvedAs(Acquisition, new Guard(this));
     }
     this._contended++;
-    return acquisition(this._waiters.wait(o), FORGOT);
+    return this._waiters.wait(o);
   }
 
   /** Takes a permit if one is free, without waiting; undefined otherwise. */

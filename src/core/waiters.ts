@@ -246,9 +246,9 @@ function executor(res: (v: any) => void, rej: (e: unknown) => void): void {
   w.resolve = res;
   w.reject = rej;
 }
-export function promiseOf<T>(w: Wait<T>): Promise<T> {
+export function promiseOf<T>(w: Wait<T>, C: PromiseConstructor = Promise): Promise<T> {
   arming = w as Wait;
-  const p = new Promise<T>(executor);
+  const p = new C<T>(executor);
   arming = undefined;
   return p;
 }
@@ -368,6 +368,8 @@ export class WaiterQueue<T = any> {
   resumeAll = false;
   /** Granted waits (and relays) that have not resumed yet: later grants resume after them. */
   resuming = 0;
+  /** The class of the promises `wait()` returns (an acquisition class for locks). */
+  promiseClass: PromiseConstructor = Promise;
 
   constructor(onAbort?: (w: Wait<T>) => void) {
     this.onAbort = onAbort;
@@ -383,7 +385,7 @@ export class WaiterQueue<T = any> {
       if (!useContext || currentContext() === undefined) {
         // Nothing can cancel this wait: store only its resolve function.
         pushing = this as WaiterQueue;
-        const p = new Promise<T>(pushResolver);
+        const p = new this.promiseClass<T>(pushResolver);
         pushing = undefined;
         return p;
       }
@@ -405,7 +407,7 @@ export class WaiterQueue<T = any> {
       if (this.onAbort !== undefined) this.onAbort(w);
       return Promise.reject(err);
     }
-    const p = promiseOf(w);
+    const p = promiseOf(w, this.promiseClass);
     w.q = this as WaiterQueue;
     this.ring.push(w);
     this.size++;
@@ -506,29 +508,41 @@ export class WaiterQueue<T = any> {
 // ─── `using _ = lock.acquire()` without await ─────────────────────────────────
 
 /**
- * @internal The `[Symbol.dispose]` put on the promise `acquire()` returns, so that
- * `using _ = lock.acquire()` (await forgotten) says so instead of the runtime's bare
- * "Object not disposable". A plain value is the cheapest thing to add to a promise (an
- * accessor that threw at the declaration would cost every acquire far more), so the
- * mistake is reported when the block ends: the lock is released as soon as it arrives
- * and the TypeError names the fix. TypeScript reports the mistake at compile time
- * (the promise's type has no `[Symbol.dispose]`).
+ * @internal The promise class of `acquire()`, so that `using _ = lock.acquire()` (await
+ * forgotten) says so instead of the runtime's bare "Object not disposable": its
+ * `[Symbol.dispose]` is a getter on the prototype that throws a TypeError naming the fix
+ * at the `using` declaration (and releases the acquisition once it arrives, so nothing
+ * stays locked). Its `constructor` is `Promise`, so `await` takes it as a native promise
+ * and `then` derives plain promises: nothing per acquisition costs more than a Promise
+ * (an own property on each promise made `await` several times slower). TypeScript
+ * reports the mistake at compile time (the type is `Promise<Guard>`).
  */
-export function forgotAwait(call: string): (this: PromiseLike<Disposable>) => void {
-  return function forgottenAwait(this: PromiseLike<Disposable>): void {
-    this.then(disposeNow, noop);
-    throw new TypeError(
-      `\`using _ = ${call}\` is missing await: write \`using _ = await ${call}\` (the block ran without waiting for the acquisition)`,
-    );
-  };
+export function acquisitionClass(call: string): PromiseConstructor {
+  class Acquisition<T> extends Promise<T> {
+    get [Symbol.dispose](): never {
+      this.then(disposeNow, noop);
+      throw new TypeError(
+        `\`using _ = ${call}\` is missing await: write \`using _ = await ${call}\` (without it the block does not wait for the acquisition)`,
+      );
+    }
+  }
+  Object.defineProperty(Acquisition.prototype, 'constructor', { value: Promise, writable: true, configurable: true });
+  return Acquisition as unknown as PromiseConstructor;
 }
 
-function disposeNow(g: Disposable): void {
-  g[Symbol.dispose]();
+function disposeNow(g: unknown): void {
+  (g as Disposable)[Symbol.dispose]();
 }
 
-/** @internal Marks the promise of an acquisition (see {@link forgotAwait}). */
-export function acquisition<T extends Disposable>(p: Promise<T>, dispose: (this: PromiseLike<Disposable>) => void): Promise<T> {
-  (p as Promise<T> & { [Symbol.dispose]?: unknown })[Symbol.dispose] = dispose;
+let resolving: unknown;
+function resolveSlot(res: (v: unknown) => void): void {
+  res(resolving);
+}
+
+/** @internal A promise of class `C` already resolved with `value` (no closure). */
+export function resolvedAs<T>(C: PromiseConstructor, value: T): Promise<T> {
+  resolving = value;
+  const p = new C<T>(resolveSlot as (res: (v: T) => void) => void);
+  resolving = undefined;
   return p;
 }

@@ -4,10 +4,10 @@
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { acquisition, forgotAwait } from '../core/waiters.js';
+import { acquisitionClass } from '../core/waiters.js';
 import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 
-const FORGOT = forgotAwait('lock.acquire()');
+const Acquisition = acquisitionClass('lock.acquire()');
 import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
@@ -63,7 +63,7 @@ export class Lock {
    * { using _ = await lock.acquire({ timeout: 1000 }); shared[0]++; }
    */
   acquire(opts?: WaitOptions): Promise<Guard> {
-    return acquisition(this._acquire(opts), FORGOT);
+    return Acquisition.resolve(this._acquire(opts));
   }
 
   private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {

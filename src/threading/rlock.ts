@@ -2,14 +2,14 @@
  * A re-entrant lock in shared memory, owned by a thread.
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
-import { acquisition, forgotAwait } from '../core/waiters.js';
+import { acquisitionClass } from '../core/waiters.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
 import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 import type { LockData } from './lock.js';
 
-const FORGOT = forgotAwait('rlock.acquire()');
+const Acquisition = acquisitionClass('rlock.acquire()');
 
 /**
  * Python's `threading.RLock` in shared memory: the thread that holds it may
@@ -54,7 +54,7 @@ export class RLock {
    * @throws TimeoutError, CancelledError.
    */
   acquire(opts?: WaitOptions): Promise<Guard> {
-    return acquisition(this._acquire(opts), FORGOT);
+    return Acquisition.resolve(this._acquire(opts));
   }
 
   private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {

@@ -10,7 +10,7 @@
 import { TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import { int } from '../core/options.js';
-import { acquisition, forgotAwait } from '../core/waiters.js';
+import { acquisitionClass } from '../core/waiters.js';
 import {
   Guard,
   abortedBy,
@@ -23,7 +23,7 @@ import {
   type WaitOptions,
 } from './_wait.js';
 
-const FORGOT = forgotAwait('sem.acquire()');
+const Acquisition = acquisitionClass('sem.acquire()');
 
 const COUNT = 0;
 const SLEEPERS = 1;
@@ -80,7 +80,7 @@ export class Semaphore {
    * @throws TimeoutError, CancelledError.
    */
   acquire(opts?: WaitOptions): Promise<Guard> {
-    return acquisition(this._acquire(opts), FORGOT);
+    return Acquisition.resolve(this._acquire(opts));
   }
 
   private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {

@@ -67,9 +67,9 @@ const SYNC_KEYS = ['timeout'] as const;
  * undefined or Infinity: none (Infinity); zero or negative: now (do not wait); any
  * finite value exactly. `sync`: a blocking method, whose options have no `signal`.
  */
-export function deadlineOf(method: string, opts: SyncWaitOptions | WaitOptions | undefined, sync = method.includes('Sync(')): number {
+export function deadlineOf(method: string, opts: SyncWaitOptions | WaitOptions | undefined, sync?: boolean): number {
   if (opts === undefined) return Infinity;
-  const o = options(method, opts, sync ? SYNC_KEYS : ASYNC_KEYS);
+  const o = options(method, opts, (sync ?? method.includes('Sync(')) ? SYNC_KEYS : ASYNC_KEYS);
   return deadlineIn(timeoutOpt(method, 'timeout', o.timeout));
 }
 

@@ -7,8 +7,9 @@
  *
  *   at the deadline ── the scope is cancelled (the body's waits reject, its
  *        │              `currentSignal()` aborts) and a Future it returned is cancelled
- *        ├── a weft wait of the body received the cancellation: the body is cooperating,
- *        │   its cleanup runs, then TimeoutError (as Python's `asyncio.timeout`)
+ *        ├── a weft wait of the body received the cancellation, or the body holds a
+ *        │   TaskGroup or a nested scope (they wind down their children): the body is
+ *        │   cooperating, its cleanup runs, then TimeoutError (as Python's `asyncio.timeout`)
  *        └── nothing received it (the body returned a Future, a plain promise, or awaits
  *            something weft cannot interrupt): TimeoutError now; the promise is left to
  *            settle on its own and its outcome is dropped
@@ -34,7 +35,7 @@ class DeadlineScope extends Scope {
   /** @internal the enclosing task was cancelled */
   override _onCancel(reason: CancelledError): boolean {
     super._onCancel(reason);
-    if (this._pending && this.enforce !== undefined) {
+    if (this._pending && this._head === null && this.enforce !== undefined) {
       // Nothing in the body took it: this call delivers it.
       this._pending = false;
       this._fromParent = false;
@@ -52,7 +53,7 @@ function expire(s: DeadlineScope): void {
   const reason = new CancelledError('The deadline passed');
   s.cancel(reason);
   s.future?.cancel(reason);
-  if (s._pending && s.enforce !== undefined) {
+  if (s._pending && s._head === null && s.enforce !== undefined) {
     s._pending = false;
     s.enforce(reason);
   }

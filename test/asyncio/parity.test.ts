@@ -540,6 +540,34 @@ describe('timeout() / moveOnAfter() are enforced at the deadline whatever the bo
     assert.deepEqual(log, ['cleanup']);
   });
 
+  it('a body holding a TaskGroup: its children wind down before timeout() settles (structured concurrency)', async () => {
+    const log: string[] = [];
+    await outcome(
+      timeout(20, async () => {
+        await using tg = new TaskGroup();
+        tg.createTask(async () => {
+          try {
+            await sleep(10_000);
+          } finally {
+            await sleep(30);
+            log.push('child cleanup');
+          }
+        });
+      }),
+    );
+    log.push('timeout settled');
+    assert.deepEqual(log, ['child cleanup', 'timeout settled']);
+    await assert.rejects(
+      timeout(20, () =>
+        taskGroup(async (tg) => {
+          tg.createTask(() => sleep(10_000));
+          await sleep(10_000);
+        }),
+      ),
+      TimeoutError,
+    );
+  });
+
   it('timeout(0) still returns what a body that finished at once returns', async () => {
     assert.equal(await timeout(0, async () => 5), 5);
     await assert.rejects(

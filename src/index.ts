@@ -40,7 +40,7 @@ export {
   toThread,
 } from './asyncio/index.js';
 // threading and multiprocessing: the classes with one meaning in weft.
-export { Thread, currentThread, Value, SharedArray } from './threading/index.js';
+export { Thread, Timer, currentThread, getIdent, Value, SharedArray } from './threading/index.js';
 export { Process, currentProcess, Pool, AsyncResult, Pipe, Connection } from './multiprocessing/index.js';
 
 /**

@@ -42,6 +42,13 @@ export default defineTasks(import.meta.url, {
     for (let i = 0; i < n; i++) counter.add(1);
   },
 
+  /** What a Timer runs: a message from its own thread. */
+  remind(what: string): string {
+    const line = `  [${currentThread().name}] reminder: ${what}`;
+    console.log(line);
+    return line;
+  },
+
   /** Says it is ready, waits for `go`, does its part, then sets `done`. */
   async worker(ready: Barrier, go: Event, done: Event, id: number): Promise<string> {
     console.log(`  [worker ${id}] waiting for the go signal`);

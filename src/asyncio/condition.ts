@@ -1,7 +1,9 @@
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
 import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { num } from '../core/options.js';
 import { Lock } from './lock.js';
+import { currentScope, scopeTake } from '../core/scope.js';
 
 /** What `Condition.statistics()` reports. */
 export interface ConditionStatistics {
@@ -16,9 +18,10 @@ export interface ConditionStatistics {
  * returning, also when it fails.
  *
  * Cancel safety: however `wait()` ends (notified, cancelled, aborted, timed out), the
- * lock is held again when it returns or throws. A notification given to a waiter is
- * never lost: once notified, the waiter returns true even if its task is cancelled
- * meanwhile (the cancellation reaches its next wait).
+ * lock is held again when it returns or throws. Cancel wins, as in asyncio: a waiter
+ * notified but cancelled before it resumed rejects with CancelledError and passes the
+ * notification on to the next waiter, so none is lost. A task cancelled while `wait()`
+ * re-acquires the lock gets CancelledError once it holds the lock again (bpo-32841).
  *
  * @example
  * const cond = new Condition();
@@ -39,11 +42,19 @@ export class Condition {
     if (lock !== undefined && !(lock instanceof Lock))
       throw new TypeError(`Condition(lock) expects an asyncio Lock, got ${describe(lock)}`);
     this._lock = lock ?? new Lock();
+    this._waiters.onResume = this._passOn;
   }
+
+  /** @internal a notified waiter cancelled before it resumed passes the notification on */
+  private readonly _passOn = (_w: unknown, _v: true, cancel: unknown): undefined => {
+    if (cancel !== undefined) this._waiters.grantHead(true);
+    return undefined;
+  };
 
   /** Acquires the underlying lock. See `Lock.acquire`. */
   acquire(o?: WaitOptions): Promise<Guard> {
-    return this._lock.acquire(o).then(this._rewrap);
+    // The lock's own guard: releasing it is what Condition.release() does.
+    return this._lock.acquire(o);
   }
   /** Acquires the underlying lock without waiting; undefined if it is held. */
   tryAcquire(): Guard | undefined {
@@ -57,12 +68,6 @@ export class Condition {
   locked(): boolean {
     return this._lock.locked();
   }
-
-  /** @internal guards returned by acquire() release through the condition */
-  private readonly _rewrap = (g: Guard): Guard => {
-    g._owner = this;
-    return g;
-  };
 
   /**
    * Releases the lock, waits for a notification, re-acquires the lock.
@@ -85,7 +90,12 @@ export class Condition {
       failed = true;
       error = e;
     }
+    // The lock is re-acquired whatever happens; a cancellation that arrives meanwhile
+    // is raised once it is held (asyncio, bpo-32841).
     await this._lock._acquireShielded();
+    const scope = currentScope();
+    const late = scope === undefined ? undefined : scopeTake(scope);
+    if (late !== undefined) throw late;
     if (failed) throw error;
     return true;
   }
@@ -118,8 +128,7 @@ export class Condition {
    * @throws InvalidStateError if the lock is not held; RangeError for a bad `n`.
    */
   notify(n = 1): void {
-    if (typeof n !== 'number' || Number.isNaN(n) || n < 0)
-      throw new RangeError(`Condition.notify(n) expects a number >= 0, got ${describe(n)}`);
+    num('Condition.notify(n)', 'n', n, 1, 0);
     if (!this._lock.locked()) throw new InvalidStateError('Cannot notify on a Condition whose lock is not acquired');
     for (let i = 0; i < n && this._waiters.grantHead(true); i++);
   }

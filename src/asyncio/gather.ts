@@ -1,16 +1,19 @@
-import { describe } from '../core/errors.js';
 import { Future, S, toCancelledError } from '../core/future.js';
 import { setException, setResult } from '../core/internal.js';
+import { bool, options } from '../core/options.js';
 import { toFuture } from '../core/wait.js';
 
 /** The Future `gather` returns: cancelling it cancels every child not yet done. */
 class GatheringFuture<T> extends Future<T> {
   /** @internal */ _children: Future<unknown>[] = [];
   override _cancel(reason: unknown, wasRunning: boolean): boolean {
-    for (const c of this._children) if (c._s < S.Cancelled) c.cancel(reason);
+    for (const c of this._children) if (c._state < S.Cancelled) c.cancel(reason);
     return super._cancel(reason, wasRunning);
   }
 }
+
+/** A plain object after a list: the options of `gather(list, opts)` (checked: `{ return_exceptions }` is a TypeError). */
+const GATHER_KEYS = ['returnExceptions'] as const;
 
 function isGatherOptions(x: unknown): x is { returnExceptions?: boolean } {
   return (
@@ -18,7 +21,7 @@ function isGatherOptions(x: unknown): x is { returnExceptions?: boolean } {
     typeof x === 'object' &&
     !(x instanceof Future) &&
     typeof (x as PromiseLike<unknown>).then !== 'function' &&
-    Object.hasOwn(x, 'returnExceptions')
+    Object.getPrototypeOf(x) === Object.prototype
   );
 }
 function isIterableList(x: unknown): x is Iterable<unknown> {
@@ -58,9 +61,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let items: unknown[];
   let returnExceptions = false;
   if (args.length === 2 && isGatherOptions(args[1]) && isIterableList(args[0])) {
-    const r = args[1].returnExceptions;
-    if (r !== undefined && typeof r !== 'boolean') throw new TypeError(`gather(): returnExceptions must be a boolean, got ${describe(r)}`);
-    returnExceptions = r === true;
+    returnExceptions = bool('gather()', 'returnExceptions', options('gather(list, opts)', args[1], GATHER_KEYS).returnExceptions, false);
     items = [...args[0]];
   } else {
     if (
@@ -87,9 +88,9 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   const children = outer._children;
   for (let i = 0; i < n; i++) children.push(toFuture(items[i]));
   const onDone = (i: number, f: Future<unknown>): void => {
-    if (outer._s >= S.Cancelled) return;
-    if (f._s === S.Cancelled) {
-      const err = toCancelledError(f._v);
+    if (outer._state >= S.Cancelled) return;
+    if (f._state === S.Cancelled) {
+      const err = toCancelledError(f._value);
       if (!returnExceptions) {
         setException(outer, err);
         return;
@@ -97,16 +98,16 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       results[i] = err;
     } else if (f._failed) {
       if (!returnExceptions) {
-        setException(outer, f._v);
+        setException(outer, f._value);
         return;
       }
-      results[i] = f._v;
-    } else results[i] = f._v;
+      results[i] = f._value;
+    } else results[i] = f._value;
     if (--remaining === 0) setResult(outer, results);
   };
   for (let i = 0; i < n; i++) {
     const f = children[i]!;
-    if (f._s >= S.Cancelled) onDone(i, f);
+    if (f._state >= S.Cancelled) onDone(i, f);
     else f.addDoneCallback((g) => onDone(i, g));
   }
   return outer;

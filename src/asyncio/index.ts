@@ -8,6 +8,8 @@ export { sleep } from './sleep.js';
 export { Task, type TaskOptions } from './task.js';
 export { createTask } from './create-task.js';
 export { currentTask } from './current-task.js';
+export { allTasks } from './all-tasks.js';
+export { createSubprocessExec, type Subprocess, type SubprocessOptions, type StdioMode } from './subprocess.js';
 export { TaskGroup } from './task-group.js';
 export { taskGroup } from './task-group-fn.js';
 export { gather } from './gather.js';
@@ -51,4 +53,7 @@ export {
   QueueShutDown,
   BrokenBarrierError,
   ValueError,
+  // toThread's work runs in a worker thread:
+  WorkerCrashedError,
+  TaskDefinitionError,
 } from '../core/errors.js';

@@ -23,6 +23,10 @@ export class LifoQueue<T> extends Queue<T> {
   /** @internal */ override _size(): number {
     return this._stack.length;
   }
+  /** @internal the item a cancelled getter gives back was the newest */
+  override _putBack(item: T): void {
+    this._stack.push(item);
+  }
   /** @internal */ override _clear(): void {
     this._stack.length = 0;
   }

@@ -1,6 +1,14 @@
 import { InvalidStateError } from '../core/errors.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { WaiterQueue, acquisitionClass, checkWaitOptions, resolvedAs, type Wait, type WaitOptions } from '../core/waiters.js';
+
+const Acquisition = acquisitionClass('lock.acquire()');
+
+/** onResume of the Lock's waiters: a task cancelled before it resumed gives the lock back. */
+function giveBack(_w: Wait<Guard>, g: Guard, cancel: unknown): undefined {
+  if (cancel !== undefined) g.release();
+  return undefined;
+}
 
 /** What `Lock.statistics()` reports. */
 export interface LockStatistics {
@@ -16,9 +24,9 @@ export interface LockStatistics {
  * newcomer can barge in.
  *
  * Cancel safety: if `acquire()` rejects (CancelledError, TimeoutError), the lock was
- * not acquired. If it resolved, the caller holds the lock even if its task is cancelled
- * right after; the cancellation then reaches the task's next wait, and the guard
- * releases the lock on the way out.
+ * not acquired. Cancel wins, as in asyncio: when the lock is handed to a waiting task
+ * whose `cancel()` returns true before it resumes, its `acquire()` rejects with
+ * CancelledError and the lock goes on to the next waiter (see core/waiters.ts).
  *
  * @example
  * const lock = new Lock();
@@ -31,6 +39,12 @@ export class Lock {
   /** @internal */ _locked = false;
   /** @internal */ readonly _waiters = new WaiterQueue<Guard>();
   /** @internal */ _acq = 0;
+
+  constructor() {
+    // A waiting task granted the lock but cancelled before it resumed gives it back.
+    this._waiters.onResume = giveBack;
+    this._waiters.promiseClass = Acquisition;
+  }
   /** @internal */ _contended = 0;
 
   /**
@@ -48,7 +62,7 @@ export class Lock {
     this._acq++;
     if (!this._locked) {
       this._locked = true;
-      return Promise.resolve(new Guard(this));
+      return resolvedAs(Acquisition, new Guard(this));
     }
     this._contended++;
     return this._waiters.wait(o);

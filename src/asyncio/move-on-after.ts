@@ -2,7 +2,8 @@ import { checkBody, checkMs, runWithDeadline } from './deadline.js';
 
 /**
  * Runs `body` with a time limit and gives up quietly (Trio's `move_on_after`): on
- * expiry the body is cancelled and, once its cleanup ran, `moveOnAfter` resolves with
+ * expiry the body is cancelled as with {@link timeout} (enforced at the deadline
+ * whatever it returns; a returned Future is cancelled) and `moveOnAfter` resolves with
  * `undefined` instead of throwing.
  *
  * @param ms milliseconds.
@@ -13,7 +14,7 @@ import { checkBody, checkMs, runWithDeadline } from './deadline.js';
  * @example
  * const maybe = await moveOnAfter(100, () => q.get());   // undefined if nothing came within 100 ms
  */
-export async function moveOnAfter<T>(ms: number, body: () => Promise<T> | T): Promise<T | undefined> {
+export async function moveOnAfter<T>(ms: number, body: () => PromiseLike<T> | T): Promise<T | undefined> {
   checkMs('moveOnAfter(ms, body)', ms);
   checkBody('moveOnAfter(ms, body)', body);
   return runWithDeadline(ms, body, true, `The timeout of ${ms} ms`);

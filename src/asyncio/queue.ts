@@ -6,13 +6,27 @@
  *   put ──> a getter is waiting? ──yes──> hand the item straight to it (the storage stays empty)
  *              │no
  *              └──> room? ──yes──> store it ──no──> wait in `putters` holding the item
- *   get ──> storage not empty? ──yes──> take one; then move the oldest putter's item in
+ *   get ──> storage not empty? ──yes──> take one; then grant room to the oldest putter
  *              │no
  *              └──> wait in `getters`
+ *
+ * Cancel wins (see core/waiters.ts). Between the moment a waiting task is granted
+ * something and the moment it resumes, its `cancel()` can still win:
+ * - a getter handed an item gives it back: to the next getter, or to the front of the
+ *   queue. Until it resumes, the item still takes its place (`full()` counts it), as
+ *   in asyncio where the item stays in the queue until the woken getter takes it;
+ * - a putter is granted room, reserved for it (`full()` counts it, so FIFO among
+ *   putters holds), and its item goes in when it resumes. Cancelled (or the queue shut
+ *   down meanwhile), it puts nothing and the room goes to the next putter.
+ * `_held` counts both: items on their way to a getter and room reserved for a putter.
  */
-import { QueueEmpty, QueueFull, QueueShutDown, ValueError, describe } from '../core/errors.js';
+import { QueueEmpty, QueueFull, QueueShutDown, ValueError } from '../core/errors.js';
+import { bool, int, options } from '../core/options.js';
 import { Ring } from '../core/ring.js';
-import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { DEFERRED, NONE, WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+
+const QUEUE_KEYS = ['maxsize'] as const;
+const SHUTDOWN_KEYS = ['immediate'] as const;
 
 /** What `Queue.statistics()` reports. */
 export interface QueueStatistics {
@@ -53,18 +67,46 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */ readonly _joiners = new WaiterQueue<void>();
   /** @internal */ _unfinished = 0;
   /** @internal */ _shutdown = false;
+  /** @internal places taken by items on their way to getters and room reserved for putters (see the top) */
+  _held = 0;
+  /** @internal putters granted room that have not put yet: later puts queue behind them (FIFO) */
+  _reserved = 0;
   /** @internal FIFO storage (subclasses use their own) */ _ring: Ring<T> | undefined;
 
   /** @param opts `maxsize`. @throws RangeError if maxsize is not an integer >= 0 (or Infinity). */
   constructor(opts?: QueueOptions) {
-    if (opts !== undefined && (opts === null || typeof opts !== 'object'))
-      throw new TypeError(`Queue(opts) expects an object like { maxsize }, got ${describe(opts)}`);
-    const m = opts?.maxsize ?? 0;
-    if (typeof m !== 'number' || !(Number.isInteger(m) || m === Infinity) || m < 0) {
-      throw new RangeError(`Queue maxsize must be an integer >= 0 (0: unbounded), got ${describe(m)}`);
-    }
+    const o = options(`${new.target.name}(opts)`, opts, this._optionKeys());
+    const m = int(`${new.target.name}(opts)`, 'maxsize (0: unbounded)', o.maxsize, 0, { infinity: true });
     this.maxsize = m === Infinity ? 0 : m;
     this._init();
+    this._getters.onResume = this._getterResumed;
+    this._putters.onResume = this._putterResumed;
+    this._putters.resumeAll = true;
+  }
+
+  /** @internal a getter resumed: a cancelled one gives its item back */
+  private readonly _getterResumed = (_w: unknown, item: T, cancel: unknown): undefined => {
+    this._held--;
+    if (cancel !== undefined) this._deliverFront(item);
+    else if (this._putters.size > 0) this._admitPutters();
+    return undefined;
+  };
+
+  /** @internal a putter granted room resumed: its item goes in, unless it was cancelled or the queue shut down */
+  private readonly _putterResumed = (w: { data: unknown }, _v: unknown, cancel: unknown): unknown => {
+    this._held--;
+    this._reserved--;
+    if (cancel === undefined && !this._shutdown) {
+      this._deliver(w.data as T);
+      return undefined;
+    }
+    if (this._putters.size > 0) this._admitPutters();
+    return cancel ?? new QueueShutDown('Cannot put: the queue was shut down');
+  };
+
+  /** @internal the option keys the constructor accepts */
+  _optionKeys(): readonly string[] {
+    return QUEUE_KEYS;
   }
 
   // ─── storage (overridden by subclasses) ───
@@ -83,6 +125,12 @@ export class Queue<T> implements AsyncIterable<T> {
   /** @internal */ _clear(): void {
     this._ring!.clear();
   }
+  /** @internal refuses an item the storage cannot hold (PriorityQueue's natural order) */
+  _check(_item: T): void {}
+  /** @internal puts back an item a cancelled getter had been given (where it came from: the front) */
+  _putBack(item: T): void {
+    this._ring!.unshift(item);
+  }
 
   /** Number of items in the queue. */
   qsize(): number {
@@ -92,24 +140,35 @@ export class Queue<T> implements AsyncIterable<T> {
   empty(): boolean {
     return this._size() === 0;
   }
-  /** True if the queue holds `maxsize` items (never for an unbounded queue). */
+  /**
+   * True if the queue holds `maxsize` items (never for an unbounded queue). Items handed
+   * to a waiting task that has not resumed yet, and room granted to a waiting putter,
+   * count too (see the top of this file).
+   */
   full(): boolean {
-    return this.maxsize > 0 && this._size() >= this.maxsize;
+    return this.maxsize > 0 && this._size() + this._held >= this.maxsize;
   }
 
   /** @internal stores an item or hands it to the first getter */
   _deliver(item: T): void {
     this._unfinished++;
-    if (!this._getters.grantHead(item)) this._put(item);
+    const g = this._getters.grantHead(item);
+    if (g === NONE) this._put(item);
+    else if (g === DEFERRED) this._held++;
   }
 
-  /** @internal after a get freed room: move waiting putters' items in */
+  /** @internal gives back an item a cancelled getter had been handed: to the next getter, or the front */
+  _deliverFront(item: T): void {
+    const g = this._getters.grantHead(item);
+    if (g === NONE) this._putBack(item);
+    else if (g === DEFERRED) this._held++;
+  }
+
+  /** @internal after a get freed room: grant it to waiting putters, in FIFO order */
   _admitPutters(): void {
-    let w: ReturnType<typeof this._putters.peekWait>;
-    while (!this.full() && (w = this._putters.peekWait()) !== null) {
-      const item = w.data as T;
-      w._grant(undefined);
-      this._deliver(item);
+    while (!this.full() && this._putters.grantHead(undefined)) {
+      this._held++;
+      this._reserved++;
     }
   }
 
@@ -124,7 +183,12 @@ export class Queue<T> implements AsyncIterable<T> {
       if (bad) return Promise.reject(bad);
     }
     if (this._shutdown) return Promise.reject(new QueueShutDown('Cannot put: the queue is shut down'));
-    if (this._putters.size === 0 && !this.full()) {
+    try {
+      this._check(item);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this._putters.size === 0 && this._reserved === 0 && !this.full()) {
       this._deliver(item);
       return Promise.resolve();
     }
@@ -137,7 +201,8 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   putNowait(item: T): void {
     if (this._shutdown) throw new QueueShutDown('Cannot put: the queue is shut down');
-    if (this._putters.size > 0 || this.full()) throw new QueueFull(`The queue is full (maxsize ${this.maxsize})`);
+    this._check(item);
+    if (this._putters.size > 0 || this._reserved > 0 || this.full()) throw new QueueFull(`The queue is full (maxsize ${this.maxsize})`);
     this._deliver(item);
   }
 
@@ -205,8 +270,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * the items left are dropped (counted as done for `join()`) and `get()` rejects at once.
    */
   shutdown(opts?: { immediate?: boolean }): void {
-    const immediate = opts?.immediate ?? false;
-    if (typeof immediate !== 'boolean') throw new TypeError(`Queue.shutdown({ immediate }) expects a boolean, got ${describe(immediate)}`);
+    const immediate = bool('Queue.shutdown(opts)', 'immediate', options('Queue.shutdown(opts)', opts, SHUTDOWN_KEYS).immediate, false);
     this._shutdown = true;
     if (immediate) {
       const n = this._size();

@@ -7,6 +7,7 @@
  */
 import { shutdownDefaultExecutors } from '../core/defaults.js';
 import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
+import { bool, options } from '../core/options.js';
 import { currentTask } from './current-task.js';
 import { Task, liveTasks, setLiveTasks } from './task.js';
 
@@ -16,6 +17,7 @@ export interface RunOptions {
   handleSignals?: boolean;
 }
 
+const RUN_KEYS = ['handleSignals'] as const;
 const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function settled(f: Task<unknown>): Promise<void> {
@@ -46,7 +48,7 @@ function noop(): void {}
 export async function run<T>(main: () => Promise<T> | T, opts?: RunOptions): Promise<T> {
   if (typeof main !== 'function') throw new TypeError(`run(main) expects an async function, got ${describe(main)}`);
   if (currentTask() !== undefined) throw new InvalidStateError('run() cannot be called from a running task: await the function instead');
-  const handleSignals = opts?.handleSignals ?? true;
+  const handleSignals = bool('run(main, opts)', 'handleSignals', options('run(main, opts)', opts, RUN_KEYS).handleSignals, true);
   // Every task created while main runs is tracked, so the leftovers can be cancelled.
   // (A second run() started while one is active does not own the registry: it leaves
   // the leftovers to the first.)

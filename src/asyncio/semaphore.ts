@@ -1,6 +1,8 @@
-import { describe } from '../core/errors.js';
+import { int } from '../core/options.js';
 import { Guard } from '../core/guard.js';
-import { WaiterQueue, checkWaitOptions, type WaitOptions } from '../core/waiters.js';
+import { DEFERRED, WaiterQueue, acquisitionClass, checkWaitOptions, resolvedAs, type WaitOptions } from '../core/waiters.js';
+
+const Acquisition = acquisitionClass('sem.acquire()');
 
 /** What `Semaphore.statistics()` reports. */
 export interface SemaphoreStatistics {
@@ -14,9 +16,10 @@ export interface SemaphoreStatistics {
  * A counter of permits (Python's `asyncio.Semaphore`), FIFO-fair: `release()` hands
  * the permit straight to the longest waiter.
  *
- * Cancel safety: a rejected `acquire()` took no permit; a resolved one owns its permit
- * even if its task is cancelled right after (the guard gives it back). Permits are
- * never lost or duplicated.
+ * Cancel safety: a rejected `acquire()` took no permit; a resolved one owns its permit.
+ * Cancel wins, as in asyncio: a permit handed to a waiting task whose `cancel()`
+ * returns true before it resumes goes on to the next waiter, and that `acquire()`
+ * rejects with CancelledError. Permits are never lost or duplicated.
  *
  * @example
  * const sem = new Semaphore(10);
@@ -24,19 +27,20 @@ export interface SemaphoreStatistics {
  */
 export class Semaphore {
   /** @internal */ _value: number;
+  /** @internal waiters granted a permit that have not resumed yet: newcomers queue behind them (FIFO, as asyncio) */
+  _resuming = 0;
   /** @internal */ readonly _waiters = new WaiterQueue<Guard>();
   /** @internal */ _acq = 0;
   /** @internal */ _contended = 0;
 
   /**
    * @param value initial number of permits (default 1).
-   * @throws RangeError if `value` is not an integer >= 0.
+   * @throws TypeError if `value` is not a number; RangeError if it is not an integer >= 0.
    */
   constructor(value = 1) {
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-      throw new RangeError(`Semaphore(value) expects an integer >= 0, got ${describe(value)}`);
-    }
-    this._value = value;
+    this._value = int(`${new.target.name}(value)`, 'value', value, 1);
+    this._waiters.onResume = this._resumed;
+    this._waiters.promiseClass = Acquisition;
   }
 
   /**
@@ -51,9 +55,9 @@ export class Semaphore {
       if (bad) return Promise.reject(bad);
     }
     this._acq++;
-    if (this._value > 0) {
+    if (this._value > 0 && this._resuming === 0) {
       this._value--;
-      return Promise.resolve(new Guard(this));
+      return resolvedAs(Acquisition, new Guard(this));
     }
     this._contended++;
     return this._waiters.wait(o);
@@ -61,7 +65,7 @@ export class Semaphore {
 
   /** Takes a permit if one is free, without waiting; undefined otherwise. */
   tryAcquire(): Guard | undefined {
-    if (this._value === 0) return undefined;
+    if (this._value === 0 || this._resuming > 0) return undefined;
     this._value--;
     this._acq++;
     return new Guard(this);
@@ -71,12 +75,33 @@ export class Semaphore {
   release(): void {
     // No Guard is made for nobody: an uncontended release allocates nothing.
     const q = this._waiters;
-    if (q.size === 0 || !q.grantHead(new Guard(this))) this._value++;
+    const r = q.size === 0 ? 0 : q.grantHead(new Guard(this));
+    if (r === 0) this._value++;
+    else if (r === DEFERRED) this._resuming++;
   }
 
-  /** True when no permit is free. */
+  /**
+   * @internal A waiter granted a permit resumed: cancelled, it gives the permit back;
+   * then the permits free meanwhile go to the waiters that queued behind it.
+   */
+  private readonly _resumed = (_w: unknown, g: Guard, cancel: unknown): undefined => {
+    this._resuming--;
+    if (cancel !== undefined) g.release();
+    while (this._value > 0 && this._waiters.size > 0) {
+      this._value--;
+      const r = this._waiters.grantHead(new Guard(this));
+      if (r === 0) {
+        this._value++;
+        break;
+      }
+      if (r === DEFERRED) this._resuming++;
+    }
+    return undefined;
+  };
+
+  /** True when `acquire()` would wait: no permit is free, or a waiter granted one has not resumed yet. */
   locked(): boolean {
-    return this._value === 0;
+    return this._value === 0 || this._resuming > 0;
   }
 
   /** Free permits now. */

@@ -28,10 +28,10 @@ export function shield<T>(aw: PromiseLike<T>): Future<T> {
   const inner = toFuture(aw) as Future<T>;
   const outer = new ShieldFuture<T>();
   const copy = (f: Future<T>): void => {
-    if (outer._s >= S.Cancelled) return;
-    if (f._s === S.Cancelled) setCancelled(outer, f._v);
-    else if (f._failed) setException(outer, f._v);
-    else setResult(outer, f._v as T);
+    if (outer._state >= S.Cancelled) return;
+    if (f._state === S.Cancelled) setCancelled(outer, f._value);
+    else if (f._failed) setException(outer, f._value);
+    else setResult(outer, f._value as T);
   };
   inner.addDoneCallback(copy);
   return outer;

@@ -1,5 +1,8 @@
 import { describe } from '../core/errors.js';
+import { MAX_TIMER_MS, later } from '../core/timers.js';
 import { Wait, armWait, checkWaitOptions, promiseOf } from '../core/waiters.js';
+
+const SLEEP_KEYS = ['signal'];
 
 /** A wait whose timer is the success path. */
 class SleepWait<T> extends Wait<T> {
@@ -26,10 +29,12 @@ class SleepWait<T> extends Wait<T> {
  */
 export function sleep<T = void>(ms: number, value?: T, opts?: { signal?: AbortSignal }): Promise<T> {
   if (typeof ms !== 'number' || Number.isNaN(ms)) {
-    return Promise.reject(new RangeError(`sleep(ms) expects a number of milliseconds, got ${describe(ms)}`));
+    return Promise.reject(
+      new (typeof ms === 'number' ? RangeError : TypeError)(`sleep(ms) expects a number of milliseconds, got ${describe(ms)}`),
+    );
   }
   if (opts !== undefined) {
-    const bad = checkWaitOptions(opts, 'sleep()');
+    const bad = checkWaitOptions(opts, 'sleep()', SLEEP_KEYS);
     if (bad) return Promise.reject(bad);
   }
   const w = new SleepWait<T>();
@@ -37,11 +42,15 @@ export function sleep<T = void>(ms: number, value?: T, opts?: { signal?: AbortSi
   const err = armWait(w, opts?.signal, undefined);
   if (err !== undefined) return Promise.reject(err);
   const p = promiseOf(w);
-  if (ms !== Infinity) {
+  if (ms > MAX_TIMER_MS) {
+    // Longer than a Node timer takes (24.8 days): honoured exactly by a LongTimer.
+    w.timeoutMs = ms;
+    if (ms !== Infinity) w.timer = later(onLongSleep, ms, w);
+  } else {
     w.timeoutMs = ms;
     // The wait rides on the Timeout (the callback's `this`): cheaper than setTimeout's
     // extra-arguments array or a closure, and 100k sleeping tasks are made of these.
-    const t = setTimeout(onSleepTimer, ms <= 0 ? 0 : ms > 0x7fffffff ? 0x7fffffff : ms) as TimerWithWait;
+    const t = setTimeout(onSleepTimer, ms <= 0 ? 0 : ms) as TimerWithWait;
     t._weftWait = w;
     w.timer = t;
   }
@@ -49,6 +58,11 @@ export function sleep<T = void>(ms: number, value?: T, opts?: { signal?: AbortSi
 }
 
 type TimerWithWait = ReturnType<typeof setTimeout> & { _weftWait?: Wait };
+
+function onLongSleep(w: Wait): void {
+  w.timer = undefined;
+  w._timeout();
+}
 
 function onSleepTimer(this: TimerWithWait): void {
   const w = this._weftWait!;

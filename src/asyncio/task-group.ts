@@ -17,7 +17,17 @@
 import { currentContext, type TaskContext } from '../core/context.js';
 import { CancelledError, ExceptionGroup, InvalidStateError, describe } from '../core/errors.js';
 import { S } from '../core/future.js';
-import { isScope, link, unlink, type CancelNode, type Scope, type ScopeState } from '../core/scope.js';
+import {
+  isScope,
+  link,
+  listenAbort,
+  unlink,
+  unlistenAbort,
+  type AbortNode,
+  type CancelNode,
+  type Scope,
+  type ScopeState,
+} from '../core/scope.js';
 import { Task, type TaskOptions } from './task.js';
 
 const OPEN = 0;
@@ -41,13 +51,13 @@ const CLOSED = 2;
  *   tg.createTask(() => sayAfter(2000, 'world'));
  * } // waits for both here
  */
-export class TaskGroup implements AsyncDisposable, CancelNode {
-  /** @internal */ _sp: CancelNode | null = null;
-  /** @internal */ _sn: CancelNode | null = null;
-  /** @internal */ _sc: ScopeState | null = null;
+export class TaskGroup implements AsyncDisposable, CancelNode, AbortNode {
+  /** @internal */ _prevNode: CancelNode | null = null;
+  /** @internal */ _nextNode: CancelNode | null = null;
+  /** @internal */ _inScope: ScopeState | null = null;
   /** @internal */ _state = OPEN;
   /** @internal */ _aborting = false;
-  /** @internal live children; each knows its index (`_gi`): O(1) swap-remove, lighter than a Set */
+  /** @internal live children; each knows its index (`_groupIndex`): O(1) swap-remove, lighter than a Set */
   _children: Task<unknown>[] = [];
   /** @internal */ _errors: unknown[] = [];
   /** @internal the body's scope (taskGroup form) */ _body: Scope | undefined = undefined;
@@ -68,7 +78,7 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
     } else if (ctx !== undefined) {
       if (ctx.signal.aborted) this._parentCancel = new CancelledError();
       else {
-        ctx.signal.addEventListener('abort', this);
+        listenAbort(ctx.signal, this);
         this._parentSignal = ctx.signal;
       }
     }
@@ -88,7 +98,7 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
       throw new InvalidStateError('Cannot create a task: the TaskGroup is shutting down (a task failed or the group was cancelled)');
     if (typeof fn !== 'function') throw new TypeError(`TaskGroup.createTask(fn) expects a function, got ${describe(fn)}`);
     const t = new Task(fn as () => Awaited<T>, opts);
-    t._gi = this._children.length;
+    t._groupIndex = this._children.length;
     this._children.push(t as Task<unknown>);
     t.addDoneCallback(this._childDone as (f: unknown) => void);
     return t;
@@ -112,15 +122,15 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
   /** @internal */
   _onChildDone(t: Task<unknown>): void {
     const list = this._children;
-    const i = t._gi;
+    const i = t._groupIndex;
     const last = list.pop()!;
     if (last !== t) {
       list[i] = last;
-      last._gi = i;
+      last._groupIndex = i;
     }
-    t._gi = -1;
-    if (t._s === S.Finished && t._failed) {
-      this._errors.push(t._v);
+    t._groupIndex = -1;
+    if (t._state === S.Finished && t._failed) {
+      this._errors.push(t._value);
       this._abort();
     }
     if (list.length === 0 && this._onEmpty !== undefined) {
@@ -130,28 +140,32 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
     }
   }
 
-  /** @internal cancels children and body once */
-  _abort(): void {
+  /**
+   * @internal cancels children and body once. `cancelBody` false: the cancellation came
+   * from the parent scope, which the body's scope is linked to and gets on its own (a
+   * second delivery would cancel the body's cleanup awaits as well).
+   */
+  _abort(cancelBody = true): void {
     if (this._aborting) return;
     this._aborting = true;
     const reason = this._cancelReason ?? this._parentCancel;
     // cancel() may settle a child at once (not started yet), which removes it from the
     // list through _onChildDone: iterate over a copy.
     for (const c of this._children.slice()) c.cancel(reason);
-    this._body?.cancel(reason);
+    if (cancelBody) this._body?.cancel(reason);
   }
 
   /** @internal the parent scope was cancelled */
   _onCancel(reason: CancelledError): boolean {
     this._parentCancel = reason;
-    this._abort();
+    this._abort(false);
     // Not consumed: the wait the parent's body is blocked in (or its next one) gets it too.
     return false;
   }
 
   /** @internal foreign parent signal aborted */
-  handleEvent(): void {
-    this._onCancel(new CancelledError('The task running the TaskGroup was cancelled', { cause: this._parentSignal?.reason }));
+  _onAbort(reason: unknown): void {
+    this._onCancel(new CancelledError('The task running the TaskGroup was cancelled', { cause: reason }));
   }
 
   /**
@@ -161,7 +175,7 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
     if (this._state !== OPEN) throw new InvalidStateError('The TaskGroup was already exited');
     this._state = EXITING;
     let foreignCancel: unknown;
-    if (this._parentCancel !== undefined) this._abort();
+    if (this._parentCancel !== undefined) this._abort(false);
     if (bodyFailed) {
       if (!(bodyError instanceof CancelledError)) {
         this._errors.push(bodyError);
@@ -180,9 +194,9 @@ export class TaskGroup implements AsyncDisposable, CancelNode {
         });
     } finally {
       this._state = CLOSED;
-      if (this._sc !== null) unlink(this);
+      if (this._inScope !== null) unlink(this);
       if (this._parentSignal !== undefined) {
-        this._parentSignal.removeEventListener('abort', this);
+        unlistenAbort(this._parentSignal, this);
         this._parentSignal = undefined;
       }
     }

@@ -12,10 +12,11 @@
  * signal by hand. Starting is batched: all tasks created in one tick start in one
  * microtask, with no closure per task.
  */
-import { CancelledError, describe } from '../core/errors.js';
+import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
 import { Future, S } from '../core/future.js';
 import { currentContext, runInContext, runOutsideContext } from '../core/context.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
+import { options, str } from '../core/options.js';
 import { scopeCancel, scopeSignal, type CancelNode, type ScopeState } from '../core/scope.js';
 
 /** Options of {@link createTask} and `TaskGroup.createTask`. */
@@ -25,6 +26,7 @@ export interface TaskOptions {
 }
 
 let counter = 0;
+const TASK_KEYS = ['name'] as const;
 
 // ─── batched start ───────────────────────────────────────────────────────────
 
@@ -104,16 +106,26 @@ function onBodyError(e: unknown): void {
 
 function taskDone(t: Task<unknown>, v: unknown): void {
   setResult(t, v);
-  const reg = liveTasks;
-  if (reg !== undefined) reg.delete(t);
+  forget(t);
 }
 
 function taskFailed(t: Task<unknown>, e: unknown): void {
   if (e instanceof CancelledError) setCancelled(t, t._cancelled ? t._reason : e);
   else setException(t, e);
+  forget(t);
+}
+
+/** A task is done: it leaves the registries. */
+function forget(t: Task<unknown>): void {
+  notDone.delete(t);
   const reg = liveTasks;
   if (reg !== undefined) reg.delete(t);
 }
+
+// ─── registry of every task not yet done (allTasks()) ────────────────────────
+
+/** @internal every Task not yet done, in creation order (Python's `asyncio.all_tasks()`). */
+export const notDone = new Set<Task<unknown>>();
 
 // ─── registry of live tasks (only while run() is active) ─────────────────────
 
@@ -151,7 +163,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
   /** @internal */
   readonly _id: number;
   /** @internal index in its TaskGroup's child list, -1 if none */
-  _gi = -1;
+  _groupIndex = -1;
   /** @internal the function, until it starts */
   _fn: (() => T | PromiseLike<T>) | undefined;
 
@@ -162,11 +174,12 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
   constructor(fn: () => T | PromiseLike<T>, opts?: TaskOptions) {
     super();
     if (typeof fn !== 'function') throw new TypeError(`A Task runs a function (() => value or promise), got ${describe(fn)}`);
-    const name = opts?.name;
-    if (name !== undefined && typeof name !== 'string') throw new TypeError(`Task name must be a string, got ${describe(name)}`);
+    // The common case (no options) checks nothing: this is the hot path of every task.
+    const name = opts === undefined ? undefined : str('Task', 'name', options('createTask(fn, opts)', opts, TASK_KEYS).name);
     this._name = name;
     this._id = ++counter;
     this._fn = fn;
+    notDone.add(this as Task<unknown>);
     const reg = liveTasks;
     if (reg !== undefined) reg.add(this as Task<unknown>);
     scheduleStart(this as Task<unknown>);
@@ -192,7 +205,7 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
    * `cancelling() > 0`).
    */
   cancelling(): boolean {
-    return this._cancelled && this._s < S.Cancelled;
+    return this._cancelled && this._state < S.Cancelled;
   }
 
   /** @internal a pending task is cancelled at once; a running one when its body ends. */
@@ -200,11 +213,19 @@ export class Task<T = unknown> extends Future<T> implements ScopeState {
     scopeCancel(this, reason);
     if (!wasRunning) {
       this._fn = undefined;
-      const reg = liveTasks;
-      if (reg !== undefined) reg.delete(this as Task<unknown>);
+      forget(this as Task<unknown>);
       return super._cancel(this._reason, false);
     }
     return true;
+  }
+
+  /** A Task's result comes from its function. @throws InvalidStateError always (as Python's Task). */
+  override setResult(_value: T): void {
+    throw new InvalidStateError('A Task does not support setResult(): its function sets its result');
+  }
+  /** @throws InvalidStateError always (as Python's Task). */
+  override setException(_error: unknown): void {
+    throw new InvalidStateError('A Task does not support setException(): its function sets its outcome');
   }
 
   override get [Symbol.toStringTag](): string {

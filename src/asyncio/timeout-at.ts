@@ -14,7 +14,7 @@ import { checkBody, checkMs, runWithDeadline } from './deadline.js';
  * await timeoutAt(deadline, () => step1());
  * await timeoutAt(deadline, () => step2());   // shares the same budget
  */
-export async function timeoutAt<T>(deadline: number, body: () => Promise<T> | T): Promise<T> {
+export async function timeoutAt<T>(deadline: number, body: () => PromiseLike<T> | T): Promise<T> {
   checkMs('timeoutAt(deadline, body)', deadline);
   checkBody('timeoutAt(deadline, body)', body);
   return runWithDeadline(

@@ -82,14 +82,14 @@ export function toThread<A extends unknown[], R>(fn: TaskRef<A, R> | ((...a: A) 
   }
   getPool().then(
     (pool) => {
-      if (out._s >= S.Cancelled) return;
+      if (out._state >= S.Cancelled) return;
       const inner = pool.submit(fn, ...args);
       out._inner = inner;
       setRunning(out);
       inner.addDoneCallback((f) => {
-        if (f._s === S.Cancelled) setCancelled(out, f._v);
-        else if (f._failed) setException(out, f._v);
-        else setResult(out, f._v as Awaited<R>);
+        if (f._state === S.Cancelled) setCancelled(out, f._value);
+        else if (f._failed) setException(out, f._value);
+        else setResult(out, f._value as Awaited<R>);
       });
     },
     (e) => {

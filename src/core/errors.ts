@@ -40,11 +40,36 @@ export class InvalidStateError extends Error {
   }
 }
 
-/** Several errors at once, as thrown by a `TaskGroup` (Python 3.11's ExceptionGroup). */
+/**
+ * Several errors at once, as thrown by a `TaskGroup` (Python 3.11's ExceptionGroup).
+ * Takes its arguments in either order: AggregateError's `(errors, message)` or
+ * Python's `(message, errors)`.
+ *
+ * @example
+ * new ExceptionGroup('two failed', [a, b]);   // Python's order
+ * new ExceptionGroup([a, b], 'two failed');   // AggregateError's order
+ */
 export class ExceptionGroup extends AggregateError {
-  constructor(errors: Iterable<unknown>, message = 'unhandled errors in a TaskGroup', options?: WeftErrorOptions) {
-    const list = [...errors];
-    super(list, `${message} (${list.length} sub-exception${list.length === 1 ? '' : 's'})`, options);
+  constructor(errors: Iterable<unknown>, message?: string, options?: WeftErrorOptions);
+  constructor(message: string, errors: Iterable<unknown>, options?: WeftErrorOptions);
+  constructor(a: Iterable<unknown> | string, b?: string | Iterable<unknown>, options?: WeftErrorOptions) {
+    let errors: unknown;
+    let message: unknown;
+    if (typeof a === 'string') {
+      message = a;
+      errors = b;
+    } else {
+      errors = a;
+      message = b ?? 'unhandled errors in a TaskGroup';
+    }
+    if (errors === null || typeof errors !== 'object' || typeof (errors as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`ExceptionGroup expects (message, errors) or (errors, message) with errors an iterable, got ${describe(errors)}`);
+    }
+    if (typeof message !== 'string') throw new TypeError(`ExceptionGroup expects message as a string, got ${describe(message)}`);
+    const list = [...(errors as Iterable<unknown>)];
+    const suffix = ` (${list.length} sub-exception${list.length === 1 ? '' : 's'})`;
+    // A message that already carries the suffix (a group revived from another thread) keeps one.
+    super(list, message.endsWith(suffix) ? message : message + suffix, options);
     named(this, 'ExceptionGroup');
   }
   /** Errors of the group (recursively) for which `predicate` holds, as a new group, or undefined. */

@@ -12,6 +12,7 @@ import { own, failedFuture, setResult, setException, setCancelled } from './inte
 import { CancelledError, ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
 import { MapRun, type MapOptions, type MapResult } from './map.js';
+import { listenAbort, unlistenAbort, type AbortNode } from './scope.js';
 import type { TaskRef, Transferable } from './tasks.js';
 import { array, options, signal as signalOpt, timeout } from './options.js';
 
@@ -75,9 +76,10 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
     }
     const f = this._submit(fn, args.slice(), opts, false) as Future<Awaited<R>>;
     if (signal !== undefined && !f.done()) {
-      const onAbort = () => f.cancel(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      f.addDoneCallback(() => signal.removeEventListener('abort', onAbort));
+      // One listener per signal however many tasks use it (core/scope.ts): no MaxListenersExceededWarning.
+      const node: AbortNode = { _onAbort: (reason) => f.cancel(reason) };
+      listenAbort(signal, node);
+      f.addDoneCallback(() => unlistenAbort(signal, node));
     }
     return f;
   }
@@ -90,6 +92,18 @@ export abstract class Executor implements AsyncDisposable, CancelHandler {
    */
   map<T, R>(fn: TaskFn<[T], R>, items: Iterable<T> | AsyncIterable<T>, opts?: MapOptions): MapResult<Awaited<R>> {
     return new MapRun<T, Awaited<R>>(this as Executor, fn as TaskFn<[T], R>, items, opts ?? {}, this._closed);
+  }
+
+  /**
+   * Python's `map(fn, *iterables)` / `Pool.starmap`: each item is an argument list,
+   * spread into the call (`fn(...item)`). Same options and results as {@link map}; each
+   * argument list is one task (no chunking).
+   *
+   * @example
+   * const sums = await pool.starmap(tasks.add, [[1, 2], [3, 4]]); // [3, 7]
+   */
+  starmap<A extends unknown[], R>(fn: TaskFn<A, R>, argsList: Iterable<A> | AsyncIterable<A>, opts?: MapOptions): MapResult<Awaited<R>> {
+    return new MapRun<A, Awaited<R>>(this as Executor, fn as unknown as TaskFn<[A], R>, argsList, opts ?? {}, this._closed, true);
   }
 
   /**

@@ -37,6 +37,8 @@ export interface CancelHandler {
 /**
  * The eventual result of an operation, as in `concurrent.futures` and `asyncio`.
  * `await future` gives the result or throws; `result()` reads it synchronously.
+ * Executors and tasks return futures; code can also make its own with `new Future()`
+ * and settle it with `setResult` / `setException` (or cancel it).
  *
  * @example
  * const f = pool.submit(tasks.fib, 30);
@@ -44,10 +46,10 @@ export interface CancelHandler {
  * console.log(await f);
  */
 export class Future<T = unknown> implements PromiseLike<T> {
-  /** @internal */ _s: StateNum = S.Pending;
-  /** @internal result value, error, or cancel reason */ _v: unknown = undefined;
-  /** @internal true when `_v` is an error */ _failed = false;
-  /** @internal */ _cbs: DoneCallback<any> | DoneCallback<any>[] | undefined = undefined;
+  /** @internal */ _state: StateNum = S.Pending;
+  /** @internal result value, error, or cancel reason */ _value: unknown = undefined;
+  /** @internal true when `_value` is an error */ _failed = false;
+  /** @internal */ _callbacks: DoneCallback<any> | DoneCallback<any>[] | undefined = undefined;
   /** @internal */ _p: Promise<T> | undefined = undefined;
   /** @internal */ _resolve: ((v: any) => void) | undefined = undefined;
   /** @internal */ _reject: ((e: unknown) => void) | undefined = undefined;
@@ -56,7 +58,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** The current state: `'pending' | 'running' | 'cancelled' | 'finished'`. */
   get state(): FutureState {
-    return STATE_NAMES[this._s]!;
+    return STATE_NAMES[this._state]!;
   }
 
   /**
@@ -66,7 +68,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @returns true if the future was cancelled (or cancellation was requested), false if it was already done.
    */
   cancel(reason?: unknown): boolean {
-    const s = this._s;
+    const s = this._state;
     if (s >= S.Cancelled) return false;
     return this._cancel(reason, s === S.Running);
   }
@@ -84,15 +86,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** True if the future was cancelled. */
   cancelled(): boolean {
-    return this._s === S.Cancelled;
+    return this._state === S.Cancelled;
   }
   /** True while the task runs. */
   running(): boolean {
-    return this._s === S.Running;
+    return this._state === S.Running;
   }
   /** True once finished or cancelled. */
   done(): boolean {
-    return this._s >= S.Cancelled;
+    return this._state >= S.Cancelled;
   }
 
   /**
@@ -100,10 +102,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws InvalidStateError if not done; CancelledError if cancelled; the task's own error if it failed.
    */
   result(): T {
-    if (this._s < S.Cancelled) throw new InvalidStateError(`Result is not ready: the future is ${this.state}`);
-    if (this._s === S.Cancelled) throw toCancelledError(this._v);
-    if (this._failed) throw this._v;
-    return this._v as T;
+    if (this._state < S.Cancelled) throw new InvalidStateError(`Result is not ready: the future is ${this.state}`);
+    if (this._state === S.Cancelled) throw toCancelledError(this._value);
+    if (this._failed) throw this._value;
+    return this._value as T;
   }
 
   /**
@@ -111,36 +113,57 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @throws InvalidStateError if not done; CancelledError if cancelled.
    */
   exception(): unknown {
-    if (this._s < S.Cancelled) throw new InvalidStateError(`Exception is not set: the future is ${this.state}`);
-    if (this._s === S.Cancelled) throw toCancelledError(this._v);
-    return this._failed ? this._v : undefined;
+    if (this._state < S.Cancelled) throw new InvalidStateError(`Exception is not set: the future is ${this.state}`);
+    if (this._state === S.Cancelled) throw toCancelledError(this._value);
+    return this._failed ? this._value : undefined;
+  }
+
+  /**
+   * Marks the future done with `value` (for code that makes its own futures, as with
+   * Python's `asyncio.Future.set_result` / `concurrent.futures.Future.set_result`).
+   * @throws InvalidStateError if the future is already done (finished or cancelled).
+   * @example
+   * const f = new Future<number>();
+   * setTimeout(() => f.setResult(42), 10);
+   * console.log(await f); // 42
+   */
+  setResult(value: T): void {
+    if (!settle(this, value, false)) throw new InvalidStateError(`Cannot set the result: the future is already ${this.state}`);
+  }
+
+  /**
+   * Marks the future failed with `error`: `await` and `result()` throw it.
+   * @throws InvalidStateError if the future is already done (finished or cancelled).
+   */
+  setException(error: unknown): void {
+    if (!settle(this, error, true)) throw new InvalidStateError(`Cannot set the exception: the future is already ${this.state}`);
   }
 
   /** Calls `fn(future)` once the future is done (at once if it already is). */
   addDoneCallback(fn: DoneCallback<T>): void {
     if (typeof fn !== 'function') throw new TypeError(`addDoneCallback expects a function, got ${typeof fn}`);
-    if (this._s >= S.Cancelled) {
+    if (this._state >= S.Cancelled) {
       runCallback(fn, this);
       return;
     }
-    const cbs = this._cbs;
-    if (cbs === undefined) this._cbs = fn;
-    else if (typeof cbs === 'function') this._cbs = [cbs, fn];
+    const cbs = this._callbacks;
+    if (cbs === undefined) this._callbacks = fn;
+    else if (typeof cbs === 'function') this._callbacks = [cbs, fn];
     else cbs.push(fn);
   }
 
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: DoneCallback<T>): number {
-    const cbs = this._cbs;
+    const cbs = this._callbacks;
     if (cbs === undefined) return 0;
     if (typeof cbs === 'function') {
       if (cbs !== fn) return 0;
-      this._cbs = undefined;
+      this._callbacks = undefined;
       return 1;
     }
     const kept = cbs.filter((c) => c !== fn);
     const removed = cbs.length - kept.length;
-    this._cbs = kept.length ? kept : undefined;
+    this._callbacks = kept.length ? kept : undefined;
     return removed;
   }
 
@@ -153,7 +176,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    if (awaitHook !== undefined && this._s < S.Cancelled && currentContext() !== undefined) {
+    if (awaitHook !== undefined && this._state < S.Cancelled && currentContext() !== undefined) {
       return awaitHook(this, true).then(onfulfilled, onrejected);
     }
     return this.asPromise().then(onfulfilled, onrejected);
@@ -171,9 +194,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   asPromise(): Promise<T> {
     let p = this._p;
     if (p !== undefined) return p;
-    const s = this._s;
-    if (s === S.Finished) p = this._failed ? Promise.reject(this._v) : Promise.resolve(this._v as T);
-    else if (s === S.Cancelled) p = Promise.reject(toCancelledError(this._v));
+    const s = this._state;
+    if (s === S.Finished) p = this._failed ? Promise.reject(this._value) : Promise.resolve(this._value as T);
+    else if (s === S.Cancelled) p = Promise.reject(toCancelledError(this._value));
     else
       p = new Promise<T>((res, rej) => {
         this._resolve = res;
@@ -222,24 +245,34 @@ function runCallback<T>(fn: DoneCallback<T>, f: Future<T>): void {
 export function finish<T>(f: Future<T>): void {
   const res = f._resolve;
   if (res !== undefined) {
-    if (f._s === S.Cancelled) f._reject!(toCancelledError(f._v));
-    else if (f._failed) f._reject!(f._v);
-    else res(f._v as T);
+    if (f._state === S.Cancelled) f._reject!(toCancelledError(f._value));
+    else if (f._failed) f._reject!(f._value);
+    else res(f._value as T);
     f._resolve = f._reject = undefined;
   }
-  const cbs = f._cbs;
+  const cbs = f._callbacks;
   if (cbs !== undefined) {
-    f._cbs = undefined;
+    f._callbacks = undefined;
     if (typeof cbs === 'function') runCallback(cbs, f);
     else for (let i = 0; i < cbs.length; i++) runCallback(cbs[i]!, f);
   }
 }
 
+/** @internal finishes `f` with a value or an error; false (nothing changes) if it is already done. */
+export function settle(f: Future<any>, value: unknown, failed: boolean): boolean {
+  if (f._state >= S.Cancelled) return false;
+  f._state = S.Finished;
+  f._value = value;
+  f._failed = failed;
+  finish(f);
+  return true;
+}
+
 /** @internal */
 export function settleCancelled(f: Future<any>, reason: unknown): boolean {
-  if (f._s >= S.Cancelled) return false;
-  f._s = S.Cancelled;
-  f._v = reason;
+  if (f._state >= S.Cancelled) return false;
+  f._state = S.Cancelled;
+  f._value = reason;
   finish(f);
   return true;
 }

@@ -5,39 +5,30 @@
  * Every function returns false (and changes nothing) when the future is already
  * done, so a late result after a cancellation is dropped, never double-settled.
  */
-import { Future, S, finish, settleCancelled, type CancelHandler } from './future.js';
+import { Future, S, settle, settleCancelled, type CancelHandler } from './future.js';
 
 export { S as FutureStates, settleCancelled as setCancelled, type CancelHandler };
 
 /** pending -> running. False if the future was cancelled meanwhile (then do not run the task). */
 export function setRunning(f: Future<any>): boolean {
-  if (f._s !== S.Pending) return f._s === S.Running;
-  f._s = S.Running;
+  if (f._state !== S.Pending) return f._state === S.Running;
+  f._state = S.Running;
   return true;
 }
 
 /** Back to pending (a task re-queued after its worker died before starting it). */
 export function setPending(f: Future<any>): boolean {
-  if (f._s !== S.Running) return f._s === S.Pending;
-  f._s = S.Pending;
+  if (f._state !== S.Running) return f._state === S.Pending;
+  f._state = S.Pending;
   return true;
 }
 
 export function setResult<T>(f: Future<T>, value: T): boolean {
-  if (f._s >= S.Cancelled) return false;
-  f._s = S.Finished;
-  f._v = value;
-  finish(f);
-  return true;
+  return settle(f, value, false);
 }
 
 export function setException(f: Future<any>, error: unknown): boolean {
-  if (f._s >= S.Cancelled) return false;
-  f._s = S.Finished;
-  f._v = error;
-  f._failed = true;
-  finish(f);
-  return true;
+  return settle(f, error, true);
 }
 
 /** A future that is already failed (for argument errors reported through the future, never thrown). */
@@ -59,6 +50,6 @@ export function slotOf<T>(f: Future<any>): T {
 
 /** Reads the settled value without throwing: for executors that forward outcomes. */
 export function outcome(f: Future<any>): { state: 'finished' | 'cancelled'; failed: boolean; value: unknown } | undefined {
-  if (f._s < S.Cancelled) return undefined;
-  return { state: f._s === S.Cancelled ? 'cancelled' : 'finished', failed: f._failed, value: f._v };
+  if (f._state < S.Cancelled) return undefined;
+  return { state: f._state === S.Cancelled ? 'cancelled' : 'finished', failed: f._failed, value: f._value };
 }

@@ -79,6 +79,8 @@ export class MapRun<T, R> implements MapResult<R> {
     items: Iterable<T> | AsyncIterable<T>,
     private readonly opts: MapOptions,
     closed: boolean,
+    /** starmap: each item is an argument list, spread into the call (one task per item: chunks call fn(item)) */
+    private readonly spread = false,
   ) {
     const where = 'map(fn, items, opts)';
     const o = options(where, opts, MAP_KEYS);
@@ -99,7 +101,7 @@ export class MapRun<T, R> implements MapResult<R> {
       throw new TypeError(`map expects an iterable or async iterable of items, got ${describe(items)}`);
     }
     this.ordered = ordered;
-    this.chunked = exec._chunks();
+    this.chunked = !spread && exec._chunks();
     this.fixed = cs === 'auto' ? 0 : this.chunked ? (cs as number) : 1;
     this.par = Math.max(1, exec._parallelism());
     this.buffersize = bs;
@@ -263,10 +265,14 @@ export class MapRun<T, R> implements MapResult<R> {
   }
 
   private submit(items: T[]): void {
+    if (this.spread && !Array.isArray(items[0])) {
+      this.fail(new TypeError(`starmap expects each item to be an argument list (an array), got ${describe(items[0])}`));
+      return;
+    }
     // `force`: a map started before shutdown() finishes submitting its input.
     const f = this.chunked
       ? this.exec._submit(this.fn, [items], undefined, true, true)
-      : this.exec._submit(this.fn, [items[0]], undefined, false, true);
+      : this.exec._submit(this.fn, this.spread ? (items[0] as unknown[]).slice() : [items[0]], undefined, false, true);
     const c: Chunk = { f, n: items.length, settled: false };
     this.buffered += items.length;
     if (this.ordered) this.chunks.push(c);

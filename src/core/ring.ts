@@ -22,6 +22,14 @@ export class Ring<T> {
     this.length++;
   }
 
+  /** Adds an item at the front (it becomes the oldest). */
+  unshift(item: T): void {
+    if (this.length === this.buf.length) this.grow();
+    this.head = (this.head - 1) & this.mask;
+    this.buf[this.head] = item;
+    this.length++;
+  }
+
   /** Removes and returns the oldest item (undefined when empty). */
   shift(): T | undefined {
     if (this.length === 0) return undefined;

@@ -28,9 +28,9 @@ import { toCancelledError } from './future.js';
 /** @internal Something a scope tells about its cancellation: a wait, a child scope, a task group. */
 export interface CancelNode {
   /** previous / next node in the scope's list; the scope holding it */
-  _sp: CancelNode | null;
-  _sn: CancelNode | null;
-  _sc: ScopeState | null;
+  _prevNode: CancelNode | null;
+  _nextNode: CancelNode | null;
+  _inScope: ScopeState | null;
   /** Called once per delivery; a wait unlinks itself, a child scope stays linked. Returns true if it consumed the cancellation. */
   _onCancel(reason: CancelledError): boolean;
 }
@@ -63,26 +63,26 @@ export function isScope(ctx: unknown): ctx is ScopeState {
 /** @internal Links `node` at the tail of `scope`'s list. */
 export function link(scope: ScopeState, node: CancelNode): void {
   const tail = scope._tail;
-  node._sc = scope;
-  node._sp = tail;
-  node._sn = null;
+  node._inScope = scope;
+  node._prevNode = tail;
+  node._nextNode = null;
   if (tail === null) scope._head = node;
-  else tail._sn = node;
+  else tail._nextNode = node;
   scope._tail = node;
 }
 
 /** @internal Unlinks `node` from its scope (no-op if not linked). */
 export function unlink(node: CancelNode): void {
-  const s = node._sc;
+  const s = node._inScope;
   if (s === null) return;
-  const p = node._sp;
-  const n = node._sn;
+  const p = node._prevNode;
+  const n = node._nextNode;
   if (p === null) s._head = n;
-  else p._sn = n;
+  else p._nextNode = n;
   if (n === null) s._tail = p;
-  else n._sp = p;
-  node._sp = node._sn = null;
-  node._sc = null;
+  else n._prevNode = p;
+  node._prevNode = node._nextNode = null;
+  node._inScope = null;
 }
 
 /** @internal The scope's AbortSignal, created on first use (aborted already if the scope is cancelled). */
@@ -114,7 +114,7 @@ export function scopeCancel(s: ScopeState, reason?: unknown): boolean {
   let n = s._head;
   let consumed = false;
   while (n !== null) {
-    const next: CancelNode | null = n === last ? null : n._sn;
+    const next: CancelNode | null = n === last ? null : n._nextNode;
     if (n._onCancel(err)) consumed = true;
     n = next;
   }
@@ -133,11 +133,11 @@ export function scopeTake(s: ScopeState): CancelledError | undefined {
  * @internal A child cancel scope (a `timeout()` or `taskGroup()` body); also the async
  * context value of the code running in it.
  */
-export class Scope implements ScopeState, CancelNode {
+export class Scope implements ScopeState, CancelNode, AbortNode {
   readonly _isScope = true as const;
-  _sp: CancelNode | null = null;
-  _sn: CancelNode | null = null;
-  _sc: ScopeState | null = null;
+  _prevNode: CancelNode | null = null;
+  _nextNode: CancelNode | null = null;
+  _inScope: ScopeState | null = null;
   _head: CancelNode | null = null;
   _tail: CancelNode | null = null;
   _cancelled = false;
@@ -166,7 +166,7 @@ export class Scope implements ScopeState, CancelNode {
       const sig = parent.signal;
       if (sig.aborted) this.cancel(sig.reason);
       else {
-        sig.addEventListener('abort', this);
+        listenAbort(sig, this);
         this._parentSignal = sig;
       }
     }
@@ -190,20 +190,20 @@ export class Scope implements ScopeState, CancelNode {
   }
 
   /** @internal foreign parent signal aborted */
-  handleEvent(): void {
+  _onAbort(reason: unknown): void {
     this._fromParent = true;
-    scopeCancel(this, this._parentSignal?.reason);
+    scopeCancel(this, reason);
   }
 
   /** Leaves the scope: detaches it from its parent; an undelivered cancellation from the parent goes back to it. */
   close(): void {
-    const parent = this._sc;
+    const parent = this._inScope;
     if (parent !== null) {
       unlink(this);
       if (this._pending && this._fromParent && parent._cancelled) parent._pending = true;
     }
     if (this._parentSignal !== undefined) {
-      this._parentSignal.removeEventListener('abort', this);
+      unlistenAbort(this._parentSignal, this);
       this._parentSignal = undefined;
     }
   }
@@ -213,4 +213,49 @@ export class Scope implements ScopeState, CancelNode {
 export function currentScope(): ScopeState | undefined {
   const ctx = currentContext();
   return isScope(ctx) ? ctx : undefined;
+}
+
+// ─── one listener per AbortSignal ─────────────────────────────────────────────
+// However many waits and scopes watch one AbortSignal, the signal gets one listener
+// (defect: 1000 waits on one signal raised MaxListenersExceededWarning).
+
+/** @internal Something told when an AbortSignal it listens to (through {@link listenAbort}) aborts. */
+export interface AbortNode {
+  _onAbort(reason: unknown): void;
+}
+
+const hubs = new WeakMap<AbortSignal, Set<AbortNode>>();
+
+function hubListener(ev: Event): void {
+  const s = ev.target as AbortSignal;
+  const nodes = hubs.get(s);
+  if (nodes === undefined) return;
+  hubs.delete(s);
+  s.removeEventListener('abort', hubListener);
+  const reason = s.reason;
+  for (const n of nodes) n._onAbort(reason);
+}
+
+/**
+ * @internal Tells `node` when `signal` aborts. All nodes of one signal share one
+ * listener on it; {@link unlistenAbort} removes the node (and the listener with the last).
+ */
+export function listenAbort(signal: AbortSignal, node: AbortNode): void {
+  let nodes = hubs.get(signal);
+  if (nodes === undefined) {
+    nodes = new Set();
+    hubs.set(signal, nodes);
+    signal.addEventListener('abort', hubListener);
+  }
+  nodes.add(node);
+}
+
+/** @internal Stops telling `node` about `signal`. */
+export function unlistenAbort(signal: AbortSignal, node: AbortNode): void {
+  const nodes = hubs.get(signal);
+  if (nodes === undefined || !nodes.delete(node)) return;
+  if (nodes.size === 0) {
+    hubs.delete(signal);
+    signal.removeEventListener('abort', hubListener);
+  }
 }

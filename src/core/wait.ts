@@ -11,8 +11,10 @@ import { currentContext } from './context.js';
 import { type CancelledError, TimeoutError, describe } from './errors.js';
 import { Future, S, setAwaitHook } from './future.js';
 import { setException, setResult } from './internal.js';
+import { oneOf } from './options.js';
+import { cancel as cancelTimer, later, type Later } from './timers.js';
 import { Ring } from './ring.js';
-import { Wait, WaiterQueue, armWait, checkWaitOptions, promiseOf } from './waiters.js';
+import { WAITING, Wait, WaiterQueue, armWait, checkWaitOptions, promiseOf } from './waiters.js';
 
 // ─── constants ────────────────────────────────────────────────────────────────
 
@@ -73,7 +75,7 @@ class FutureWait<T> extends Wait<T> {
     super();
   }
   override _onCancel(reason: CancelledError): boolean {
-    if (this.done) return false;
+    if (this.state !== WAITING) return super._onCancel(reason);
     this._fail(reason);
     if (this.propagate) this.fut.cancel(reason);
     return true;
@@ -87,7 +89,7 @@ class FutureWait<T> extends Wait<T> {
  * cancelled). Outside any task, or once the future is done, it is the future's own promise.
  */
 export function awaitInContext<T>(f: Future<T>, propagate: boolean): Promise<T> {
-  if (f._s >= S.Cancelled || currentContext() === undefined) return f.asPromise();
+  if (f._state >= S.Cancelled || currentContext() === undefined) return f.asPromise();
   const w = new FutureWait<T>(f, propagate);
   const err = armWait(w, undefined, undefined);
   if (err !== undefined) {
@@ -132,10 +134,11 @@ export interface WaitResult<T> {
   notDone: Set<Future<T>>;
 }
 
-const RETURN_WHEN = new Set<string>([FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED]);
+const RETURN_WHEN = [FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED] as const;
+const WAIT_FOR_KEYS = ['timeout', 'returnWhen', 'signal'];
 
 function failedNotCancelled(f: Future<unknown>): boolean {
-  return f._s === S.Finished && f._failed;
+  return f._state === S.Finished && f._failed;
 }
 
 /** A wait whose timeout resolves (with the sets as they are) instead of rejecting. */
@@ -149,9 +152,9 @@ class SetWait<T> extends Wait<WaitResult<T>> {
   override _timeout(): void {
     this._grant(this.res);
   }
-  override _detach(): void {
+  override _detach(keepScope = false): void {
     if (!this.done) for (const f of this.res.notDone) f.removeDoneCallback(this.cb);
-    super._detach();
+    super._detach(keepScope);
   }
 }
 
@@ -189,19 +192,19 @@ export function wait<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: WaitFor
   } catch (e) {
     return Promise.reject(e);
   }
-  const bad = checkWaitOptions(opts, 'wait()');
+  const bad = checkWaitOptions(opts, 'wait()', WAIT_FOR_KEYS);
   if (bad) return Promise.reject(bad);
-  const returnWhen = opts?.returnWhen ?? ALL_COMPLETED;
-  if (!RETURN_WHEN.has(returnWhen)) {
-    return Promise.reject(
-      new RangeError(`wait(): returnWhen must be 'FIRST_COMPLETED', 'FIRST_EXCEPTION' or 'ALL_COMPLETED', got ${describe(returnWhen)}`),
-    );
+  let returnWhen: ReturnWhen;
+  try {
+    returnWhen = oneOf('wait()', 'returnWhen', opts?.returnWhen, RETURN_WHEN, ALL_COMPLETED);
+  } catch (e) {
+    return Promise.reject(e);
   }
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
   let failed = false;
   for (const f of all) {
-    if (f._s >= S.Cancelled) {
+    if (f._state >= S.Cancelled) {
       done.add(f);
       if (failedNotCancelled(f)) failed = true;
     } else notDone.add(f);
@@ -209,7 +212,7 @@ export function wait<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: WaitFor
   const res: WaitResult<T> = { done, notDone };
   const satisfied = (): boolean =>
     notDone.size === 0 || (returnWhen === FIRST_COMPLETED && done.size > 0) || (returnWhen === FIRST_EXCEPTION && failed);
-  if (satisfied() || opts?.timeout === 0) return Promise.resolve(res);
+  if (satisfied() || (opts?.timeout !== undefined && !(opts.timeout > 0))) return Promise.resolve(res);
   const cb = (f: Future<T>): void => {
     if (w.done || !notDone.delete(f)) return;
     done.add(f);
@@ -248,7 +251,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
   _ready = new Ring<Future<T>>();
   _waiters = new WaiterQueue<IteratorResult<Future<T>>>();
   _pending: number;
-  _timer: ReturnType<typeof setTimeout> | undefined = undefined;
+  _timer: Later | undefined = undefined;
   _timedOut = false;
   _timeoutMs: number;
   _closed = false;
@@ -274,7 +277,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     const ms = this._timeoutMs;
     if (ms !== Infinity && this._pending > 0) {
       if (ms <= 0) this._timedOut = true;
-      else this._timer = setTimeout(onDeadline, ms > 0x7fffffff ? 0x7fffffff : ms, this as AsCompletedIterator<unknown>);
+      else this._timer = later(onDeadline, ms, this as AsCompletedIterator<unknown>);
     }
   }
 
@@ -287,7 +290,7 @@ class AsCompletedIterator<T> implements AsyncIterableIterator<Future<T>> {
     if (this._closed) return;
     this._closed = true;
     if (this._timer !== undefined) {
-      clearTimeout(this._timer);
+      cancelTimer(this._timer);
       this._timer = undefined;
     }
     for (const f of this._notDone) f.removeDoneCallback(this._cb);
@@ -344,6 +347,6 @@ export function asCompleted<T>(fs: Iterable<Future<T> | PromiseLike<T>>, opts?: 
   if (bad) throw bad;
   const done = new Set<Future<T>>();
   const notDone = new Set<Future<T>>();
-  for (const f of all) (f._s >= S.Cancelled ? done : notDone).add(f);
+  for (const f of all) (f._state >= S.Cancelled ? done : notDone).add(f);
   return new AsCompletedIterator<T>(notDone, done, opts);
 }

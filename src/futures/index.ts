@@ -14,6 +14,7 @@ export {
   type MapResult,
 } from '../core/executor.js';
 export { ThreadPoolExecutor, type ThreadPoolOptions } from './thread-pool.js';
+export { InterpreterPoolExecutor } from './interpreter-pool.js';
 export { ProcessPoolExecutor, type ProcessPoolOptions } from './process-pool.js';
 export { AsyncExecutor } from './async-executor.js';
 export { wait, asCompleted, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED } from '../core/wait.js';

@@ -18,7 +18,8 @@
  * Because the owner is written by the same CAS that takes the lock, a thread that
  * dies holding the lock is always identifiable (see `abandonIfOwnedBy`).
  */
-import { THREAD_ID, remaining, waitAsyncOn } from './_wait.js';
+import { TimeoutError } from '../core/errors.js';
+import { THREAD_ID, abortedBy, remaining, waitAsyncOn, type Signals } from './_wait.js';
 
 export const WAITERS = 1;
 /** The lock word value of this thread, without the WAITERS bit. */
@@ -57,7 +58,7 @@ export function lockSync(i32: Int32Array, b: number, deadline: number): boolean 
 }
 
 /** Async acquire (after a failed `tryLock`); false when the deadline passed first. */
-export async function lockAsync(i32: Int32Array, b: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+export async function lockAsync(i32: Int32Array, b: number, deadline: number, signal: Signals): Promise<boolean> {
   for (;;) {
     let c = Atomics.load(i32, b);
     if (c === 0) {
@@ -70,6 +71,27 @@ export async function lockAsync(i32: Int32Array, b: number, deadline: number, si
     }
     if (remaining(deadline) === 0) return false;
     await waitAsyncOn(i32, b, c, deadline, signal);
+  }
+}
+
+/**
+ * The async acquire of Lock and RLock once `tryLock` failed: waits for the lock, or
+ * throws TimeoutError (naming `method`) when the deadline passes. Cancel wins: a
+ * caller cancelled while it was being woken gives the lock back and gets CancelledError.
+ */
+export async function takeLock(
+  i32: Int32Array,
+  b: number,
+  deadline: number,
+  signal: Signals,
+  method: string,
+  timeout: unknown,
+): Promise<void> {
+  if (!(await lockAsync(i32, b, deadline, signal))) throw new TimeoutError(`${method} timed out after ${String(timeout)} ms`);
+  const cancelled = abortedBy(signal);
+  if (cancelled !== undefined) {
+    unlock(i32, b);
+    throw cancelled;
   }
 }
 

@@ -14,15 +14,21 @@
  *    interpreter alive while a thread waits with a timeout); an untimed wait does
  *    not (the worker that holds the lock keeps the process alive, unless it is a
  *    daemon: then the process may exit, as Python's does).
+ *    (A wake this thread sends to a waitAsync of its own is delivered by a task V8
+ *    posts to Node's platform; Node drains those before it lets the loop end, so it is
+ *    never lost.)
  * 2. A `waitAsync` cannot be withdrawn. When its signal aborts, the waiter wakes
  *    every waiter of the word (`Atomics.notify(all)`): the stale waiter leaves the
  *    queue at once, so it can never swallow a wake meant for a live waiter, and the
  *    others re-check their condition and sleep again (every loop here re-checks).
  */
 import { isMainThread, threadId } from 'node:worker_threads';
-import { InvalidStateError, describe } from '../core/errors.js';
+import { InvalidStateError } from '../core/errors.js';
 import { currentContext } from '../core/context.js';
 import { toCancelledError } from '../core/future.js';
+import { deadlineIn, options, signal as signalOpt, timeout as timeoutOpt } from '../core/options.js';
+import { listenAbort, unlistenAbort, type AbortNode } from '../core/scope.js';
+import { cancel as cancelTimer, later, type Later } from '../core/timers.js';
 
 /** This thread's id (`worker_threads.threadId`; 0 on the main thread). */
 export const THREAD_ID: number = threadId;
@@ -52,17 +58,19 @@ type WaitAsync = (
 const waitAsync: WaitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 const noop = (): void => {};
 
-/** Checks `opts` and turns `timeout` into a deadline on `performance.now()`'s clock (Infinity: none). */
-export function deadlineOf(method: string, opts: SyncWaitOptions | WaitOptions | undefined): number {
+const ASYNC_KEYS = ['timeout', 'signal'] as const;
+const SYNC_KEYS = ['timeout'] as const;
+
+/**
+ * Checks `opts` (core/options.ts: unknown keys and wrong types are TypeErrors) and
+ * turns `timeout` into a deadline on `performance.now()`'s clock, Python's way:
+ * undefined or Infinity: none (Infinity); zero or negative: now (do not wait); any
+ * finite value exactly. `sync`: a blocking method, whose options have no `signal`.
+ */
+export function deadlineOf(method: string, opts: SyncWaitOptions | WaitOptions | undefined, sync?: boolean): number {
   if (opts === undefined) return Infinity;
-  if (opts === null || typeof opts !== 'object') {
-    throw new TypeError(`${method} expects an options object like { timeout: 100 }, got ${describe(opts)}`);
-  }
-  const t = opts.timeout;
-  if (t === undefined) return Infinity;
-  if (typeof t !== 'number') throw new TypeError(`${method}: timeout must be a number of milliseconds, got ${describe(t)}`);
-  if (!(t >= 0)) throw new RangeError(`${method}: timeout must be >= 0 milliseconds (or Infinity), got ${describe(t)}`);
-  return t === Infinity ? Infinity : performance.now() + t;
+  const o = options(method, opts, (sync ?? method.includes('Sync(')) ? SYNC_KEYS : ASYNC_KEYS);
+  return deadlineIn(timeoutOpt(method, 'timeout', o.timeout));
 }
 
 /** Milliseconds left until `deadline` (>= 0; Infinity when there is none). */
@@ -72,16 +80,28 @@ export function remaining(deadline: number): number {
   return ms >= 1 ? ms : 0; // a sub-millisecond remainder is not worth another sleep
 }
 
-/** The signal an async wait honours: `opts.signal` and the current task's, combined. */
-export function signalOf(method: string, opts: WaitOptions | undefined): AbortSignal | undefined {
-  const own = opts?.signal;
-  if (own !== undefined && !(own instanceof AbortSignal)) {
-    throw new TypeError(`${method}: signal must be an AbortSignal, got ${describe(own)}`);
-  }
+/** The signals an async wait honours: `opts.signal` and the current task's (none: undefined). */
+export type Signals = AbortSignal | readonly [AbortSignal, AbortSignal] | undefined;
+
+/**
+ * The signals an async wait honours: `opts.signal` and the current task's, kept apart
+ * (no `AbortSignal.any` per wait). Throws CancelledError if one is already aborted.
+ */
+export function signalOf(method: string, opts: WaitOptions | undefined): Signals {
+  const own = opts === undefined ? undefined : signalOpt(method, 'signal', opts.signal);
   const ctx = currentContext()?.signal;
-  const s = own === undefined ? ctx : ctx === undefined || ctx === own ? own : AbortSignal.any([own, ctx]);
-  if (s?.aborted) throw toCancelledError(s.reason);
-  return s;
+  if (own?.aborted) throw toCancelledError(own.reason);
+  if (ctx?.aborted) throw toCancelledError(ctx.reason);
+  if (own === undefined || ctx === undefined || own === ctx) return own ?? ctx;
+  return [own, ctx];
+}
+
+/** The CancelledError to throw if one of `signals` has aborted, else undefined. */
+export function abortedBy(signals: Signals): unknown {
+  if (signals === undefined) return undefined;
+  if (signals instanceof AbortSignal) return signals.aborted ? toCancelledError(signals.reason) : undefined;
+  for (const s of signals) if (s.aborted) return toCancelledError(s.reason);
+  return undefined;
 }
 
 /** Throws on the main thread: `method` would block it. */
@@ -100,43 +120,60 @@ export function waitSync(i32: Int32Array, index: number, expected: number, deadl
   return Atomics.wait(i32, index, expected, ms);
 }
 
+/** One async sleep on a word, told when a signal aborts (one listener per signal: see core/scope.ts). */
+class Sleeper implements AbortNode {
+  resolve: (v: WaitResult) => void = noop;
+  reject: (e: unknown) => void = noop;
+  keepAlive: Later | undefined = undefined;
+  done = false;
+  constructor(
+    readonly i32: Int32Array,
+    readonly index: number,
+    readonly signals: Signals,
+  ) {}
+
+  finish(): void {
+    this.done = true;
+    cancelTimer(this.keepAlive);
+    const s = this.signals;
+    if (s instanceof AbortSignal) unlistenAbort(s, this);
+    else if (s !== undefined) for (const x of s) unlistenAbort(x, this);
+  }
+
+  woke(v: WaitResult): void {
+    if (this.done) return;
+    this.finish();
+    this.resolve(v);
+  }
+
+  _onAbort(reason: unknown): void {
+    if (this.done) return;
+    this.finish();
+    Atomics.notify(this.i32, this.index); // flush our stale waiter out of the queue (see the top of this file)
+    this.reject(toCancelledError(reason));
+  }
+}
+
 /**
  * Sleeps (asynchronously) while `i32[index] === expected`, until notified or the
- * deadline. Rejects with `CancelledError` when `signal` aborts.
+ * deadline. Rejects with `CancelledError` when one of `signals` aborts.
  */
-export function waitAsyncOn(
-  i32: Int32Array,
-  index: number,
-  expected: number,
-  deadline: number,
-  signal: AbortSignal | undefined,
-): Promise<WaitResult> {
+export function waitAsyncOn(i32: Int32Array, index: number, expected: number, deadline: number, signals: Signals): Promise<WaitResult> {
   const ms = remaining(deadline);
   if (ms === 0) return Promise.resolve('timed-out');
   const r = waitAsync(i32, index, expected, ms);
   if (!r.async) return Promise.resolve(r.value);
-  if (ms === Infinity && signal === undefined) return r.value;
+  if (ms === Infinity && signals === undefined) return r.value;
+  const sl = new Sleeper(i32, index, signals);
   return new Promise<WaitResult>((resolve, reject) => {
+    sl.resolve = resolve;
+    sl.reject = reject;
     // V8 resolves a timed-out waitAsync from a delayed platform task that does not
     // keep the loop alive: hold it open past the deadline, until the promise settles.
-    const keepAlive = ms === Infinity ? undefined : setTimeout(noop, ms + 1000);
-    let onAbort: (() => void) | undefined;
-    const cleanup = (): void => {
-      if (keepAlive !== undefined) clearTimeout(keepAlive);
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-    };
-    r.value.then((v) => {
-      cleanup();
-      resolve(v);
-    }, noop);
-    if (signal !== undefined) {
-      onAbort = () => {
-        cleanup();
-        Atomics.notify(i32, index); // flush our stale waiter out of the queue (see the top of this file)
-        reject(toCancelledError(signal.reason));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    if (ms !== Infinity) sl.keepAlive = later(noop, ms + 1000);
+    r.value.then((v) => sl.woke(v), noop);
+    if (signals instanceof AbortSignal) listenAbort(signals, sl);
+    else if (signals !== undefined) for (const x of signals) listenAbort(x, sl);
   });
 }
 

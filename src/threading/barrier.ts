@@ -10,8 +10,18 @@
  * Words: 0..2 internal lock (see _lockcore.ts), 3 seq, 4 state, 5 count, 6 parties.
  */
 import { BrokenBarrierError, TimeoutError, describe } from '../core/errors.js';
+import { int } from '../core/options.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import {
+  assertCanBlock,
+  deadlineOf,
+  signalOf,
+  waitAsyncOn,
+  waitSync,
+  type Signals,
+  type SyncWaitOptions,
+  type WaitOptions,
+} from './_wait.js';
 import { abandonIfOwnedBy, lockAsync, lockSync, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
@@ -61,9 +71,8 @@ export class Barrier {
     if (data !== undefined) {
       this._i32 = new Int32Array(data.sab);
     } else {
-      if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > 0x7fffffff) {
-        throw new RangeError(`new Barrier(parties) expects an integer >= 1, got ${describe(parties)}`);
-      }
+      if (typeof parties !== 'number') throw new TypeError(`new Barrier(parties) expects an integer >= 1, got ${describe(parties)}`);
+      int('new Barrier(parties)', 'parties', parties, 1, { min: 1, max: 0x7fffffff });
       this._i32 = new Int32Array(new SharedArrayBuffer(28));
       this._i32[PARTIES] = parties;
     }
@@ -94,7 +103,7 @@ export class Barrier {
   }
 
   /** Condition wait on the internal lock: releases it, sleeps, re-takes it. */
-  private async condWaitA(deadline: number, signal: AbortSignal | undefined): Promise<string> {
+  private async condWaitA(deadline: number, signal: Signals): Promise<string> {
     const seq = Atomics.load(this._i32, SEQ);
     unlock(this._i32, L);
     try {

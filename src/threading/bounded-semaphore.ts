@@ -1,7 +1,8 @@
 /**
  * A semaphore that cannot be released above its initial value.
  */
-import { ValueError, describe } from '../core/errors.js';
+import { ValueError } from '../core/errors.js';
+import { int } from '../core/options.js';
 import { INITIAL, Semaphore } from './semaphore.js';
 
 const COUNT = 0;
@@ -17,9 +18,7 @@ export class BoundedSemaphore extends Semaphore {
    * @throws ValueError if that would exceed the initial value (nothing is released then).
    */
   override release(n = 1): void {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new RangeError(`BoundedSemaphore.release(n) expects an integer >= 1, got ${describe(n)}`);
-    }
+    int('BoundedSemaphore.release(n)', 'n', n, 1, { min: 1 });
     const i32 = this._i32;
     const max = i32[INITIAL]!;
     for (;;) {

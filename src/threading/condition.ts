@@ -10,6 +10,7 @@
  * sleep): always re-check the condition, or use `waitFor`.
  */
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
+import { num } from '../core/options.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import {
   type Guard,
@@ -194,7 +195,7 @@ export class Condition {
    * @throws InvalidStateError if this thread does not hold the lock; RangeError for a bad `n`.
    */
   notify(n = 1): void {
-    if (typeof n !== 'number' || !(n >= 0)) throw new RangeError(`Condition.notify(n) expects a number >= 0, got ${describe(n)}`);
+    num('Condition.notify(n)', 'n', n, 1, 0);
     if (!this.lock._isOwned()) throw new InvalidStateError('Condition.notify() needs the lock held by this thread');
     if (Atomics.load(this._c, WAITERS) === 0) return;
     Atomics.add(this._c, SEQ, 1);

@@ -1,5 +1,11 @@
 /**
- * A one-word flag in shared memory that threads can wait on.
+ * A flag in shared memory that threads can wait on.
+ *
+ * Words: 0 the flag, 1 the number of sleepers, 2 a generation counter that `set()`
+ * bumps. Sleepers sleep on the generation, not on the flag: a `set()` immediately
+ * followed by `clear()` still changed the generation, so every thread asleep at that
+ * moment wakes and returns true, as in CPython since gh-57711 (a waiter that re-checked
+ * only the flag would find it cleared and go back to sleep, missing the set).
  */
 import { TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
@@ -7,6 +13,7 @@ import { assertCanBlock, deadlineOf, signalOf, waitAsyncOn, waitSync, type SyncW
 
 const FLAG = 0;
 const SLEEPERS = 1;
+const GEN = 2;
 
 /** @internal */
 export interface EventData {
@@ -30,14 +37,16 @@ export class Event {
   /** @internal */
   constructor(data: EventData);
   constructor(data?: EventData) {
-    this._i32 = new Int32Array(data?.sab ?? new SharedArrayBuffer(8));
+    this._i32 = new Int32Array(data?.sab ?? new SharedArrayBuffer(12));
     shareables.created++;
   }
 
   /** Sets the flag and wakes every waiter, on every thread. */
   set(): void {
-    Atomics.store(this._i32, FLAG, 1);
-    if (Atomics.load(this._i32, SLEEPERS) > 0) Atomics.notify(this._i32, FLAG);
+    const i32 = this._i32;
+    if (Atomics.exchange(i32, FLAG, 1) === 1) return;
+    Atomics.add(i32, GEN, 1);
+    if (Atomics.load(i32, SLEEPERS) > 0) Atomics.notify(i32, GEN);
   }
 
   /** Clears the flag: later waits wait again. */
@@ -61,8 +70,10 @@ export class Event {
     if (Atomics.load(i32, FLAG) === 1) return true;
     Atomics.add(i32, SLEEPERS, 1);
     try {
-      while (Atomics.load(i32, FLAG) === 0) {
-        if ((await waitAsyncOn(i32, FLAG, 0, deadline, signal)) === 'timed-out' && Atomics.load(i32, FLAG) === 0) {
+      const gen = Atomics.load(i32, GEN);
+      // Set since we started (even if cleared again): the generation moved.
+      while (Atomics.load(i32, FLAG) === 0 && Atomics.load(i32, GEN) === gen) {
+        if ((await waitAsyncOn(i32, GEN, gen, deadline, signal)) === 'timed-out' && Atomics.load(i32, GEN) === gen) {
           throw new TimeoutError(`Event.wait() timed out after ${opts!.timeout} ms`);
         }
       }
@@ -83,8 +94,9 @@ export class Event {
     if (Atomics.load(i32, FLAG) === 1) return true;
     Atomics.add(i32, SLEEPERS, 1);
     try {
-      while (Atomics.load(i32, FLAG) === 0) {
-        if (waitSync(i32, FLAG, 0, deadline) === 'timed-out' && Atomics.load(i32, FLAG) === 0) {
+      const gen = Atomics.load(i32, GEN);
+      while (Atomics.load(i32, FLAG) === 0 && Atomics.load(i32, GEN) === gen) {
+        if (waitSync(i32, GEN, gen, deadline) === 'timed-out' && Atomics.load(i32, GEN) === gen) {
           throw new TimeoutError(`Event.waitSync() timed out after ${opts!.timeout} ms`);
         }
       }

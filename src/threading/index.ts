@@ -7,7 +7,9 @@
  * See docs/threading.md for a guide and the Python -> weft name table.
  */
 export { Thread, type ThreadOptions } from './thread.js';
-export { currentThread, type ThreadInfo } from './current-thread.js';
+export { currentThread, getIdent, type ThreadInfo } from './current-thread.js';
+export { Timer, type TimerOptions } from './timer.js';
+export { enumerate } from './enumerate.js';
 export { Lock } from './lock.js';
 export { RLock } from './rlock.js';
 export { Condition } from './condition.js';
@@ -21,3 +23,16 @@ export { SharedArray, type ArrayKind, type ArrayOf, type SharedTypedArray, type 
 export { Guard, type WaitOptions, type SyncWaitOptions } from './_wait.js';
 export { abandonLocksOf } from './_robust.js';
 export { revive } from './revive.js';
+// The errors its API throws (each entry point exports its own).
+export {
+  CancelledError,
+  TimeoutError,
+  InvalidStateError,
+  BrokenBarrierError,
+  ValueError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  WorkerCrashedError,
+  TaskDefinitionError,
+} from '../core/errors.js';

@@ -4,8 +4,11 @@
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
+import { acquisitionClass } from '../core/waiters.js';
 import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
-import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
+
+const Acquisition = acquisitionClass('lock.acquire()');
+import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 
 /** @internal how a lock travels to another thread. */
@@ -59,12 +62,14 @@ export class Lock {
    * @example
    * { using _ = await lock.acquire({ timeout: 1000 }); shared[0]++; }
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return Acquisition.resolve(this._acquire(opts));
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf('Lock.acquire()', opts);
     const signal = signalOf('Lock.acquire()', opts);
-    if (!tryLock(this._i32, this._b) && !(await lockAsync(this._i32, this._b, deadline, signal))) {
-      throw new TimeoutError(`Lock.acquire() timed out after ${opts!.timeout} ms`);
-    }
+    if (!tryLock(this._i32, this._b)) await takeLock(this._i32, this._b, deadline, signal, 'Lock.acquire()', opts?.timeout);
     return new Guard(this, takeAbandoned(this._i32, this._b));
   }
 

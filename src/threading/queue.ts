@@ -30,7 +30,8 @@
  * A woken getter re-checks the queue before its deadline, so a wake is never
  * wasted on a waiter that timed out at the same moment.
  */
-import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, ValueError, describe } from '../core/errors.js';
+import { InvalidStateError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, ValueError } from '../core/errors.js';
+import { int, options } from '../core/options.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import {
   IS_MAIN,
@@ -85,6 +86,8 @@ export interface QueueData {
 
 type Outcome = 'ok' | 'wait' | 'shutdown';
 
+const QUEUE_KEYS = ['maxsize', 'bytes'] as const;
+
 /**
  * Python's `queue.Queue` between threads: FIFO, bounded, items structured-cloned
  * through shared memory (anything `postMessage` can send, except transferables
@@ -103,9 +106,10 @@ type Outcome = 'ok' | 'wait' | 'shutdown';
  * for await (const job of q) handle(job);
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {
-  /** @internal */ readonly _h: Int32Array;
-  private readonly d8: Uint8Array;
-  private readonly d32: Int32Array;
+  /** @internal */ readonly _header: Int32Array;
+  /** @internal the ring of encoded items, as bytes and as 32-bit words (length prefixes) */
+  private readonly bytes8: Uint8Array;
+  private readonly words32: Int32Array;
 
   /**
    * @throws RangeError for a bad `maxsize` or `bytes`.
@@ -115,28 +119,20 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   constructor(opts: QueueOptions | undefined, data: QueueData);
   constructor(opts?: QueueOptions, data?: QueueData) {
     if (data !== undefined) {
-      this._h = new Int32Array(data.header);
-      this.d8 = new Uint8Array(data.data);
-      this.d32 = new Int32Array(data.data);
+      this._header = new Int32Array(data.header);
+      this.bytes8 = new Uint8Array(data.data);
+      this.words32 = new Int32Array(data.data);
     } else {
-      if (opts !== undefined && (opts === null || typeof opts !== 'object')) {
-        throw new TypeError(`new Queue(opts) expects an options object like { maxsize: 100 }, got ${describe(opts)}`);
-      }
-      const maxsize = opts?.maxsize ?? 0;
-      if (typeof maxsize !== 'number' || !Number.isInteger(maxsize) || maxsize < 0 || maxsize > 0x7fffffff) {
-        throw new RangeError(`new Queue({ maxsize }) expects an integer >= 0 (0: no item limit), got ${describe(maxsize)}`);
-      }
-      const bytes = opts?.bytes ?? DEFAULT_BYTES;
-      if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 64 || bytes > 0x7ffffff0) {
-        throw new RangeError(`new Queue({ bytes }) expects an integer from 64 to 2147483632, got ${describe(bytes)}`);
-      }
+      const o = options('new Queue(opts)', opts, QUEUE_KEYS);
+      const maxsize = int('new Queue(opts)', 'maxsize (0: no item limit)', o.maxsize === Infinity ? 0 : o.maxsize, 0, { max: 0x7fffffff });
+      const bytes = int('new Queue(opts)', 'bytes', o.bytes, DEFAULT_BYTES, { min: 64, max: 0x7ffffff0 });
       const cap = (bytes + 3) & ~3;
-      this._h = new Int32Array(new SharedArrayBuffer(HEADER_WORDS * 4));
+      this._header = new Int32Array(new SharedArrayBuffer(HEADER_WORDS * 4));
       const sab = new SharedArrayBuffer(cap);
-      this.d8 = new Uint8Array(sab);
-      this.d32 = new Int32Array(sab);
-      this._h[MAXSIZE] = maxsize;
-      this._h[CAP] = cap;
+      this.bytes8 = new Uint8Array(sab);
+      this.words32 = new Int32Array(sab);
+      this._header[MAXSIZE] = maxsize;
+      this._header[CAP] = cap;
     }
     shareables.created++;
     track(this);
@@ -144,24 +140,24 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** The most items it holds (0: bounded only by its byte buffer). */
   get maxsize(): number {
-    return this._h[MAXSIZE]!;
+    return this._header[MAXSIZE]!;
   }
   /** Number of items in the queue now. */
   qsize(): number {
-    return Atomics.load(this._h, COUNT);
+    return Atomics.load(this._header, COUNT);
   }
   /** True if it holds no item. */
   empty(): boolean {
-    return Atomics.load(this._h, COUNT) === 0;
+    return Atomics.load(this._header, COUNT) === 0;
   }
   /** True if it holds `maxsize` items (a `put` may also wait when the byte buffer is full). */
   full(): boolean {
-    const m = this._h[MAXSIZE]!;
-    return m > 0 && Atomics.load(this._h, COUNT) >= m;
+    const m = this._header[MAXSIZE]!;
+    return m > 0 && Atomics.load(this._header, COUNT) >= m;
   }
   /** True after `shutdown()` / `close()`. */
   get isShutdown(): boolean {
-    return Atomics.load(this._h, SHUTDOWN) !== 0;
+    return Atomics.load(this._header, SHUTDOWN) !== 0;
   }
 
   // ---------------------------------------------------------------- encoding
@@ -176,9 +172,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
         cause: err,
       });
     }
-    if (4 + bytes.length > this._h[CAP]!) {
+    if (4 + bytes.length > this._header[CAP]!) {
       throw new ValueError(
-        `Queue.${method}: the item needs ${bytes.length + 4} bytes but the queue's buffer holds ${this._h[CAP]} bytes; create it with a larger { bytes }`,
+        `Queue.${method}: the item needs ${bytes.length + 4} bytes but the queue's buffer holds ${this._header[CAP]} bytes; create it with a larger { bytes }`,
       );
     }
     return bytes;
@@ -186,7 +182,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** With the lock held: appends one record if it fits. */
   private tryPutLocked(bytes: Uint8Array): Outcome {
-    const h = this._h;
+    const h = this._header;
     if (h[SHUTDOWN] !== 0) return 'shutdown';
     const cap = h[CAP]!;
     const need = 4 + ((bytes.length + 3) & ~3);
@@ -194,12 +190,12 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     if ((max > 0 && h[COUNT]! >= max) || h[USED]! + need > cap) return 'wait';
     let tail = h[HEAD]! + h[USED]!;
     if (tail >= cap) tail -= cap;
-    this.d32[tail >> 2] = bytes.length;
+    this.words32[tail >> 2] = bytes.length;
     let p = tail + 4;
     if (p >= cap) p -= cap;
     const first = Math.min(bytes.length, cap - p);
-    this.d8.set(first === bytes.length ? bytes : bytes.subarray(0, first), p);
-    if (first < bytes.length) this.d8.set(bytes.subarray(first), 0);
+    this.bytes8.set(first === bytes.length ? bytes : bytes.subarray(0, first), p);
+    if (first < bytes.length) this.bytes8.set(bytes.subarray(first), 0);
     h[USED] = h[USED]! + need;
     Atomics.store(h, COUNT, h[COUNT]! + 1);
     Atomics.add(h, UNFINISHED, 1);
@@ -213,20 +209,20 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** With the lock held: removes the oldest record, or says why it cannot. */
   private tryGetLocked(): Uint8Array | 'wait' | 'shutdown' {
-    const h = this._h;
+    const h = this._header;
     if (h[COUNT] === 0) return h[SHUTDOWN] !== 0 ? 'shutdown' : 'wait';
     const cap = h[CAP]!;
     const head = h[HEAD]!;
-    const len = this.d32[head >> 2]!;
+    const len = this.words32[head >> 2]!;
     let p = head + 4;
     if (p >= cap) p -= cap;
     // Copied into a (non-shared) scratch buffer; decoded right after the unlock.
     const out = readBuffer(len).subarray(0, len);
     if (p + len <= cap) {
-      out.set(this.d8.subarray(p, p + len));
+      out.set(this.bytes8.subarray(p, p + len));
     } else {
-      out.set(this.d8.subarray(p, cap), 0);
-      out.set(this.d8.subarray(0, len - (cap - p)), cap - p);
+      out.set(this.bytes8.subarray(p, cap), 0);
+      out.set(this.bytes8.subarray(0, len - (cap - p)), cap - p);
     }
     const need = 4 + ((len + 3) & ~3);
     let next = head + need;
@@ -253,7 +249,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     const deadline = deadlineOf('Queue.put()', opts);
     const signal = signalOf('Queue.put()', opts);
     let bytes = this.encode('put()', item);
-    const h = this._h;
+    const h = this._header;
     if (!tryLock(h, L)) {
       bytes = bytes.slice(); // the scratch buffer is not ours across an await
       await lockAsync(h, L, Infinity, undefined);
@@ -302,7 +298,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     assertCanBlock('Queue.putSync()', 'await queue.put()');
     const deadline = deadlineOf('Queue.putSync()', opts);
     const bytes = this.encode('putSync()', item);
-    const h = this._h;
+    const h = this._header;
     let spun = false;
     lockSync(h, L, Infinity);
     for (;;) {
@@ -343,7 +339,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    */
   putNowait(item: T): void {
     const bytes = this.encode('putNowait()', item);
-    const h = this._h;
+    const h = this._header;
     if (!this.lockBrief(50)) throw new QueueFull('The queue is busy (its internal lock is held); try again');
     const r = this.tryPutLocked(bytes);
     unlock(h, L);
@@ -353,7 +349,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** Polls header word `i` (without the lock) while it equals `v`, briefly; true if it changed. */
   private spinWhile(i: number, v: number): boolean {
-    const h = this._h;
+    const h = this._header;
     const end = performance.now() + SPIN_US / 1000;
     for (let n = 1; ; n++) {
       if (Atomics.load(h, i) !== v || h[SHUTDOWN] !== 0) return true;
@@ -368,7 +364,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * the main thread's event loop, which the spin would be starving).
    */
   private lockBrief(budgetMs: number): boolean {
-    const h = this._h;
+    const h = this._header;
     if (tryLock(h, L)) return true;
     if (!IS_MAIN) return lockSync(h, L, Infinity);
     const end = performance.now() + budgetMs;
@@ -388,7 +384,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async get(opts?: WaitOptions): Promise<T> {
     const deadline = deadlineOf('Queue.get()', opts);
     const signal = signalOf('Queue.get()', opts);
-    const h = this._h;
+    const h = this._header;
     if (!tryLock(h, L)) await lockAsync(h, L, Infinity, undefined);
     for (;;) {
       const r = this.tryGetLocked();
@@ -428,7 +424,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   getSync(opts?: SyncWaitOptions): T {
     assertCanBlock('Queue.getSync()', 'await queue.get()');
     const deadline = deadlineOf('Queue.getSync()', opts);
-    const h = this._h;
+    const h = this._header;
     let spun = false;
     lockSync(h, L, Infinity);
     for (;;) {
@@ -466,7 +462,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws QueueEmpty if there is none; QueueShutDown if shut down and empty.
    */
   getNowait(): T {
-    const h = this._h;
+    const h = this._header;
     if (!this.lockBrief(50)) throw new QueueEmpty('The queue is busy (its internal lock is held); try again');
     const r = this.tryGetLocked();
     unlock(h, L);
@@ -496,7 +492,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws ValueError if called more times than items were put.
    */
   taskDone(): void {
-    const h = this._h;
+    const h = this._header;
     for (;;) {
       const u = Atomics.load(h, UNFINISHED);
       if (u <= 0) throw new ValueError('Queue.taskDone() called more times than there were items');
@@ -514,7 +510,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   async join(opts?: WaitOptions): Promise<void> {
     const deadline = deadlineOf('Queue.join()', opts);
     const signal = signalOf('Queue.join()', opts);
-    const h = this._h;
+    const h = this._header;
     for (let u = Atomics.load(h, UNFINISHED); u > 0; u = Atomics.load(h, UNFINISHED)) {
       if ((await waitAsyncOn(h, UNFINISHED, u, deadline, signal)) === 'timed-out' && Atomics.load(h, UNFINISHED) > 0) {
         throw new TimeoutError(`Queue.join() timed out after ${opts!.timeout} ms`);
@@ -529,7 +525,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * Waiters on every thread wake up.
    */
   shutdown(opts?: { immediate?: boolean }): void {
-    const h = this._h;
+    const h = this._header;
     if (!this.lockBrief(1000))
       throw new InvalidStateError('Queue.shutdown(): the internal lock stayed held for 1 s (did a thread die holding it?)');
     h[SHUTDOWN] = 1;
@@ -557,14 +553,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 
   /** @internal */
   _abandon(tid: number): boolean {
-    return abandonIfOwnedBy(this._h, L, tid);
+    return abandonIfOwnedBy(this._header, L, tid);
   }
 
   /** @internal */
   [kShare](): SharedDescription {
     return {
       type: 'Queue',
-      data: { header: this._h.buffer as SharedArrayBuffer, data: this.d8.buffer as SharedArrayBuffer } satisfies QueueData,
+      data: { header: this._header.buffer as SharedArrayBuffer, data: this.bytes8.buffer as SharedArrayBuffer } satisfies QueueData,
     };
   }
 }

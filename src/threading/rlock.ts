@@ -2,11 +2,14 @@
  * A re-entrant lock in shared memory, owned by a thread.
  */
 import { InvalidStateError, TimeoutError } from '../core/errors.js';
+import { acquisitionClass } from '../core/waiters.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
 import { THREAD_ID, Guard, assertCanBlock, deadlineOf, signalOf, type SyncWaitOptions, type WaitOptions } from './_wait.js';
-import { abandonIfOwnedBy, lockAsync, lockSync, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
+import { abandonIfOwnedBy, lockSync, takeLock, lockWord, ownerOf, takeAbandoned, tryLock, unlock } from './_lockcore.js';
 import { track } from './_robust.js';
 import type { LockData } from './lock.js';
+
+const Acquisition = acquisitionClass('rlock.acquire()');
 
 /**
  * Python's `threading.RLock` in shared memory: the thread that holds it may
@@ -50,16 +53,18 @@ export class RLock {
    * Takes the lock (again, if this thread holds it), waiting asynchronously.
    * @throws TimeoutError, CancelledError.
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return Acquisition.resolve(this._acquire(opts));
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf('RLock.acquire()', opts);
     const signal = signalOf('RLock.acquire()', opts);
     if (this.owned()) {
       this._i32[this._b + 2]!++;
       return new Guard(this);
     }
-    if (!tryLock(this._i32, this._b) && !(await lockAsync(this._i32, this._b, deadline, signal))) {
-      throw new TimeoutError(`RLock.acquire() timed out after ${opts!.timeout} ms`);
-    }
+    if (!tryLock(this._i32, this._b)) await takeLock(this._i32, this._b, deadline, signal, 'RLock.acquire()', opts?.timeout);
     return this.enter();
   }
 

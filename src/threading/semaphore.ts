@@ -7,9 +7,23 @@
  * consistent atomics a release cannot miss a sleeper: either the release sees the
  * sleeper's registration, or the sleeper's wait sees the new count and returns.
  */
-import { TimeoutError, describe } from '../core/errors.js';
+import { TimeoutError } from '../core/errors.js';
 import { kShare, shareables, type SharedDescription } from '../transport/shared.js';
-import { Guard, assertCanBlock, deadlineOf, remaining, signalOf, waitAsyncOn, type SyncWaitOptions, type WaitOptions } from './_wait.js';
+import { int } from '../core/options.js';
+import { acquisitionClass } from '../core/waiters.js';
+import {
+  Guard,
+  abortedBy,
+  assertCanBlock,
+  deadlineOf,
+  remaining,
+  signalOf,
+  waitAsyncOn,
+  type SyncWaitOptions,
+  type WaitOptions,
+} from './_wait.js';
+
+const Acquisition = acquisitionClass('sem.acquire()');
 
 const COUNT = 0;
 const SLEEPERS = 1;
@@ -43,9 +57,7 @@ export class Semaphore {
     if (data !== undefined) {
       this._i32 = new Int32Array(data.sab);
     } else {
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 0x7fffffff) {
-        throw new RangeError(`${new.target.name}(value) expects an integer from 0 to 2147483647, got ${describe(value)}`);
-      }
+      int(`new ${new.target.name}(value)`, 'value', value, 1, { max: 0x7fffffff });
       this._i32 = new Int32Array(new SharedArrayBuffer(12));
       this._i32[COUNT] = value;
       this._i32[INITIAL] = value;
@@ -67,7 +79,11 @@ export class Semaphore {
    * @returns a guard whose disposal releases one unit.
    * @throws TimeoutError, CancelledError.
    */
-  async acquire(opts?: WaitOptions): Promise<Guard> {
+  acquire(opts?: WaitOptions): Promise<Guard> {
+    return Acquisition.resolve(this._acquire(opts));
+  }
+
+  private async _acquire(opts: WaitOptions | undefined): Promise<Guard> {
     const deadline = deadlineOf(`${this.constructor.name}.acquire()`, opts);
     const signal = signalOf(`${this.constructor.name}.acquire()`, opts);
     if (this.tryTake()) return new Guard(this);
@@ -75,7 +91,13 @@ export class Semaphore {
     Atomics.add(i32, SLEEPERS, 1);
     try {
       for (;;) {
-        if (this.tryTake()) return new Guard(this);
+        if (this.tryTake()) {
+          // Cancel wins: cancelled while it was being woken, it gives the permit back.
+          const cancelled = abortedBy(signal);
+          if (cancelled === undefined) return new Guard(this);
+          this._giveBack();
+          throw cancelled;
+        }
         if (remaining(deadline) === 0) throw new TimeoutError(`${this.constructor.name}.acquire() timed out after ${opts!.timeout} ms`);
         await waitAsyncOn(i32, COUNT, 0, deadline, signal);
       }
@@ -116,11 +138,15 @@ export class Semaphore {
    * @throws RangeError for a bad `n`.
    */
   release(n = 1): void {
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) {
-      throw new RangeError(`${this.constructor.name}.release(n) expects an integer >= 1, got ${describe(n)}`);
-    }
+    int(`${this.constructor.name}.release(n)`, 'n', n, 1, { min: 1 });
     Atomics.add(this._i32, COUNT, n);
     if (Atomics.load(this._i32, SLEEPERS) > 0) Atomics.notify(this._i32, COUNT, n);
+  }
+
+  /** @internal returns a permit taken by a wait that was cancelled meanwhile (no bound check: it was taken). */
+  _giveBack(): void {
+    Atomics.add(this._i32, COUNT, 1);
+    if (Atomics.load(this._i32, SLEEPERS) > 1) Atomics.notify(this._i32, COUNT, 1);
   }
 
   /** True if `acquire` would wait (the count is zero). */

@@ -88,16 +88,31 @@ export const SharedArray: SharedArrayConstructor = function SharedArray(
       throw new RangeError(`new SharedArray(kind, length) expects an integer length >= 0, got ${describe(lengthOrValues)}`);
     }
     length = lengthOrValues;
-  } else if (lengthOrValues !== null && typeof lengthOrValues === 'object') {
+  } else if (
+    lengthOrValues !== null &&
+    typeof lengthOrValues === 'object' &&
+    (Symbol.iterator in lengthOrValues || Number.isInteger((lengthOrValues as ArrayLike<unknown>).length))
+  ) {
     values =
       Symbol.iterator in lengthOrValues
         ? Array.from(lengthOrValues as Iterable<number | bigint>)
         : (lengthOrValues as ArrayLike<number | bigint>);
     length = values.length;
   } else {
-    throw new TypeError(`new SharedArray(kind, x) expects a length or an array of values, got ${describe(lengthOrValues)}`);
+    // An options-like object ({ a: 1 }) is not a list of values: say so rather than make an empty array.
+    throw new TypeError(`new SharedArray(kind, x) expects a length or an array (or iterable) of values, got ${describe(lengthOrValues)}`);
   }
-  const arr = new Ctor(new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT));
+  let sab: SharedArrayBuffer;
+  try {
+    sab = new SharedArrayBuffer(length * Ctor.BYTES_PER_ELEMENT);
+  } catch (e) {
+    throw new RangeError(
+      `new SharedArray('${kind}', ${length}): cannot allocate ${length * Ctor.BYTES_PER_ELEMENT} bytes of shared memory ` +
+        `(${(e as Error).message})`,
+      { cause: e },
+    );
+  }
+  const arr = new Ctor(sab);
   if (values !== undefined) (arr as unknown as { set(v: ArrayLike<number | bigint>): void }).set(values);
   return mark(arr, kind);
 } as unknown as SharedArrayConstructor;

@@ -43,16 +43,11 @@ const KEYS = ['args', 'name', 'daemon', 'resourceLimits'] as const satisfies rea
 
 let counter = 0;
 
-/** Threads started here and not ended yet (`enumerate()`). */
-const live = new Set<Thread<any>>();
-
-/** @internal the live Thread objects started in this thread. */
-export function liveThreads(): Thread<unknown>[] {
-  return [...live];
-}
-
 type State = 'initial' | 'started' | 'stopped';
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** @internal the live Threads this thread started (for `enumerate()`): added by start(), removed when they end. */
+export const liveThreads = new Set<Thread<unknown>>();
 
 /**
  * Python's `threading.Thread`: runs `target(...args)` in a worker thread of its
@@ -148,7 +143,7 @@ export class Thread<R = unknown> {
     const w = new ThreadWorker<Task>(owner, { name: this.name, resourceLimits: this.resourceLimits });
     this.worker = w;
     this.state = 'started';
-    live.add(this);
+    liveThreads.add(this as Thread<unknown>);
     w.start({ name: this.name, exitAfter: 1, tsx: tsxApiUrl() });
     this._ident = w.threadId;
     const failed = w.send([task]);
@@ -162,7 +157,7 @@ export class Thread<R = unknown> {
   /** The outcome once the worker is gone, and Python's excepthook for a failure nobody joins. */
   private finish(end: WorkerEnd<Task>): Outcome {
     this.state = 'stopped';
-    live.delete(this);
+    liveThreads.delete(this as Thread<unknown>);
     let outcome = this.outcome;
     if (outcome === undefined) {
       const error = this.terminated

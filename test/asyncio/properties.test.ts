@@ -1,13 +1,27 @@
 /**
- * Property-based tests: random programs of puts/gets/acquires with random
- * cancellations (task.cancel(), AbortSignal) and timeouts, checking the invariants
- * of the primitives: no item lost or duplicated, permits conserved, mutual
- * exclusion, FIFO among the waiters that were not cancelled.
+ * Property-based tests: random programs of puts/gets/acquires/barrier waits with
+ * random cancellations (task.cancel(), AbortSignal) and timeouts, checking the
+ * invariants of the primitives: cancel wins (a task whose cancel() returned true
+ * ends with CancelledError, never holding what it waited for), no item lost or
+ * duplicated, permits conserved, mutual exclusion, FIFO among the waiters that
+ * were not cancelled.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CancelledError, Condition, Lock, Queue, Semaphore, TimeoutError, createTask, sleep, type Task } from 'weft/asyncio';
+import {
+  Barrier,
+  BrokenBarrierError,
+  CancelledError,
+  Condition,
+  Lock,
+  Queue,
+  Semaphore,
+  TimeoutError,
+  createTask,
+  sleep,
+  type Task,
+} from 'weft/asyncio';
 
 const tick = () => sleep(0);
 const NUM_RUNS = Number(process.env.WEFT_FC_RUNS ?? 40);
@@ -30,13 +44,25 @@ function launch<T>(how: How, op: (o: { signal?: AbortSignal; timeout?: number })
     (v) => ({ ok: true as const, v }),
     (e: unknown) => ({ ok: false as const, e }),
   );
-  return {
+  const h = {
+    /** task.cancel() returned true at least once */
+    cancelWon: false,
     cancel() {
       if (how === 'signal') ac.abort();
-      else if (task) task.cancel();
+      else if (task?.cancel()) h.cancelWon = true;
     },
     outcome,
   };
+  return h;
+}
+
+/** Cancel wins: a task whose cancel() returned true ended with CancelledError. */
+async function expectCancelWins(hs: { cancelWon: boolean; outcome: Promise<{ ok: boolean; e?: unknown }> }[]) {
+  for (const h of hs) {
+    if (!h.cancelWon) continue;
+    const o = await h.outcome;
+    assert.ok(!o.ok && o.e instanceof CancelledError, `cancel() returned true but the task ended with ${o.ok ? 'a result' : String(o.e)}`);
+  }
 }
 
 function expectCancelLike(e: unknown) {
@@ -88,6 +114,7 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
         while (!q.empty()) drained.push(q.getNowait());
         const putOut = await Promise.all(puts.map((p) => p.outcome));
         const getOut = await Promise.all(gets.map((g) => g.outcome));
+        await expectCancelWins([...puts, ...gets]);
         const received: { v: number; at: number }[] = [];
         const isShutDown = (e: unknown) => e instanceof Error && e.name === 'QueueShutDown';
         for (const r of getOut) {
@@ -167,6 +194,7 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
         const outs = await Promise.all(hs.map((h) => h.outcome));
         while (held.length) held.shift()![Symbol.dispose]();
         for (const o of outs) if (!o.ok) expectCancelLike(o.e);
+        await expectCancelWins(hs);
         assert.equal(sem.value, initial + extra);
         // FIFO: grants in the order acquire() was called, among those that got one.
         assert.deepEqual(
@@ -192,13 +220,13 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
             launch(s.how, async (o) => {
               const at = arrivals++;
               const g = await lock.acquire(o);
+              inside++;
               try {
                 entered.push(at);
-                inside++;
                 maxInside = Math.max(maxInside, inside);
-                if (s.hold) await new Promise((r) => setTimeout(r, s.hold));
-                inside--;
+                if (s.hold) await sleep(s.hold);
               } finally {
+                inside--;
                 g.release();
               }
             }),
@@ -211,6 +239,7 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
           }
           const outs = await Promise.all(hs.map((h) => h.outcome));
           for (const o of outs) if (!o.ok) expectCancelLike(o.e);
+          await expectCancelWins(hs);
           assert.ok(maxInside <= 1, 'two holders at once');
           assert.equal(lock.locked(), false);
           assert.equal(lock.statistics().waiters, 0);
@@ -276,6 +305,7 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
           }
           const outs = await Promise.all(hs.map((h) => h.outcome));
           for (const o of outs) if (!o.ok) expectCancelLike(o.e);
+          await expectCancelWins(hs);
           assert.equal(holder, -1);
           assert.equal(cond.locked(), false);
           // every item is either consumed once or still there, in order
@@ -288,6 +318,46 @@ describe('property tests under random cancellation', { timeout: 120_000 }, () =>
             outs.forEach((o, i) => {
               if (o.ok) assert.ok(took.has(i), `consumer ${i} woke without an item while items were left`);
             });
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    );
+  });
+
+  it('Barrier: rounds of exactly `parties`, cancel wins, nothing hangs', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(fc.record({ how: cancelHow, cancelAt: fc.nat(4) }), { minLength: 1, maxLength: 20 }),
+        async (parties, specs) => {
+          const b = new Barrier(parties);
+          const hs = specs.map((s) => launch(s.how, (o) => b.wait(o)));
+          for (let step = 0; step < 5; step++) {
+            specs.forEach((s, i) => {
+              if (s.cancelAt === step) hs[i]!.cancel();
+            });
+            await tick();
+          }
+          await b.abort(); // whoever still waits gets BrokenBarrierError: nothing hangs
+          const outs = await Promise.all(hs.map((h) => h.outcome));
+          await expectCancelWins(hs);
+          let passed = 0;
+          for (const o of outs) {
+            if (o.ok) {
+              passed++;
+              assert.ok(Number.isInteger(o.v) && (o.v as number) >= 0 && (o.v as number) < parties, `index ${String(o.v)}`);
+            } else
+              assert.ok(o.e instanceof BrokenBarrierError || o.e instanceof CancelledError || o.e instanceof TimeoutError, String(o.e));
+          }
+          const cycles = b.statistics().cycles;
+          const wonCancels = hs.filter((h) => h.cancelWon).length;
+          // every round released `parties` waiters; only a cancel that won may take one back
+          assert.ok(passed <= cycles * parties, `${passed} passed in ${cycles} rounds of ${parties}`);
+          assert.ok(passed >= cycles * parties - wonCancels, `${passed} passed in ${cycles} rounds of ${parties}`);
+          await tick();
+          assert.equal(b.statistics().state, 'broken');
+          await b.reset();
+          assert.equal(b.nWaiting, 0);
         },
       ),
       { numRuns: NUM_RUNS },

@@ -86,8 +86,12 @@ describe('weft/threading primitives (one thread)', { timeout: 60_000 }, () => {
 
     it('bad options are TypeError / RangeError', async () => {
       const lock = new Lock();
-      await assert.rejects(lock.acquire({ timeout: -1 }), RangeError);
+      const g = await lock.acquire({ timeout: -1 }); // Python: a timeout <= 0 tries once
+      await assert.rejects(lock.acquire({ timeout: -1 }), TimeoutError);
+      g.release();
+      await assert.rejects(lock.acquire({ timeout: Number.NaN }), RangeError);
       await assert.rejects(lock.acquire({ timeout: '5' as any }), TypeError);
+      await assert.rejects(lock.acquire({ timout: 5 } as any), /did you mean "timeout"/);
       await assert.rejects(lock.acquire({ signal: {} as any }), TypeError);
       await assert.rejects(lock.acquire(5 as any), TypeError);
     });

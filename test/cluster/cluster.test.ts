@@ -233,8 +233,12 @@ describe('ClusterExecutor on a real redis-server', suite(150_000), () => {
       const b = board(2);
       const f = ex.submit(tasks.markSleep, { board: b, i: 0, ms: 20_000 });
       await waitFor(b, 0, 1, { what: 'the task to start' });
-      const runner = (await ex.nodes()).find((n) => n.busy > 0) ?? (await until(() => false, 'a busy node', 3000), undefined);
-      assert.ok(runner);
+      let runner: { pid: number } | undefined;
+      for (let i = 0; i < 100 && runner === undefined; i++) {
+        runner = (await ex.nodes()).find((n) => n.busy > 0); // the heartbeat says who runs it
+        if (runner === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(runner, 'a node reports the running task');
       process.kill(runner.pid, 'SIGKILL');
       await WorkerProc.start(redis.url, { queue: 'lost', workers: 1, lockDuration: 1500 });
       await rejectsWith(guard(f, 'crashed task', 20_000), WorkerCrashedError, 'maxRetries 0', /maxRetries 0/);

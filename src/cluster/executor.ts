@@ -17,7 +17,7 @@
  * stream (never trimmed while unread), and a sweep reads the job's own state for
  * futures that heard nothing: completed -> its return value; failed -> its
  * reason; waiting again -> its node was lost, the future is pending again; gone
- * from Redis and run by no live node -> the job was lost, the future fails.
+ * from Redis and run by no live node -> added again, or failed as lost.
  *
  * Races, walked through:
  * - The reply and the sweep both settle a future: settling goes through
@@ -30,8 +30,10 @@
  *   runs it again: at-least-once. Past `maxRetries` re-runs, the node that takes
  *   it answers WorkerCrashedError instead of running it.
  * - Redis restarts (without persistence): jobs and streams vanish. Commands in
- *   flight are resent by ioredis once it is back; the sweep then finds the jobs
- *   gone and fails their futures, unless a live node reports running them.
+ *   flight are resent by ioredis once it is back. A node that was running a job
+ *   answers on the (new) reply stream. The sweep finds the other jobs gone: this
+ *   client still holds their data, so it adds them again (up to maxRetries
+ *   times), then fails them with an error that says the job was lost.
  */
 import { randomBytes } from 'node:crypto';
 import { serialize } from 'node:v8';
@@ -96,6 +98,8 @@ interface Job {
   state: typeof OUTBOX | typeof SENT;
   /** Last time (performance.now) this client heard of the job or checked it. */
   heard: number;
+  /** Times the job was added again after it vanished from Redis. */
+  readds: number;
   submitAt: number;
   startAt: number;
 }
@@ -228,7 +232,7 @@ export class ClusterExecutor extends Executor {
       return;
     }
     const now = performance.now();
-    const job: Job = { f, id: `${this.clientId}.${++this.seq}`, data, state: OUTBOX, heard: now, submitAt: now, startAt: 0 };
+    const job: Job = { f, id: `${this.clientId}.${++this.seq}`, data, state: OUTBOX, heard: now, readds: 0, submitAt: now, startAt: 0 };
     this._own(f, job);
     this.jobs.set(job.id, job);
     this.busy(true);
@@ -270,13 +274,7 @@ export class ClusterExecutor extends Executor {
     }
     if (send.length === 0) return;
     try {
-      await this.bq.addBulk(
-        send.map((j) => ({
-          name: j.data.t,
-          data: j.data,
-          opts: { jobId: j.id, removeOnComplete: { age: KEEP_JOBS_S }, removeOnFail: { age: KEEP_JOBS_S } },
-        })),
-      );
+      await this.add(send);
     } catch (err) {
       for (const j of send) this.settleError(j, err);
       return;
@@ -290,6 +288,17 @@ export class ClusterExecutor extends Executor {
     }
     this.startReading();
     this.armSweep();
+  }
+
+  /** One addBulk for these jobs (made-here ids: adding one again is harmless). */
+  private add(jobs: Job[]): Promise<unknown> {
+    return this.bq.addBulk(
+      jobs.map((j) => ({
+        name: j.data.t,
+        data: j.data,
+        opts: { jobId: j.id, removeOnComplete: { age: KEEP_JOBS_S }, removeOnFail: { age: KEEP_JOBS_S } },
+      })),
+    );
   }
 
   private async freshNodes(): Promise<void> {
@@ -443,6 +452,7 @@ export class ClusterExecutor extends Executor {
     }
     if (!res) return;
     const runningOnNodes = new Set(list.flatMap((n) => n.running ?? []));
+    const readd: Job[] = [];
     for (let i = 0; i < silent.length; i++) {
       const j = silent[i]!;
       if (this.jobs.get(j.id) !== j) continue;
@@ -453,11 +463,18 @@ export class ClusterExecutor extends Executor {
       j.heard = performance.now();
       if (name == null) {
         if (runningOnNodes.has(j.id)) continue;
+        if (j.readds < this.maxRetries) {
+          // Gone with Redis (a restart without persistence): this client still has it, so it goes in again.
+          j.readds++;
+          this.requeued(j);
+          readd.push(j);
+          continue;
+        }
         this.settleError(
           j,
           new WorkerCrashedError(
             `Job ${j.id} (${j.data.t}) is gone from Redis at ${this.cmd.spec.address} and no live node runs it: ` +
-              'the job was lost (was Redis restarted without persistence, or the job removed by hand?)',
+              `the job was lost (was Redis restarted without persistence, or the job removed by hand?); added again ${j.readds} time(s) (maxRetries)`,
           ),
         );
       } else if (finishedOn != null) {
@@ -476,12 +493,24 @@ export class ClusterExecutor extends Executor {
         }
       } else if (locked === 1) {
         this.started(j); // a start we did not hear (it cannot be lost, but be sure)
-      } else if (j.startAt !== 0 && setPending(j.f)) {
+      } else {
         // Its node was lost and the stall check put it back in the queue: pending until a node takes it.
-        this.running--;
-        this._rec.busyMs += performance.now() - j.startAt;
-        j.startAt = 0;
+        this.requeued(j);
       }
+    }
+    if (readd.length > 0) {
+      await this.add(readd).catch(() => {
+        for (const j of readd) j.readds--; // not added: the next sweep finds them gone again and retries
+      });
+    }
+  }
+
+  /** A running job is back in the queue: its future is pending again until a node takes it. */
+  private requeued(j: Job): void {
+    if (j.startAt !== 0 && setPending(j.f)) {
+      this.running--;
+      this._rec.busyMs += performance.now() - j.startAt;
+      j.startAt = 0;
     }
   }
 

@@ -292,11 +292,14 @@ export class ClusterExecutor extends Executor {
 
   /** One addBulk for these jobs (made-here ids: adding one again is harmless). */
   private add(jobs: Job[]): Promise<unknown> {
+    const opts = { removeOnComplete: { age: KEEP_JOBS_S }, removeOnFail: { age: KEEP_JOBS_S } };
+    // One job: a plain add (one script call; addBulk wraps it in MULTI/EXEC).
+    if (jobs.length === 1) return this.bq.add(jobs[0]!.data.t, jobs[0]!.data, { ...opts, jobId: jobs[0]!.id });
     return this.bq.addBulk(
       jobs.map((j) => ({
         name: j.data.t,
         data: j.data,
-        opts: { jobId: j.id, removeOnComplete: { age: KEEP_JOBS_S }, removeOnFail: { age: KEEP_JOBS_S } },
+        opts: { ...opts, jobId: j.id },
       })),
     );
   }
@@ -343,22 +346,35 @@ export class ClusterExecutor extends Executor {
     }
   }
 
-  /** fields: k ('s' started | 'r' result), j (job id), then n (node) or d (envelope). */
+  /**
+   * fields: k ('s' started | 'r' result), j (job id), then n (node), or t (ms it ran)
+   * and d (envelope). A quick task has no 's': its node answers before it would send one.
+   */
   private onReply(fields: Buffer[]): void {
     let kind = '';
     let jobId = '';
+    let ranMs = 0;
     let payload: Buffer | undefined;
     for (let i = 0; i + 1 < fields.length; i += 2) {
       const k = fields[i]!.toString();
       if (k === 'k') kind = fields[i + 1]!.toString();
       else if (k === 'j') jobId = fields[i + 1]!.toString();
+      else if (k === 't') ranMs = Number(fields[i + 1]!.toString()) || 0;
       else if (k === 'd') payload = fields[i + 1];
     }
     const job = this.jobs.get(jobId);
     if (job === undefined) return;
     job.heard = performance.now();
     if (kind === 's') this.started(job);
-    else if (kind === 'r' && payload !== undefined) this.settle(job, payload);
+    else if (kind === 'r' && payload !== undefined) {
+      if (job.startAt === 0) {
+        // Never reported running: count its times from what the node measured.
+        this._rec.waitSample(Math.max(0, job.heard - job.submitAt - ranMs));
+        this._rec.runSample(ranMs);
+        this._rec.busyMs += ranMs;
+      }
+      this.settle(job, payload);
+    }
   }
 
   private started(job: Job): void {

@@ -59,6 +59,8 @@ export interface WorkerNodeOptions {
 }
 
 const KEYS = ['connection', 'modules', 'queue', 'backend', 'workers', 'concurrency', 'lockDuration', 'cancelGrace', 'log'] as const;
+/** A task still running this long after it started is reported 'running' to its client (ms). */
+const START_DELAY_MS = 2;
 /** A reply stream lives this long after its last reply (a client that died leaves it behind). */
 const REPLY_TTL_MS = 24 * 3600 * 1000;
 
@@ -207,8 +209,8 @@ export class WorkerNode {
       prefix: this.keys.prefix,
       concurrency: this.info.concurrency,
       lockDuration: lock,
-      // A lost node's jobs go back to the queue within lockDuration + stalledInterval.
-      stalledInterval: Math.min(2000, Math.floor(lock / 2)),
+      // A lost node's jobs go back to the queue within lockDuration + stalledInterval (T15: + 3 s at most).
+      stalledInterval: Math.min(1000, Math.floor(lock / 4)),
       // weft counts re-runs itself (job data `m`): BullMQ must not fail a job for stalling.
       maxStalledCount: 1_000_000,
       removeOnComplete: { age: KEEP_JOBS_S },
@@ -275,8 +277,12 @@ export class WorkerNode {
     }
     const r: Running = { ac: new AbortController(), job, token, cancelled: false, requeue: false };
     this.running.set(id, r);
-    const stream = this.keys.reply(d.r);
-    this.cmd.client.xadd(stream, '*', 'k', 's', 'j', id, 'n', this.id).catch(() => {});
+    // 'started' goes out only if the task is still running START_DELAY_MS later: a quick task's
+    // reply comes alone (one stream entry, one read on the client: a shorter round trip).
+    const startTimer = setTimeout(() => {
+      this.cmd.client.xadd(this.keys.reply(d.r), '*', 'k', 's', 'j', id, 'n', this.id).catch(() => {});
+    }, START_DELAY_MS);
+    const t0 = performance.now();
     let env: Envelope;
     try {
       const args = deserialize(Buffer.from(d.a, 'base64')) as unknown[];
@@ -285,7 +291,6 @@ export class WorkerNode {
         const items = args[0] as unknown[];
         // A chunk is already sized from measured time (by the client): split it evenly, a few pieces per worker.
         const chunksize = Math.max(1, Math.ceil(items.length / (this.info.workers * 4)));
-        const t0 = performance.now();
         const results = await this.pool.map(ref as TaskRef<[unknown], unknown>, items, { signal, timeout: d.o, chunksize });
         env = [OK, [results, performance.now() - t0]];
       } else {
@@ -294,6 +299,7 @@ export class WorkerNode {
     } catch (err) {
       env = r.cancelled ? [CANCELLED] : errorEnvelope(err);
     } finally {
+      clearTimeout(startTimer);
       this.running.delete(id);
     }
     if (r.requeue) {
@@ -301,14 +307,14 @@ export class WorkerNode {
       await job.moveToWait(token);
       throw new deps.bullmq.WaitingError();
     }
-    return this.reply(d, id, env);
+    return this.reply(d, id, env, performance.now() - t0);
   }
 
   /** Sends the envelope on the client's reply stream; returns it (base64) as the job's return value. */
-  private async reply(d: JobData, id: string, env: Envelope): Promise<string> {
+  private async reply(d: JobData, id: string, env: Envelope, ms = 0): Promise<string> {
     const buf = encodeEnvelope(env, d.p);
     const stream = this.keys.reply(d.r);
-    await this.cmd.client.multi().xadd(stream, '*', 'k', 'r', 'j', id, 'd', buf).pexpire(stream, REPLY_TTL_MS).exec();
+    await this.cmd.client.multi().xadd(stream, '*', 'k', 'r', 'j', id, 't', ms.toFixed(3), 'd', buf).pexpire(stream, REPLY_TTL_MS).exec();
     return buf.toString('base64');
   }
 

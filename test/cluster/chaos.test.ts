@@ -18,7 +18,9 @@ const executors: ClusterExecutor[] = [];
 /** Counts how many times each future settles. */
 function settleCounts(fs: Future<unknown>[]): number[] {
   const counts = fs.map(() => 0);
-  fs.forEach((f, i) => f.addDoneCallback(() => counts[i]!++));
+  fs.forEach((f, i) => {
+    f.addDoneCallback(() => counts[i]!++);
+  });
   return counts;
 }
 
@@ -52,7 +54,9 @@ describe('ClusterExecutor under failure', suite(150_000), () => {
       40_000,
     );
     // maxRetries 1 (the default): a job Redis lost is added again by its client and runs.
-    outcomes.forEach((o, i) => assert.deepEqual(o, { status: 'fulfilled', value: i }, `task ${i}`));
+    outcomes.forEach((o, i) => {
+      assert.deepEqual(o, { status: 'fulfilled', value: i }, `task ${i}`);
+    });
     // maxRetries 0: it fails with an error that says the job was lost.
     let lost = 0;
     outcomes0.forEach((o, i) => {

@@ -30,7 +30,16 @@ describe('cluster contract setup', suite(120_000), () => {
   it('starts a redis-server and four worker nodes', () => {});
 });
 
-after(stopAll);
+after(async () => {
+  await stopAll();
+  // Diagnostics: what still holds the event loop a few seconds after the last test.
+  setTimeout(() => {
+    const handles = (process as any)
+      ._getActiveHandles()
+      .map((h: any) => h?.constructor?.name + (h?.remoteAddress ? ` ${h.remoteAddress}:${h.remotePort}` : ''));
+    console.error(`# still alive: ${handles.join(', ')}`);
+  }, 5000).unref();
+});
 
 /** The queue whose nodes give as many workers as a test asks for (at least). */
 const QUEUES = ['', 'one', 'two', 'four'];

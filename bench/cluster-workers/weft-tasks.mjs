@@ -10,9 +10,17 @@ export default defineTasks(import.meta.url, {
   async slowOnce(file) {
     if (existsSync(file)) return 'rerun';
     writeFileSync(file, String(process.pid));
-    await new Promise((r, j) => {
-      const t = setTimeout(r, 120_000);
-      currentSignal().addEventListener('abort', () => (clearTimeout(t), j(currentSignal().reason)), { once: true });
+    const signal = currentSignal();
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(resolve, 120_000);
+      signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
     });
     return 'first';
   },

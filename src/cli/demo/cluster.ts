@@ -10,7 +10,8 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import image, { type TileSpec, type TileResult } from '../tasks/image.js';
+import image, { type TileResult } from '../tasks/image.js';
+import { imageJob } from './cpu.js';
 import { cpuCount } from '../api.js';
 import { measure, withSpeedups, times, type DemoContext, type Run, type Workload } from './common.js';
 import type { Stamp } from '../tasks/_stamp.js';
@@ -71,17 +72,7 @@ function startChild(cmd: string, args: string[], ready: RegExp, what: string): P
 }
 
 export async function runCluster(ctx: DemoContext): Promise<Workload> {
-  const width = ctx.quick ? 1024 : 1536,
-    height = ctx.quick ? 1024 : 1536,
-    radius = 10;
-  const nTiles = ctx.quick ? 16 : 32;
-  const tiles: TileSpec[] = Array.from({ length: nTiles }, (_, i) => ({
-    width,
-    height,
-    radius,
-    y0: Math.floor((i * height) / nTiles),
-    y1: Math.floor(((i + 1) * height) / nTiles),
-  }));
+  const { width, height, nTiles, tiles } = imageJob(ctx.quick);
   const perNode = Math.max(1, Math.ceil(cpuCount() / NODES));
   const label = (s: Stamp, i: number) => `tile ${i + 1} (${(s.end - s.start).toFixed(0)} ms)`;
   const p = ctx.progress;

@@ -25,7 +25,7 @@ const RUNNERS: Record<WorkloadName, (ctx: DemoContext) => Promise<Workload>> = {
   cluster: runCluster,
 };
 
-export const DEMO_HELP = `Usage: weft demo [io|cpu|race|cluster|all] [--quick] [--json] [--report FILE.html]
+export const DEMO_HELP = `Usage: weft demo [io|cpu|race|all] [--quick] [--json] [--report FILE.html]
 
 The lesson of Python's concurrency toolkit, measured on this machine: I/O-bound
 work waits in parallel (asyncio, threads), CPU-bound work runs in parallel
@@ -36,9 +36,10 @@ Workloads (default: all):
   io     the seeds' web crawler against an embedded slow HTTP server on 127.0.0.1
   cpu    image processing (Gaussian blur + Sobel edges) on a generated image, in tiles
   race   threads adding to one shared counter: no lock, a Lock, an atomic add
-  cluster  (only when named) the cpu job across two weft worker nodes with a
-         ClusterExecutor, through BullMQ on a redis-server it starts on 127.0.0.1
-         (needs redis-server on the PATH; exit code 2 without it)
+
+Also, only when named (weft demo cluster): the cpu job across two weft worker
+nodes with a ClusterExecutor, through BullMQ on a redis-server it starts on
+127.0.0.1 (needs redis-server on the PATH; exit code 2 without it).
 
 Each runs sequentially, as asyncio tasks, on a ThreadPoolExecutor and on a
 ProcessPoolExecutor, and is reported with its time, speedup, CPU time and a verdict.

@@ -120,19 +120,21 @@ async function main(): Promise<void> {
   const weftLat: number[] = [];
   const rawLat: number[] = [];
   const maps: number[] = [];
+  const jobs: number[] = [];
   const items = Array.from({ length: N_MAP }, (_, i) => i);
   for (let rep = 0; rep < REPS; rep++) {
     weftLat.push(await lat(weftOne, N_LAT));
     rawLat.push(await lat(rawOne, N_LAT));
+    const before = ex.stats().submitted;
     const t = performance.now();
     const out = await ex.map(tasks.id, items);
+    jobs.push(ex.stats().submitted - before);
     if (out.length !== N_MAP || out[N_MAP - 1] !== N_MAP - 1) throw new Error('map returned wrong results');
     maps.push(N_MAP / ((performance.now() - t) / 1000));
     console.error(
       `rep ${rep + 1}: round trip p50 weft ${weftLat.at(-1)!.toFixed(2)} ms, raw BullMQ ${rawLat.at(-1)!.toFixed(2)} ms; map ${fmt(maps.at(-1)!)} items/s`,
     );
   }
-  const jobsPerMap = ex.stats().submitted;
 
   // T15: a node is SIGKILLed while it runs a task.
   const lostNodes = await Promise.all([
@@ -168,7 +170,7 @@ async function main(): Promise<void> {
   const rl = median(rawLat);
   const lostMax = Math.max(...settles);
   const rows = [
-    `| T14 | map of ${fmt(N_MAP)} trivial items, chunksize 'auto', 2 nodes | ${fmt(mapMed)} items/s (${Math.round(jobsPerMap / (REPS + 1))} jobs per map) | (target is absolute) | ${(mapMed / 200_000).toFixed(2)}x target | >= 200k items/s | ${mapMed >= 200_000 ? 'PASS' : 'FAIL'} |`,
+    `| T14 | map of ${fmt(N_MAP)} trivial items, chunksize 'auto', 2 nodes | ${fmt(mapMed)} items/s (${median(jobs)} jobs per map) | (target is absolute) | ${(mapMed / 200_000).toFixed(2)}x target | >= 200k items/s | ${mapMed >= 200_000 ? 'PASS' : 'FAIL'} |`,
     `| T14 | one task at a time, round trip p50 | ${wl.toFixed(2)} ms | raw BullMQ add + completion (QueueEvents) ${rl.toFixed(2)} ms | ${(wl / rl).toFixed(2)}x raw BullMQ | <= 1.5x raw BullMQ | ${wl / rl <= 1.5 ? 'PASS' : 'FAIL'} |`,
     `| T15 | a SIGKILLed node's running task settles (re-run elsewhere) | ${settles.map((s) => `${(s / 1000).toFixed(2)} s`).join(', ')} after the kill | lockDuration ${LOCK / 1000} s + 3 s = ${LOCK / 1000 + 3} s | ${(lostMax / (LOCK + 3000)).toFixed(2)}x the bound | <= lockDuration + 3 s | ${lostMax <= LOCK + 3000 ? 'PASS' : 'FAIL'} |`,
   ];

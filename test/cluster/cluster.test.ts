@@ -245,6 +245,17 @@ describe('ClusterExecutor on a real redis-server', suite(150_000), () => {
       assert.equal(get(b, 0), 1, 'not run again');
     });
 
+    it('--backend processes: tasks run in child processes of the node', async () => {
+      const n = await WorkerProc.start(redis.url, { queue: 'proc', workers: 2, backend: 'processes' });
+      const ex = exec({ queue: 'proc' });
+      const pids = new Set(await guard(Promise.all([1, 2, 3, 4].map(() => ex.submit(tasks.pid))), 'pids'));
+      assert.ok(!pids.has(n.pid), 'not on the node process itself');
+      assert.ok(pids.size >= 1 && pids.size <= 2, `at most 2 worker processes (got ${[...pids].join(', ')})`);
+      const [node] = await ex.nodes();
+      assert.equal(node?.backend, 'processes');
+      await rejectsWith(ex.submit(tasks.fail, 'from a child'), RangeError, 'error from a child process', /from a child/);
+    });
+
     it('SIGTERM drains: the running task finishes, the node exits 0 and leaves the registry', async () => {
       const n = await WorkerProc.start(redis.url, { queue: 'term', workers: 1 });
       const ex = exec({ queue: 'term' });

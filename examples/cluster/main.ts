@@ -36,6 +36,19 @@ function start(cmd: string, args: string[], ready: RegExp): Promise<void> {
   });
 }
 
+/** SIGTERM, SIGKILL 5 s later if need be; resolves once it exited. */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 async function localCluster(): Promise<string> {
   const port = await new Promise<number>((resolve) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -76,5 +89,8 @@ try {
   const places = await Promise.all(Array.from({ length: 8 }, () => ex.submit(tasks.where)));
   console.log(`ran on: ${[...new Set(places)].join(', ')}`);
 } finally {
-  for (const c of children.reverse()) c.kill('SIGTERM');
+  // The nodes first (they finish their tasks and leave), then redis-server.
+  const [redis, ...nodes] = children;
+  await Promise.all(nodes.map(stop));
+  if (redis) await stop(redis);
 }

@@ -584,21 +584,21 @@ export class ClusterExecutor extends Executor {
     if (this.closedLinks) return;
     this.closedLinks = true;
     if (this.sweepTimer !== undefined) clearTimeout(this.sweepTimer);
+    this.reader.close();
     const done = () => {
+      void this.bq.close().catch(() => {}); // shared connection: closed below, whatever BullMQ does
       this.cmd.close();
-      this.reader.close();
     };
-    if (this.cmd.up) {
-      this.cmd.client
-        .del(this.replyKey)
-        .catch(() => {})
-        .finally(() =>
-          this.bq
-            .close()
-            .catch(() => {})
-            .finally(done),
-        );
-    } else done();
+    if (!this.cmd.up) return done();
+    // The reply stream goes (best effort, bounded: Redis may vanish right now).
+    const t = setTimeout(done, 1000);
+    this.cmd.client
+      .del(this.replyKey)
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(t);
+        done();
+      });
   }
 
   /** Nothing pending: the sockets stop keeping the process alive; shutdown() may finish. */

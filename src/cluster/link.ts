@@ -78,7 +78,8 @@ export function unreachable(address: string, cause: unknown): Error {
 
 /**
  *     idle --connect()--> connecting --ready--> ready <--reconnected-- down
- *                             \--error--> down <--error / close--/
+ *       ^                     \--error--> down <--error / close--/   |
+ *       \------- 'end': ioredis gave up reconnecting (only while unref'd) --/
  */
 type LinkState = 'idle' | 'connecting' | 'ready' | 'down';
 
@@ -99,17 +100,22 @@ export class Link {
       lazyConnect: true,
       maxRetriesPerRequest: null,
       connectionName: name,
-      // Reconnect quickly, never give up (BullMQ's advice); a dead server is reported to submits by `ready()`.
-      retryStrategy: (times: number) => Math.min(100 * times, 1000),
+      // Reconnect quickly and never give up while work is pending (BullMQ's advice; a dead server is
+      // reported to new submits by `ready()`). While idle (unref'd), stop: ioredis's reconnect timers
+      // would keep the process alive. The link is then idle and `ready()` connects again.
+      retryStrategy: (times: number) => (this.refd ? Math.min(100 * times, 1000) : null),
     });
     this.client.on('error', (err: unknown) => {
       this.lastError = err;
-      if (this.state !== 'ready') this.to('down');
+      if (this.state !== 'ready' && this.state !== 'idle') this.to('down');
     });
     this.client.on('close', () => {
       if (this.state === 'ready') this.to('down');
     });
     this.client.on('connect', () => this.applyRef());
+    this.client.on('end', () => {
+      if (!this.closed) this.state = 'idle';
+    });
     this.client.on('ready', () => {
       this.lastError = undefined;
       this.to('ready');
@@ -141,7 +147,18 @@ export class Link {
     if (this.state === 'down') return Promise.reject(this.error());
     if (this.state === 'idle') {
       this.state = 'connecting';
-      this.client.connect().catch(() => {}); // failures arrive as 'error' events
+      const st = this.client.status;
+      if (st === 'ready') {
+        this.state = 'ready'; // connected by someone else meanwhile (BullMQ connects the client it is given)
+        return Promise.resolve();
+      }
+      if (st === 'wait' || st === 'end' || st === 'close') {
+        this.client.connect().catch((err: unknown) => {
+          // Usually also an 'error' event; not always (a client reconnecting after a suspend).
+          this.lastError ??= err;
+          if (this.state === 'connecting') this.to('down');
+        });
+      }
     }
     return new Promise((ok, fail) => this.waiters.push({ ok, fail }));
   }
@@ -159,8 +176,11 @@ export class Link {
     else s?.unref?.();
   }
 
+  private closed = false;
+
   /** Closes the connection (pending commands are dropped). */
   close(): void {
+    this.closed = true;
     this.state = 'down';
     this.lastError = new Error('the connection was closed');
     this.client.disconnect();

@@ -61,6 +61,8 @@ export interface WorkerNodeOptions {
 const KEYS = ['connection', 'modules', 'queue', 'backend', 'workers', 'concurrency', 'lockDuration', 'cancelGrace', 'log'] as const;
 /** A task still running this long after it started is reported 'running' to its client (ms). */
 const START_DELAY_MS = 2;
+/** A draining node stops waiting for its jobs' completions once Redis is unreachable this long (ms). */
+const REDIS_LOST_MS = 2000;
 /** A reply stream lives this long after its last reply (a client that died leaves it behind). */
 const REPLY_TTL_MS = 24 * 3600 * 1000;
 
@@ -333,11 +335,36 @@ export class WorkerNode {
     this.log(`weft worker ${this.id}: draining (${this.running.size} running); a second signal puts them back in the queue`);
     void this.heartbeat();
     this.stopped = (async () => {
-      await this.worker?.close().catch(() => {});
+      // BullMQ's close waits for the running jobs; with Redis gone it would wait forever
+      // (their completions cannot be written): stop waiting once Redis stays unreachable.
+      const lost = this.redisLost();
+      let gone = false;
+      await Promise.race([this.worker?.close().catch(() => {}), lost.gone.then(() => (gone = true))]);
+      lost.stop();
+      // Without Redis their results can go nowhere: stop them (their jobs run again elsewhere once Redis is back).
+      if (gone) for (const r of this.running.values()) r.ac.abort(new CancelledError('Redis is unreachable: the node is stopping'));
       await this.pool.shutdown({ wait: true, cancelFutures: true }).catch(() => {});
       await this.close();
     })();
     return this.stopped;
+  }
+
+  /** Resolves `gone` once Redis has been unreachable for REDIS_LOST_MS in a row. */
+  private redisLost(): { gone: Promise<void>; stop(): void } {
+    let timer: NodeJS.Timeout | undefined;
+    let downSince: number | undefined;
+    const gone = new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.cmd.up) downSince = undefined;
+        else if (Date.now() - (downSince ??= Date.now()) >= REDIS_LOST_MS) {
+          this.log(`weft worker ${this.id}: Redis at ${this.spec.address} is unreachable; stopping without it`);
+          return resolve();
+        }
+        timer = setTimeout(check, 200);
+      };
+      check();
+    });
+    return { gone, stop: () => clearTimeout(timer) };
   }
 
   /** Puts the running jobs back in the queue and cancels them in the pool. */
@@ -352,9 +379,11 @@ export class WorkerNode {
     this.state = 'stopped';
     if (this.hbTimer !== undefined) clearInterval(this.hbTimer);
     if (this.cmd.up) await forget(this.cmd.client, this.keys, this.id).catch(() => {});
-    await this.worker?.close(true).catch(() => {});
+    // Not awaited: a forced close with Redis gone may never finish; the connections go below.
+    void this.worker?.close(true).catch(() => {});
     await this.pool.shutdown({ wait: false, cancelFutures: true }).catch(() => {});
     this.cmd.close();
     this.sub.close();
+    await this.worker?.disconnect().catch(() => {});
   }
 }

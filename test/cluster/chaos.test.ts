@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ClusterExecutor } from 'weft/cluster';
 import type { Future } from 'weft/futures';
 import tasks from '../fixtures/tasks.mjs';
-import { guard, describeErr } from '../contracts/helpers.ts';
+import { guard, describeErr, until } from '../contracts/helpers.ts';
 import { RedisServer, WorkerProc, requireRedis, stopAll, suite } from './_cluster.ts';
 
 let redis: RedisServer;
@@ -125,5 +125,20 @@ describe('ClusterExecutor under failure', suite(150_000), () => {
     );
     assert.ok(kills >= 1, 'at least one node was killed while tasks ran');
     console.log(`# ${N} tasks, ${kills} nodes killed and restarted`);
+  });
+
+  it('a node whose Redis is gone still stops on SIGTERM (its running task cannot report; another node re-runs it later)', async () => {
+    const own = await RedisServer.start();
+    const n = await WorkerProc.start(own.url, { queue: 'gone', workers: 1 });
+    const ex = new ClusterExecutor({ connection: own.url, queue: 'gone' });
+    executors.push(ex);
+    const f = ex.submit(tasks.sleep, 60_000, 'never');
+    await until(() => f.running(), 'the task to start');
+    await own.stop('SIGKILL');
+    n.kill('SIGTERM');
+    const [code] = await guard(n.exited(), 'the node to exit without Redis', 15_000);
+    assert.equal(code, 0);
+    assert.match(n.stderr, /unreachable; stopping without it/);
+    f.cancel();
   });
 });

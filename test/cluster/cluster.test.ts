@@ -304,10 +304,12 @@ describe('ClusterExecutor on a real redis-server', suite(150_000), () => {
       await rejectsWith(ex.submit(tasks.add, 1, 2), BrokenExecutorError, 'no workers', /noWorkersTimeout/);
     });
 
-    it('an idle ClusterExecutor does not keep the process alive; a busy one does', async () => {
+    it('an idle ClusterExecutor does not keep the process alive (even with Redis unreachable); a busy one does', async () => {
       const script = join(ROOT, 'test', 'fixtures', 'cluster', 'idle-exit.mjs');
-      for (const mode of ['idle', 'busy', 'unused']) {
-        const child = spawn(process.execPath, [script, redis.url, 'main', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const nowhere = `redis://127.0.0.1:${await freePort()}`;
+      for (const mode of ['idle', 'busy', 'unused', 'down']) {
+        const url = mode === 'down' ? nowhere : redis.url;
+        const child = spawn(process.execPath, [script, url, 'main', mode], { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -317,6 +319,7 @@ describe('ClusterExecutor on a real redis-server', suite(150_000), () => {
         assert.equal(code, 0, `${mode}: exit code`);
         if (mode === 'idle') assert.match(out, /result 5\nnodes 2/);
         if (mode === 'busy') assert.match(out, /done late/);
+        if (mode === 'down') assert.match(out, /failed Cannot reach Redis/);
       }
     });
 

@@ -71,6 +71,19 @@ function startChild(cmd: string, args: string[], ready: RegExp, what: string): P
   });
 }
 
+/** SIGTERM, then SIGKILL if it has not exited `ms` later; resolves once it exited. */
+function stopChild(c: ChildProcess, ms = 5000): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((res) => {
+    const t = setTimeout(() => c.kill('SIGKILL'), ms);
+    c.once('exit', () => {
+      clearTimeout(t);
+      res();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
 export async function runCluster(ctx: DemoContext): Promise<Workload> {
   const { width, height, nTiles, tiles } = imageJob(ctx.quick);
   const perNode = Math.max(1, Math.ceil(cpuCount() / NODES));
@@ -144,7 +157,10 @@ export async function runCluster(ctx: DemoContext): Promise<Workload> {
     }
   } finally {
     p.stop();
-    for (const c of children.reverse()) c.kill('SIGTERM');
+    // The nodes first (they drain and leave the registry), then Redis.
+    const [redis, ...nodes] = children;
+    await Promise.all(nodes.map((c) => stopChild(c)));
+    if (redis) await stopChild(redis);
   }
   const cluster = runs.find((r) => r.model === 'cluster');
   if (cluster && checksums[1] !== checksums[0]) cluster.note = 'computed a different image than the sequential run';

@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import image, { type TileResult } from '../tasks/image.js';
-import { imageJob } from './cpu.js';
+import { imageJob, processTiles } from './cpu.js';
 import { cpuCount } from '../api.js';
 import { measure, withSpeedups, times, type DemoContext, type Run, type Workload } from './common.js';
 import type { Stamp } from '../tasks/_stamp.js';
@@ -98,12 +98,7 @@ export async function runCluster(ctx: DemoContext): Promise<Workload> {
       await measure(
         'sequential',
         async () => {
-          const out: TileResult[] = [];
-          for (const t of tiles) {
-            out.push(image.processTile(t));
-            p.tick();
-            await Promise.resolve();
-          }
+          const out = await processTiles(tiles, () => p.tick());
           checksums.push(out.map((r) => r.checksum.toString(16)).join(''));
           return out;
         },

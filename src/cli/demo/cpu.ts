@@ -24,6 +24,17 @@ export function imageJob(quick: boolean): { width: number; height: number; radiu
   return { width, height, radius, nTiles, tiles };
 }
 
+/** The tiles one after the other on this thread (the sequential run), yielding to the event loop between them. */
+export async function processTiles(tiles: TileSpec[], tick: () => void): Promise<TileResult[]> {
+  const out: TileResult[] = [];
+  for (const t of tiles) {
+    out.push(image.processTile(t));
+    tick();
+    await Promise.resolve();
+  }
+  return out;
+}
+
 export async function runCpu(ctx: DemoContext): Promise<Workload> {
   const { width, height, radius, nTiles, tiles } = imageJob(ctx.quick);
   const workers = Math.max(2, cpuCount());
@@ -39,21 +50,7 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
 
   try {
     step('sequential');
-    runs.push(
-      await measure(
-        'sequential',
-        async () => {
-          const out: TileResult[] = [];
-          for (const t of tiles) {
-            out.push(image.processTile(t));
-            p.tick();
-            await Promise.resolve();
-          }
-          return keep('sequential')(out);
-        },
-        label,
-      ),
-    );
+    runs.push(await measure('sequential', async () => keep('sequential')(await processTiles(tiles, () => p.tick())), label));
 
     // asyncio: one Task per tile. They take turns on one thread: nothing runs in parallel.
     step('asyncio');

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `weft` command: `demo`, `map`, `bench`, built on weft's public API.
+ * The `weft` command: `demo`, `map`, `bench`, `worker`, `cluster`, built on weft's public API.
  *
  * Exit codes: 0 success, 1 a failure while running (e.g. a line `map` could
  * not process), 2 a usage mistake (unknown command or flag, bad value).
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { UsageError, closest } from './args.js';
 import { styles } from './term.js';
 
-const COMMANDS = ['demo', 'map', 'bench', 'help'] as const;
+const COMMANDS = ['demo', 'map', 'bench', 'worker', 'cluster', 'help'] as const;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -26,6 +26,10 @@ Commands:
                            sequentially, as asyncio tasks, on threads and on processes
   map MODULE[#export]      call a function on every JSON line of a file or stdin, in parallel
   bench                    weft's own throughput, latency and scaling on this machine
+  worker --connection URL MODULE...
+                           a worker node of a ClusterExecutor (weft/cluster, BullMQ on Redis)
+  cluster status --connection URL
+                           the live worker nodes of a cluster and its queue depths
 
 Options:
   -h, --help               show help (also: weft COMMAND --help, weft help COMMAND)
@@ -59,6 +63,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./map.js')).map(rest);
     case 'bench':
       return (await import('./bench.js')).bench(rest, version());
+    case 'worker':
+      return (await import('./worker.js')).worker(rest);
+    case 'cluster':
+      return (await import('./cluster.js')).cluster(rest);
     case 'help': {
       const topic = rest[0];
       if (topic === undefined) {

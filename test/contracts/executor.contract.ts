@@ -65,6 +65,11 @@ export const POOL_BAD_OPTIONS: [string, unknown][] = [
 ];
 
 export interface ExecutorCaps {
+  /**
+   * Inline functions run (default true). False for ClusterExecutor: no code goes over
+   * the wire, so an inline function is refused with a TypeError that says so.
+   */
+  inline?: boolean;
   /** Inline functions may use variables of their enclosing scope (AsyncExecutor: it runs them here). */
   closures: boolean;
   /**
@@ -974,72 +979,96 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
 
   // ------------------------------------------------------------------------
   section('tasks: inline functions, tasksFrom, currentSignal, transfer', () => {
-    it('inline functions run: arrow, async arrow, function expression, using globals', async () => {
-      const ex = exec({ workers: 2 });
-      assert.equal(
-        await guard(
-          ex.submit((a: number, b: number) => a + b, 1, 2),
-          'arrow',
-        ),
-        3,
-      );
-      assert.equal(
-        await guard(
-          ex.submit(async (x: number) => x * 2, 21),
-          'async arrow',
-        ),
-        42,
-      );
-      assert.equal(
-        await guard(
-          ex.submit(function upper(s: string) {
-            return s.toUpperCase();
-          }, 'abc'),
-          'function',
-        ),
-        'ABC',
-      );
-      assert.deepEqual(
-        await guard(
-          ex.submit((xs: number[]) => JSON.parse(JSON.stringify({ m: Math.max(...xs) })), [1, 5, 2]),
-          'globals',
-        ),
-        { m: 5 },
-      );
-      assert.deepEqual(
-        await guard(
-          ex.map((x: number) => x + 1, [1, 2, 3]),
-          'map inline',
-        ),
-        [2, 3, 4],
-      );
-    });
-
-    if (caps.closures) {
-      it('inline closures over outer variables work (the function runs on this thread)', async () => {
+    if (caps.inline === false) {
+      it('inline functions are refused with a TypeError (no code goes over the wire); the executor goes on', async () => {
         const ex = exec({ workers: 1 });
-        const outerMultiplier = 10;
-        assert.equal(
-          await guard(
-            ex.submit((x: number) => x * outerMultiplier, 2),
-            'closure',
-          ),
-          20,
+        for (const fn of [
+          (a: number, b: number) => a + b,
+          async (x: number) => x * 2,
+          function upper(s: string) {
+            return s;
+          },
+        ]) {
+          const o = await outcomeOf(() => ex.submit(fn as any, 1, 2), 'inline function');
+          assert.ok(!o.ok && !o.sync, 'a rejected future, not a synchronous throw');
+          assert.ok(!o.ok && o.error instanceof TypeError, `expected TypeError, got ${!o.ok && describeErr(o.error)}`);
+          assert.match((o as { error: Error }).error.message, /module/i, 'says to use a task module');
+        }
+        await rejectsWith(
+          ex.map((x: number) => x + 1, [1, 2, 3]),
+          TypeError,
+          'map inline',
         );
+        assert.equal(await guard(ex.submit(tasks.add, 1, 2), 'after inline'), 3);
       });
     } else {
-      it('an inline closure over an outer variable fails with TaskDefinitionError naming the identifier', async () => {
-        const ex = exec({ workers: 1 });
-        const outerMultiplier = 10;
-        const o = await outcomeOf(() => ex.submit((x: number) => x * outerMultiplier, 2), 'closure');
-        assert.equal(o.ok, false, 'a closure must not run in another thread');
-        if (!o.ok) {
-          assert.ok(o.error instanceof TaskDefinitionError, `expected TaskDefinitionError, got ${describeErr(o.error)}`);
-          assert.match((o.error as Error).message, /outerMultiplier/, 'names the missing identifier');
-          assert.match((o.error as Error).message, /module/i, 'says to move the function into a task module');
-        }
-        assert.equal(await guard(ex.submit(tasks.add, 1, 2), 'after closure'), 3);
+      it('inline functions run: arrow, async arrow, function expression, using globals', async () => {
+        const ex = exec({ workers: 2 });
+        assert.equal(
+          await guard(
+            ex.submit((a: number, b: number) => a + b, 1, 2),
+            'arrow',
+          ),
+          3,
+        );
+        assert.equal(
+          await guard(
+            ex.submit(async (x: number) => x * 2, 21),
+            'async arrow',
+          ),
+          42,
+        );
+        assert.equal(
+          await guard(
+            ex.submit(function upper(s: string) {
+              return s.toUpperCase();
+            }, 'abc'),
+            'function',
+          ),
+          'ABC',
+        );
+        assert.deepEqual(
+          await guard(
+            ex.submit((xs: number[]) => JSON.parse(JSON.stringify({ m: Math.max(...xs) })), [1, 5, 2]),
+            'globals',
+          ),
+          { m: 5 },
+        );
+        assert.deepEqual(
+          await guard(
+            ex.map((x: number) => x + 1, [1, 2, 3]),
+            'map inline',
+          ),
+          [2, 3, 4],
+        );
       });
+
+      if (caps.closures) {
+        it('inline closures over outer variables work (the function runs on this thread)', async () => {
+          const ex = exec({ workers: 1 });
+          const outerMultiplier = 10;
+          assert.equal(
+            await guard(
+              ex.submit((x: number) => x * outerMultiplier, 2),
+              'closure',
+            ),
+            20,
+          );
+        });
+      } else {
+        it('an inline closure over an outer variable fails with TaskDefinitionError naming the identifier', async () => {
+          const ex = exec({ workers: 1 });
+          const outerMultiplier = 10;
+          const o = await outcomeOf(() => ex.submit((x: number) => x * outerMultiplier, 2), 'closure');
+          assert.equal(o.ok, false, 'a closure must not run in another thread');
+          if (!o.ok) {
+            assert.ok(o.error instanceof TaskDefinitionError, `expected TaskDefinitionError, got ${describeErr(o.error)}`);
+            assert.match((o.error as Error).message, /outerMultiplier/, 'names the missing identifier');
+            assert.match((o.error as Error).message, /module/i, 'says to move the function into a task module');
+          }
+          assert.equal(await guard(ex.submit(tasks.add, 1, 2), 'after closure'), 3);
+        });
+      }
     }
 
     it('tasksFrom refs run the named exports of a plain module', async () => {

@@ -7,8 +7,8 @@ import type { Stamp } from '../tasks/_stamp.js';
 import { now } from '../tasks/_stamp.js';
 import type { Progress } from '../term.js';
 
-export type Model = 'sequential' | 'asyncio' | 'threads' | 'processes';
-export type WorkloadName = 'io' | 'cpu' | 'race';
+export type Model = 'sequential' | 'asyncio' | 'threads' | 'processes' | 'cluster';
+export type WorkloadName = 'io' | 'cpu' | 'race' | 'cluster';
 
 /** One task on the timeline: its lane (worker), start and end in ms from the run's start. */
 export interface Bar {
@@ -62,6 +62,7 @@ export interface DemoContext {
 export function laneOf(model: Model, s: Stamp): string {
   if (model === 'threads') return s.mainThread ? 'main' : `thread ${s.threadId}`;
   if (model === 'processes') return `pid ${s.pid}`;
+  if (model === 'cluster') return `node ${s.pid} · thread ${s.threadId}`;
   return 'main';
 }
 
@@ -82,7 +83,7 @@ export async function measure(
   const t1 = now();
   const cpu = process.cpuUsage(cpu0);
   let cpuUs = cpu.user + cpu.system;
-  if (model === 'processes') for (const s of stamps) cpuUs += s.cpu;
+  if (model === 'processes' || model === 'cluster') for (const s of stamps) cpuUs += s.cpu;
   // Span-only runs: a thread's process.cpuUsage() counts the whole process, and the threads
   // overlap from a common start line, so the largest of their deltas is the process's CPU time
   // over the span (without starting the threads).

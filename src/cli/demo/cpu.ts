@@ -8,11 +8,12 @@ import { measure, withSpeedups, times, type DemoContext, type Run, type Workload
 import type { Stamp } from '../tasks/_stamp.js';
 import { loadavg } from 'node:os';
 
-export async function runCpu(ctx: DemoContext): Promise<Workload> {
-  const width = ctx.quick ? 1024 : 1536,
-    height = ctx.quick ? 1024 : 1536,
+/** The image job of the cpu workload (also run across nodes by `weft demo cluster`). */
+export function imageJob(quick: boolean): { width: number; height: number; radius: number; nTiles: number; tiles: TileSpec[] } {
+  const width = quick ? 1024 : 1536,
+    height = quick ? 1024 : 1536,
     radius = 10;
-  const nTiles = ctx.quick ? 16 : 32;
+  const nTiles = quick ? 16 : 32;
   const tiles: TileSpec[] = Array.from({ length: nTiles }, (_, i) => ({
     width,
     height,
@@ -20,6 +21,22 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
     y0: Math.floor((i * height) / nTiles),
     y1: Math.floor(((i + 1) * height) / nTiles),
   }));
+  return { width, height, radius, nTiles, tiles };
+}
+
+/** The tiles one after the other on this thread (the sequential run), yielding to the event loop between them. */
+export async function processTiles(tiles: TileSpec[], tick: () => void): Promise<TileResult[]> {
+  const out: TileResult[] = [];
+  for (const t of tiles) {
+    out.push(image.processTile(t));
+    tick();
+    await Promise.resolve();
+  }
+  return out;
+}
+
+export async function runCpu(ctx: DemoContext): Promise<Workload> {
+  const { width, height, radius, nTiles, tiles } = imageJob(ctx.quick);
   const workers = Math.max(2, cpuCount());
   const runs: Run[] = [];
   const label = (s: Stamp, i: number) => `tile ${i + 1}: rows ${tiles[i]!.y0}–${tiles[i]!.y1 - 1} (${(s.end - s.start).toFixed(0)} ms)`;
@@ -33,21 +50,7 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
 
   try {
     step('sequential');
-    runs.push(
-      await measure(
-        'sequential',
-        async () => {
-          const out: TileResult[] = [];
-          for (const t of tiles) {
-            out.push(image.processTile(t));
-            p.tick();
-            await Promise.resolve();
-          }
-          return keep('sequential')(out);
-        },
-        label,
-      ),
-    );
+    runs.push(await measure('sequential', async () => keep('sequential')(await processTiles(tiles, () => p.tick())), label));
 
     // asyncio: one Task per tile. They take turns on one thread: nothing runs in parallel.
     step('asyncio');

@@ -1,5 +1,5 @@
 /**
- * `weft demo [io|cpu|race|all] [--quick] [--json] [--report FILE.html]`: the
+ * `weft demo [io|cpu|race|cluster|all] [--quick] [--json] [--report FILE.html]`: the
  * seeds' lesson, measured here. Runs each workload sequentially and under each
  * model, then prints a table and a verdict per workload (or JSON), and
  * optionally writes the HTML report with the timelines.
@@ -11,11 +11,19 @@ import { Progress, styles, table, fmtSeconds } from '../term.js';
 import { runIo } from './io.js';
 import { runCpu } from './cpu.js';
 import { runRace } from './race.js';
+import { runCluster, hasRedisServer, NO_REDIS } from './cluster.js';
 import { renderReport, machineInfo } from './report.js';
 import { times, type Workload, type WorkloadName, type DemoContext } from './common.js';
 
 const WORKLOADS: readonly WorkloadName[] = ['io', 'cpu', 'race'];
-const RUNNERS: Record<WorkloadName, (ctx: DemoContext) => Promise<Workload>> = { io: runIo, cpu: runCpu, race: runRace };
+/** Workloads run only when named ('all' leaves them out): cluster needs redis-server. */
+const EXTRA: readonly WorkloadName[] = ['cluster'];
+const RUNNERS: Record<WorkloadName, (ctx: DemoContext) => Promise<Workload>> = {
+  io: runIo,
+  cpu: runCpu,
+  race: runRace,
+  cluster: runCluster,
+};
 
 export const DEMO_HELP = `Usage: weft demo [io|cpu|race|all] [--quick] [--json] [--report FILE.html]
 
@@ -28,6 +36,10 @@ Workloads (default: all):
   io     the seeds' web crawler against an embedded slow HTTP server on 127.0.0.1
   cpu    image processing (Gaussian blur + Sobel edges) on a generated image, in tiles
   race   threads adding to one shared counter: no lock, a Lock, an atomic add
+
+Also, only when named (weft demo cluster): the cpu job across two weft worker
+nodes with a ClusterExecutor, through BullMQ on a redis-server it starts on
+127.0.0.1 (needs redis-server on the PATH; exit code 2 without it).
 
 Each runs sequentially, as asyncio tasks, on a ThreadPoolExecutor and on a
 ProcessPoolExecutor, and is reported with its time, speedup, CPU time and a verdict.
@@ -52,9 +64,9 @@ export async function demo(argv: string[], version: string): Promise<number> {
   }
   if (positionals.length > 1) throw new UsageError(`weft demo takes one workload, got '${positionals.join(' ')}'`, 'demo');
   const which = positionals[0] ?? 'all';
-  if (which !== 'all' && !WORKLOADS.includes(which as WorkloadName)) {
-    const hint = closest(which, [...WORKLOADS, 'all']);
-    throw new UsageError(`unknown workload '${which}' (io, cpu, race or all)` + (hint ? `; did you mean '${hint}'?` : ''), 'demo');
+  if (which !== 'all' && !WORKLOADS.includes(which as WorkloadName) && !EXTRA.includes(which as WorkloadName)) {
+    const hint = closest(which, [...WORKLOADS, ...EXTRA, 'all']);
+    throw new UsageError(`unknown workload '${which}' (io, cpu, race, cluster or all)` + (hint ? `; did you mean '${hint}'?` : ''), 'demo');
   }
   const reportPath = values.report;
   if (reportPath !== undefined && (reportPath === '' || reportPath.startsWith('-'))) {
@@ -64,6 +76,10 @@ export async function demo(argv: string[], version: string): Promise<number> {
   const quick = values.quick ?? false;
   const progress = new Progress(!json && Boolean(process.stderr.isTTY));
   const selected = which === 'all' ? WORKLOADS : [which as WorkloadName];
+  if (selected.includes('cluster') && !hasRedisServer()) {
+    process.stderr.write(NO_REDIS);
+    return 2;
+  }
 
   const workloads: Workload[] = [];
   for (const name of selected) {

@@ -103,7 +103,7 @@ const SCRIPT = `
 (function () {
   var data = JSON.parse(document.getElementById('weft-data').textContent);
   var NS = 'http://www.w3.org/2000/svg';
-  var COLORS = { sequential: '#64748b', asyncio: '#0d9488', threads: '#4f46e5', processes: '#ea580c' };
+  var COLORS = { sequential: '#64748b', asyncio: '#0d9488', threads: '#4f46e5', processes: '#ea580c', cluster: '#db2777' };
   var LABEL_W = 96, W = 1000, ROW = 18, SUBROW = 7, GAP = 5, AXIS = 22;
   function el(tag, attrs, parent, ns) {
     var e = ns ? document.createElementNS(NS, tag) : document.createElement(tag);

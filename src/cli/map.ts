@@ -33,7 +33,9 @@ JSON line per result to stdout (in input order unless --unordered).
   FILE | -    the input (default: stdin); blank lines are skipped
 
 A line that is not valid JSON, or whose call throws, is reported on stderr with
-its line number and the others go on; the exit code is then 1.
+its line number and the others go on; the exit code is then 1. With
+--errors inline, such a line gets {"error": {...}} in its place on stdout
+instead, so the output keeps one line per (non-blank) input line.
 
 Options:
   --backend threads|processes|async   where the calls run (default: threads)
@@ -41,6 +43,7 @@ Options:
                                       or calls at once for async (default: 64)
   --unordered                         write results as they finish
   --chunksize N                       lines per message to a worker (default: auto)
+  --errors stderr|inline              where a failing line is reported (default: stderr)
   --fail-fast                         stop at the first failing line
   -h, --help                          show this help
 
@@ -72,6 +75,7 @@ export async function map(argv: string[]): Promise<number> {
     unordered: { type: 'boolean' },
     chunksize: { type: 'string' },
     'fail-fast': { type: 'boolean' },
+    errors: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(MAP_HELP);
@@ -87,6 +91,12 @@ export async function map(argv: string[]): Promise<number> {
       'map',
     );
   }
+  const errorsTo = values.errors ?? 'stderr';
+  if (errorsTo !== 'stderr' && errorsTo !== 'inline') {
+    const hint = closest(errorsTo, ['stderr', 'inline']);
+    throw new UsageError(`--errors must be stderr or inline, got '${errorsTo}'` + (hint ? `; did you mean '${hint}'?` : ''), 'map');
+  }
+  const inlineErrors = errorsTo === 'inline';
   const workers = positiveInt('map', 'workers', values.workers);
   const chunksize = positiveInt('map', 'chunksize', values.chunksize);
   const failFast = values['fail-fast'] ?? false;
@@ -144,8 +154,10 @@ export async function map(argv: string[]): Promise<number> {
     stop = false;
   const report = (line: number, what: string) => {
     failed++;
-    progress.clear();
-    process.stderr.write(`${err.red(`line ${line}:`)} ${what}\n`);
+    if (!inlineErrors) {
+      progress.clear();
+      process.stderr.write(`${err.red(`line ${line}:`)} ${what}\n`);
+    }
     if (failFast) stop = true;
   };
 
@@ -163,6 +175,11 @@ export async function map(argv: string[]): Promise<number> {
       try {
         value = JSON.parse(text);
       } catch (e) {
+        if (inlineErrors) {
+          // Answered in its place (by the task), so the output stays aligned.
+          yield [n, undefined, (e as Error).message];
+          continue;
+        }
         report(n, `not valid JSON: ${(e as Error).message}`);
         if (stop) break;
         continue;
@@ -196,6 +213,10 @@ export async function map(argv: string[]): Promise<number> {
       } else {
         const e = reply[2];
         report(reply[0], `${e.name}: ${e.message}`);
+        if (inlineErrors) {
+          const line = JSON.stringify({ error: { line: reply[0], name: e.name, message: e.message } });
+          if (!out.write(line + '\n')) await once(out, 'drain');
+        }
       }
       done++;
       if (progress.enabled) {
@@ -213,12 +234,15 @@ export async function map(argv: string[]): Promise<number> {
     if (input !== '-') (stream as ReturnType<typeof createReadStream>).destroy();
     await ex.shutdown({ cancelFutures: true });
   }
+  const secs = ((performance.now() - started) / 1000).toFixed(1);
   if (failed > 0) {
     process.stderr.write(
       `${err.red(`weft map: ${failed} line${failed === 1 ? '' : 's'} failed`)}` +
-        `${stop ? ' (stopped at the first: --fail-fast)' : ''}; ${ok} succeeded\n`,
+        `${stop ? ' (stopped at the first: --fail-fast)' : ''}; ${ok} succeeded${inlineErrors ? ' (errors are inline on stdout)' : ''} in ${secs} s\n`,
     );
     return 1;
   }
+  // On a terminal, a one-line summary (a pipe or file gets nothing extra).
+  if (process.stderr.isTTY) process.stderr.write(`${err.dim(`weft map: ${ok.toLocaleString('en-US')} lines in ${secs} s`)}\n`);
   return 0;
 }

@@ -54,6 +54,31 @@ describe('weft map', { timeout: 120_000 }, () => {
     }
   });
 
+  it('--errors inline writes an {"error": ...} line in place of each failing line, so the output stays aligned', async () => {
+    const input = ['1', '2', '', '"three"', '{not json', '5'].join('\n');
+    for (const order of [[], ['--unordered']]) {
+      const r = await weft(['map', math, '-', '--errors', 'inline', ...order], { input });
+      assert.equal(r.code, 1);
+      const out = lines(r.stdout).map((l) => JSON.parse(l));
+      const byLine = (o: any) => (typeof o === 'number' ? Math.sqrt(o) : o.error.line);
+      if (order.length) out.sort((a, b) => byLine(a) - byLine(b));
+      assert.equal(out.length, 5, 'one line per non-blank input line');
+      assert.deepEqual(out[0], 1);
+      assert.deepEqual(out[1], 4);
+      assert.deepEqual(out[2].error.line, 4);
+      assert.equal(out[2].error.name, 'TypeError');
+      assert.deepEqual(out[3].error.line, 5);
+      assert.equal(out[3].error.name, 'SyntaxError');
+      assert.match(out[3].error.message, /not valid JSON/);
+      assert.deepEqual(out[4], 25);
+      assert.doesNotMatch(r.stderr, /line 4:/, 'not repeated on stderr');
+      assert.match(r.stderr, /2 lines failed; 3 succeeded \(errors are inline on stdout\)/);
+    }
+    const bad = await weft(['map', math, '-', '--errors', 'inlin'], { input: '1\n' });
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--errors must be stderr or inline, got 'inlin'; did you mean 'inline'\?/);
+  });
+
   it('--fail-fast stops at the first failure', async () => {
     const input = Array.from({ length: 2000 }, (_, i) => String(i)).join('\n');
     const r = await weft(['map', `${math}#boom`, '--fail-fast', '--chunksize', '1', '--workers', '1'], { input });

@@ -9,8 +9,12 @@
  */
 import { defineTasks } from '../../index.js';
 
-/** One input line: its 1-based line number and its parsed JSON value. */
-export type MapItem = [line: number, value: unknown];
+/**
+ * One input line: its 1-based line number and its parsed JSON value, or (third
+ * field) why it could not be parsed: such a line is answered with that error in
+ * its place, so `--errors inline` keeps the output aligned.
+ */
+export type MapItem = [line: number, value: unknown, unparsable?: string];
 /** `[line, 1, result]` on success, `[line, 0, error]` on failure. */
 export type MapReply = [line: number, ok: 1, value: unknown] | [line: number, ok: 0, error: ErrorInfo];
 /** What is kept of an error thrown by the user's function. */
@@ -54,6 +58,7 @@ function errorInfo(err: unknown): ErrorInfo {
 /** Calls the target on one line; never throws. */
 function callLine(item: MapItem): MapReply | Promise<MapReply> {
   const line = item[0];
+  if (item[2] !== undefined) return [line, 0, { name: 'SyntaxError', message: `not valid JSON: ${item[2]}` }];
   try {
     const r = target!(item[1]);
     if (r !== null && typeof r === 'object' && typeof (r as PromiseLike<unknown>).then === 'function') {

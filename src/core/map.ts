@@ -30,6 +30,8 @@ export interface MapOptions {
   timeout?: number;
 }
 
+const EMPTY_ITERATOR: Iterator<never> = { next: () => ({ done: true, value: undefined }) };
+
 const MAP_KEYS = ['chunksize', 'ordered', 'buffersize', 'signal', 'timeout'] as const satisfies readonly (keyof MapOptions)[];
 
 /** The result of `map`: iterate it (`for await`) or `await` it for an array. */
@@ -58,6 +60,8 @@ export class MapRun<T, R> implements MapResult<R> {
   private finished = false;
   private error: unknown = undefined;
   private failed = false;
+  /** The error the input threw, raised once the results before it are out. */
+  private inputError: { err: unknown } | undefined;
   private chunks: Chunk[] = []; // in submission order (ordered) — head at chunks[head]
   private head = 0;
   private ready: Chunk[] = []; // completion order (unordered)
@@ -91,14 +95,17 @@ export class MapRun<T, R> implements MapResult<R> {
     const ms = timeout(where, 'timeout', o.timeout);
     const abortSignal = signalOption(where, 'signal', o.signal);
     if (typeof fn !== 'function') throw new TypeError(`map expects a task (a function or a TaskRef), got ${describe(fn)}`);
-    if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
-      this.it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
-      this.isAsync = true;
-    } else if (items != null && typeof (items as any)[Symbol.iterator] === 'function') {
-      this.it = (items as Iterable<T>)[Symbol.iterator]();
-      this.isAsync = false;
-    } else {
+    const isAsync = items != null && typeof (items as any)[Symbol.asyncIterator] === 'function';
+    if (!isAsync && !(items != null && typeof (items as any)[Symbol.iterator] === 'function')) {
       throw new TypeError(`map expects an iterable or async iterable of items, got ${describe(items)}`);
+    }
+    this.isAsync = isAsync;
+    try {
+      this.it = isAsync ? (items as AsyncIterable<T>)[Symbol.asyncIterator]() : (items as Iterable<T>)[Symbol.iterator]();
+    } catch (err) {
+      // An input that cannot even start: no items, then its error (when the results are read).
+      this.it = EMPTY_ITERATOR;
+      this.inputFailed(err);
     }
     this.ordered = ordered;
     this.chunked = !spread && exec._chunks();
@@ -172,11 +179,26 @@ export class MapRun<T, R> implements MapResult<R> {
     }
   }
 
+  /**
+   * The input threw: nothing more is read, and the error is raised after the
+   * results of the items before it (as Python's `imap` does), not in their place.
+   */
+  private inputFailed(err: unknown): void {
+    this.inputDone = true;
+    this.inputError = { err };
+  }
+
   private readSync(size: number): T[] {
     const items: T[] = [];
     const it = this.it as Iterator<T>;
     while (items.length < size) {
-      const r = it.next();
+      let r: IteratorResult<T>;
+      try {
+        r = it.next();
+      } catch (err) {
+        this.inputFailed(err);
+        break;
+      }
       if (r.done) {
         this.inputDone = true;
         break;
@@ -201,20 +223,26 @@ export class MapRun<T, R> implements MapResult<R> {
     let deadline: Promise<undefined> | undefined;
     try {
       while (items.length < size) {
-        const p = this.pendingNext ?? it.next();
-        this.pendingNext = undefined;
+        let p: Promise<IteratorResult<T>> | undefined;
         let r: IteratorResult<T> | undefined;
-        if (items.length === 0) r = await p;
-        else {
-          deadline ??= new Promise<undefined>((res) => {
-            timer = setTimeout(res, TARGET_MS, undefined);
-          });
-          r = await Promise.race([p, deadline]);
-          if (r === undefined) {
-            p.catch(() => {}); // awaited by the next read; never an unhandled rejection meanwhile
-            this.pendingNext = p;
-            break;
+        try {
+          p = this.pendingNext ?? it.next();
+          this.pendingNext = undefined;
+          if (items.length === 0) r = await p;
+          else {
+            deadline ??= new Promise<undefined>((res) => {
+              timer = setTimeout(res, TARGET_MS, undefined);
+            });
+            r = await Promise.race([p, deadline]);
           }
+        } catch (err) {
+          this.inputFailed(err);
+          break;
+        }
+        if (r === undefined) {
+          p.catch(() => {}); // awaited by the next read; never an unhandled rejection meanwhile
+          this.pendingNext = p;
+          break;
         }
         if (r.done) {
           this.inputDone = true;
@@ -374,6 +402,10 @@ export class MapRun<T, R> implements MapResult<R> {
         return this.chunked ? (f.result() as [R[], number])[0] : [f.result() as R];
       }
       if ((this.inputDone || this.cut) && !this.pumping && this.inFlight() === 0) {
+        if (this.inputError !== undefined) {
+          this.fail(this.inputError.err);
+          throw this.error;
+        }
         if (!this.inputDone) {
           this.fail(new ExecutorShutdownError('The executor was shut down before this map read all its input'));
           throw this.error;

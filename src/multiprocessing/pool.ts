@@ -52,73 +52,6 @@ function argsOf(method: string, args: unknown, extra: unknown[]): unknown[] {
   return args;
 }
 
-/** Where the input of an imap stopped by throwing. */
-interface InputFailure {
-  failed: boolean;
-  error: unknown;
-}
-
-/**
- * The items of `items` up to the first throw of its iterator, which is kept in `failure`
- * (the map then ends normally with the items before). Not an iterable: returned as is
- * (map reports it).
- */
-function untilThrow<T>(items: Iterable<T> | AsyncIterable<T>, failure: InputFailure): Iterable<T> | AsyncIterable<T> {
-  if (items != null && typeof (items as any)[Symbol.asyncIterator] === 'function') {
-    return (async function* () {
-      let it: AsyncIterator<T> | undefined;
-      let done = false;
-      try {
-        it = (items as AsyncIterable<T>)[Symbol.asyncIterator]();
-        for (;;) {
-          const r = await it.next();
-          if (r.done) {
-            done = true;
-            return;
-          }
-          yield r.value;
-        }
-      } catch (err) {
-        done = true;
-        failure.failed = true;
-        failure.error = err;
-      } finally {
-        if (!done) await it?.return?.();
-      }
-    })();
-  }
-  if (items != null && typeof (items as any)[Symbol.iterator] === 'function') {
-    return (function* () {
-      let it: Iterator<T> | undefined;
-      let done = false;
-      try {
-        it = (items as Iterable<T>)[Symbol.iterator]();
-        for (;;) {
-          const r = it.next();
-          if (r.done) {
-            done = true;
-            return;
-          }
-          yield r.value;
-        }
-      } catch (err) {
-        done = true;
-        failure.failed = true;
-        failure.error = err;
-      } finally {
-        if (!done) it?.return?.();
-      }
-    })();
-  }
-  return items;
-}
-
-/** Yields every result of `run`, then throws the input's error if reading the input failed. */
-async function* thenThrow<R>(run: AsyncIterableIterator<R>, failure: InputFailure): AsyncIterableIterator<R> {
-  yield* run;
-  if (failure.failed) throw failure.error;
-}
-
 /** A task Pool accepts: a TaskRef or a self-contained inline function. */
 export type PoolTask<A extends unknown[], R> = TaskRef<A, R> | ((...args: A) => R);
 
@@ -277,11 +210,9 @@ export class Pool implements AsyncDisposable {
     return this.#imap(fn, items, this.#mapOpts('Pool.imapUnordered(fn, items, chunksize)', chunksize, false));
   }
 
+  /** (An input that throws: map yields the results of the items before, then raises it.) */
   #imap<T, R>(fn: PoolTask<[T], R>, items: Iterable<T> | AsyncIterable<T>, opts: MapOptions): AsyncIterableIterator<Awaited<R>> {
-    const failure: InputFailure = { failed: false, error: undefined };
-    const input = untilThrow(items, failure);
-    const run = this.#ex.map(fn, input, opts) as unknown as AsyncIterableIterator<Awaited<R>>;
-    return input === items ? run : thenThrow(run, failure);
+    return this.#ex.map(fn, items, opts) as unknown as AsyncIterableIterator<Awaited<R>>;
   }
 
   /** No more tasks may be submitted; the workers exit once the submitted ones are done (see join). */

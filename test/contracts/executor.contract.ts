@@ -437,6 +437,41 @@ export function executorContract(name: string, make: (opts?: ContractOptions) =>
       );
     });
 
+    it('an input that throws: for await yields the results of the items before it, then throws its error', async () => {
+      const ex = exec({ workers: 2 });
+      const boom = new RangeError('the input broke');
+      function* sync() {
+        for (let i = 0; i < 5; i++) yield i;
+        throw boom;
+      }
+      async function* asyncInput() {
+        for (let i = 0; i < 5; i++) yield i;
+        throw boom;
+      }
+      for (const [what, input] of [
+        ['sync', sync],
+        ['async', asyncInput],
+      ] as const) {
+        for (const chunksize of [1, 'auto'] as const) {
+          const out: number[] = [];
+          const err = await guard(
+            (async () => {
+              try {
+                for await (const r of ex.map(tasks.square, input(), { chunksize })) out.push(r as number);
+              } catch (e) {
+                return e;
+              }
+              return undefined;
+            })(),
+            `${what} input`,
+          );
+          assert.equal(err, boom, `${what}, chunksize ${chunksize}: the input's own error`);
+          assert.deepEqual(out, [0, 1, 4, 9, 16], `${what}, chunksize ${chunksize}: the results before the failure`);
+        }
+      }
+      await assert.rejects(guard(ex.map(tasks.square, sync()), 'await map'), (e: unknown) => e === boom);
+    });
+
     it('a failing item: for await yields the earlier results then throws the error; await map rejects with it', async () => {
       const ex = exec({ workers: 2 });
       const out: number[] = [];

@@ -38,3 +38,38 @@ export function tsxApiUrl(): string | undefined {
   }
   return cached;
 }
+
+/** `--import`-like flags whose next argument (or `=value`) names a module to preload. */
+const PRELOAD_FLAGS = new Set(['--import', '--loader', '--experimental-loader', '--require', '-r']);
+const isTsx = (spec: string) => /(?:^|[\\/])tsx(?:$|[\\/])/.test(spec.replace(/^file:\/\//, ''));
+
+/**
+ * The execArgv a worker thread should start with: the parent's, without the flags
+ * that load tsx, or undefined (inherit everything) when there are none.
+ *
+ * A worker thread inherits its parent's execArgv, so under `node --import tsx`
+ * every worker would load tsx and start a loader thread of its own (about 75 ms
+ * per worker on 2 cores, bench/RESULTS.md "cold start"), while tsx's hooks do not
+ * even reach the worker's imports on Node 20. weft's worker loader
+ * (workers/loader.ts) runs TypeScript task modules without it.
+ */
+export function threadExecArgv(): string[] | undefined {
+  const src = process.execArgv;
+  const out: string[] = [];
+  let dropped = false;
+  for (let i = 0; i < src.length; i++) {
+    const a = src[i]!;
+    const eq = a.indexOf('=');
+    const flag = eq < 0 ? a : a.slice(0, eq);
+    if (PRELOAD_FLAGS.has(flag)) {
+      const value = eq < 0 ? src[i + 1] : a.slice(eq + 1);
+      if (value !== undefined && isTsx(value)) {
+        dropped = true;
+        if (eq < 0) i++;
+        continue;
+      }
+    }
+    out.push(a);
+  }
+  return dropped ? out : undefined;
+}

@@ -17,12 +17,12 @@
  * and a child that exits on its own says it last (see process-pool.ts).
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
-import { findTask } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
 import type { Transferable } from '../core/tasks.js';
 import { serializeError } from '../transport/errors.js';
 import { encodeResult, decodeShared, decodeBrokered } from '../transport/codec.js';
 import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
+import { initLoader, loadTask, ModuleInitError } from './loader.js';
 import {
   INIT,
   RUN,
@@ -72,11 +72,6 @@ export interface Port {
 
 type Fn = (...args: unknown[]) => unknown;
 
-const TS_EXT = /\.(?:[mc]?ts|tsx)$/;
-
-/** Raised by the loader when a task module threw at import: the worker must be replaced. */
-class ModuleInitError extends Error {}
-
 /** How long an idle worker thread polls for its next task before sleeping (ms). */
 const SPIN_MS = 0.1;
 /** How long a chain of such polls may keep the event loop waiting (ms). */
@@ -109,8 +104,6 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   let firstPendingAt = 0;
 
   const fnCache = new Map<string, Fn>();
-  let tsxReady: Promise<void> | undefined;
-  let tsxUrl: string | undefined;
   let reviveShared: ((type: string, data: unknown) => object) | undefined;
   let reviveBrokered: ((type: string, data: unknown) => object) | undefined;
   setBrokerLink((msg) => port.post(msg));
@@ -160,22 +153,9 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
     if (fn !== undefined) return fn;
     const kind = flags & F_KIND;
     if (kind === F_INLINE) fn = compileInline(target);
-    else fn = await loadFromModule(kind, target, name);
+    else fn = await loadTask(kind === F_TABLE ? 'table' : 'export', target, name);
     fnCache.set(key, fn);
     return fn;
-  }
-
-  async function loadFromModule(kind: number, url: string, name: string): Promise<Fn> {
-    if (tsxUrl !== undefined && TS_EXT.test(url)) await (tsxReady ??= registerTsx(tsxUrl));
-    let mod: any;
-    try {
-      mod = await import(url);
-    } catch (err: any) {
-      if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(shortPath(url))) throw err;
-      if (err?.code === 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
-      throw Object.assign(new ModuleInitError(`Task module ${url} threw while being imported`), { cause: err });
-    }
-    return findTask(mod, kind === F_TABLE ? 'table' : 'export', name, url) as Fn;
   }
 
   // ── running ─────────────────────────────────────────────────────────────
@@ -425,7 +405,7 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
   }
 
   async function init(opts: WorkerInit): Promise<void> {
-    tsxUrl = opts.tsx;
+    initLoader(opts);
     try {
       if (opts.initializer) {
         const { flags, target, name } = opts.initializer;
@@ -450,14 +430,6 @@ export function startRunLoop(port: Port, gate: Int32Array | undefined): { flush(
 
 function cacheKey(flags: number, target: string, name: string): string {
   return (flags & F_KIND) === F_INLINE ? target : `${flags & F_KIND}\u0000${target}\u0000${name}`;
-}
-
-function shortPath(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname);
-  } catch {
-    return url;
-  }
 }
 
 /** Results of a map chunk, tagged so the reply carries [results, ms]. */
@@ -547,9 +519,4 @@ function collectTransfer(value: unknown, all: Transferable[]): Transferable[] | 
   // keep those reachable at the top of this value.
   const mine = all.filter((t) => t === value || (ArrayBuffer.isView(value) && t === value.buffer));
   return mine.length ? mine : undefined;
-}
-
-async function registerTsx(url: string): Promise<void> {
-  const api = await import(url);
-  api.register();
 }

@@ -126,8 +126,12 @@ describe('threadExecArgv', { timeout: 30_000 }, () => {
   };
 
   it('drops the flags that load tsx and keeps the others', async () => {
-    assert.deepEqual(await probe(['--max-old-space-size=300', '--import=tsx']), ['--max-old-space-size=300']);
+    assert.deepEqual(await probe(['--no-deprecation', '--import=tsx']), ['--no-deprecation']);
     assert.deepEqual(await probe(['--require', 'tsx/cjs', '--no-warnings', '--import', tsx]), ['--no-warnings']);
+  });
+
+  it('leaves out the flags a worker thread refuses (they apply to the whole process)', async () => {
+    assert.deepEqual(await probe(['--v8-pool-size=2', '--title=weft-probe', '--no-warnings', '--import=tsx']), ['--no-warnings']);
   });
 
   it('returns undefined (inherit) when no flag loads tsx', async () => {

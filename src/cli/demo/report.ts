@@ -47,8 +47,9 @@ export function renderReport(data: ReportData): string {
   <p class="meta" id="meta"></p>
   <p class="legend" id="legend"></p>
   <p class="howto">Each timeline has one lane per worker (a thread, a process, or the main thread) and one bar per task, from when
-  the worker began it to when it finished; hover a bar for details. The timelines of a workload share one time axis. Empty space
-  at the left of thread and process lanes is the workers starting.</p>
+  the worker began it to when it finished; hover a bar for details. The timelines of a workload share one time axis. The hatched
+  band at the left of a timeline is its start-up: the time before its first task began (starting the threads or processes);
+  asyncio and sequential runs have none.</p>
 </header>
 <main id="app"><noscript>This report draws its timelines with JavaScript.</noscript></main>
 <div id="tip" role="tooltip"></div>
@@ -96,6 +97,7 @@ svg .lane-bg { fill:#f4f5f9; }
 svg .bar { stroke:#fff; stroke-width:.8; cursor:default; }
 svg .bar:hover { stroke:var(--ink); stroke-width:1.2; }
 svg .grid { stroke:var(--line); }
+svg .startup-label { fill:var(--ink); font-weight:600; }
 #tip { position:fixed; pointer-events:none; background:var(--ink); color:#fff; padding:5px 9px; border-radius:6px; font-size:12px; opacity:0; transition:opacity .08s; max-width:420px; }
 `;
 
@@ -118,7 +120,7 @@ const SCRIPT = `
     var raw = span / 6, p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p;
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
   }
-  var tip = document.getElementById('tip');
+  var tip = document.getElementById('tip'), hatches = 0;
   function showTip(ev, s) { tip.textContent = s; tip.style.opacity = 1; tip.style.left = (ev.clientX + 12) + 'px'; tip.style.top = (ev.clientY + 12) + 'px'; }
   function hideTip() { tip.style.opacity = 0; }
 
@@ -135,14 +137,15 @@ const SCRIPT = `
     // results table
     var tbl = el('table', {}, sec), hr = el('tr', {}, el('thead', {}, tbl));
     var race = w.name === 'race';
-    ['model', race ? 'variant' : '', 'seconds', 'speedup', 'CPU s', 'cores busy', race ? 'total' : 'workers'].forEach(function (h) { text(el('th', {}, hr), h); });
+    ['model', race ? 'variant' : '', 'seconds', race ? '' : 'start-up', 'speedup', 'CPU s', 'cores busy', race ? 'total' : 'workers'].forEach(function (h) { text(el('th', {}, hr), h); });
     var body = el('tbody', {}, tbl);
     var best = Math.max.apply(null, w.runs.filter(function (r) { return !r.lost; }).map(function (r) { return r.speedup; }));
     w.runs.forEach(function (r) {
       var tr = el('tr', {}, body), td = el('td', {}, tr);
       el('span', { 'class': 'sw', style: 'background:' + COLORS[r.model] }, td); text(td, r.model);
       text(el('td', {}, tr), r.variant || '');
-      text(el('td', {}, tr), fmt(r.seconds));
+      text(el('td', {}, tr), fmt(r.seconds) + (r.reps > 1 ? ' (best of ' + r.reps + ')' : ''));
+      text(el('td', {}, tr), race ? '' : r.startup == null || r.startup < 0.0005 ? 'none' : fmt(r.startup) + ' s');
       var sp = el('td', { 'class': r.speedup === best ? 'best' : '' }, tr); text(sp, x(r.speedup));
       el('span', { 'class': 'speedbar', style: 'width:' + Math.max(2, Math.min(120, r.speedup / best * 120)) + 'px;background:' + COLORS[r.model] }, sp);
       text(el('td', {}, tr), r.cpuSeconds.toFixed(2));
@@ -200,6 +203,17 @@ const SCRIPT = `
         });
         y += h + GAP;
       });
+      // The start-up band, over the lane backgrounds (no task starts inside it).
+      if (r.startup != null && r.startup * 1000 * scale >= 2) {
+        var hid = 'hatch-' + (++hatches);
+        var pat = el('pattern', { id: hid, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }, el('defs', {}, svg, true), true);
+        el('rect', { width: 6, height: 6, fill: '#fff7ed' }, pat, true);
+        el('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#fdba74', 'stroke-width': 2 }, pat, true);
+        var sw = r.startup * 1000 * scale;
+        el('rect', { x: LABEL_W, y: 0, width: sw, height: H - AXIS, fill: 'url(#' + hid + ')', 'class': 'startup', 'data-startup': r.startup.toFixed(3) }, svg, true);
+        var st = el('text', { x: LABEL_W + sw + 4, y: H - AXIS - 4, 'class': 'startup-label' }, svg, true);
+        st.textContent = 'start-up ' + (r.startup < 1 ? Math.round(r.startup * 1000) + ' ms' : r.startup.toFixed(2) + ' s');
+      }
     });
   });
   document.body.setAttribute('data-rendered', String(document.querySelectorAll('svg .bar').length));

@@ -99,7 +99,14 @@ describe('weft demo measurements', { timeout: 30_000 }, () => {
         return run(model, times[key]![rep - 1]!);
       },
     });
-    const once = { model: 'sequential' as Model, once: true, run: async (rep: number) => (order.push(`s${rep}`), run('sequential', 9)) };
+    const once = {
+      model: 'sequential' as Model,
+      once: true,
+      run: async (rep: number) => {
+        order.push(`s${rep}`);
+        return run('sequential', 9);
+      },
+    };
     const best = await bestOf(3, [once, make('threads', 'a'), make('processes', 'b')]);
     assert.deepEqual(order, ['s1', 'a1', 'b1', 'a2', 'b2', 'a3', 'b3']);
     assert.deepEqual(

@@ -19,7 +19,10 @@
  * the machine hits every row alike; each cell is the median over the rounds.
  * The main number is the time from the process's start to the 4th result
  * (performance.now() in the child): Node's own start-up, the import, starting
- * the pool, the first tasks. Shutting down and exiting are not counted.
+ * the pool, the first tasks. Shutting down and exiting are not counted. Beside
+ * it, the CPU time the process used until then (all its threads): a loaded
+ * machine stretches elapsed times several-fold but CPU time far less, so on a
+ * shared machine the CPU ratios are the steadier signal.
  *
  * The caches weft uses are warm after the first round (Node's compile cache in
  * workers on Node 22.1+, the compiled copies of TypeScript task modules under
@@ -107,6 +110,8 @@ interface Sample {
   first: number;
   first4: number;
   end: number;
+  /** CPU time (ms, all threads of the process) until the 4th result */
+  cpu: number;
   wall: number;
 }
 
@@ -164,14 +169,23 @@ const ratio = (a: number, b: number) => (Number.isNaN(a) || Number.isNaN(b) ? ''
 // ── report ───────────────────────────────────────────────────────────────────
 const labels = [...new Map(rows.map((r) => [r.id.slice(0, r.id.lastIndexOf('@')), r.label])).entries()];
 const startRows = labels.filter(([id]) => !id.startsWith('import:'));
-const head = ['cold start: first 4 results, from process start', ...majors.flatMap((m) => [`Node ${m}`, 'vs piscina JS'])];
+const head = [
+  'cold start: first 4 results, from process start',
+  ...majors.flatMap((m) => [`Node ${m}`, 'vs piscina JS', `CPU ms (Node ${m})`, 'vs piscina']),
+];
 const lines: string[] = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
 for (const [id, label] of startRows) {
   const cells = majors.flatMap((m) => {
     const key = `${id}@${m}`;
-    if (!samples.has(key)) return ['', ''];
-    const anchor = id.startsWith('processes:') ? '' : ratio(med(key, 'first4'), med(`threads:piscina@${m}`, 'first4'));
-    return [`${ms(med(key, 'first4'))} (${range(key, 'first4')})`, anchor];
+    if (!samples.has(key)) return ['', '', '', ''];
+    const thread = !id.startsWith('processes:');
+    const pis = `threads:piscina@${m}`;
+    return [
+      `${ms(med(key, 'first4'))} (${range(key, 'first4')})`,
+      thread ? ratio(med(key, 'first4'), med(pis, 'first4')) : '',
+      `${Math.round(med(key, 'cpu'))}`,
+      thread ? ratio(med(key, 'cpu'), med(pis, 'cpu')) : '',
+    ];
   });
   lines.push(`| ${label} | ${cells.join(' | ')} |`);
 }

@@ -60,22 +60,11 @@ let tsxUrl: string | undefined;
 const modules = new Map<string, Promise<Record<string, unknown>>>();
 
 /**
- * Called once with the worker's start message: `tsx`, the URL of tsx's ESM API
- * when the parent runs under tsx (see futures/tsx.ts); `preload`, task modules
- * the first tasks will need (imported from now on, while the worker says it is
- * ready and its first tasks travel).
+ * Called once with the worker's start message: the URL of tsx's ESM API when the
+ * parent runs under tsx (see futures/tsx.ts).
  */
-export function initLoader(opts: { tsx?: string | undefined; preload?: readonly string[] | undefined }): void {
+export function initLoader(opts: { tsx?: string | undefined }): void {
   tsxUrl = opts.tsx;
-  if (opts.preload) preload(opts.preload);
-}
-
-/**
- * Starts importing modules the worker will need (their first tasks are on the
- * way); `loadTask` then finds them loaded or loading. Errors wait for loadTask.
- */
-export function preload(urls: readonly string[]): void {
-  for (const url of urls) importOnce(url).catch(() => {});
 }
 
 /**

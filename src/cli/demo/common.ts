@@ -130,6 +130,46 @@ export interface Contender {
   once?: boolean;
 }
 
+/** A contender that runs `body` on this thread; `start` announces each run (progress). */
+export function onThisThread(
+  model: Model,
+  label: (s: Stamp, i: number) => string,
+  start: (model: Model, rep: number) => void,
+  body: () => Promise<Stamp[]>,
+  opts: { once?: boolean } = {},
+): Contender {
+  return {
+    model,
+    ...(opts.once ? { once: true } : {}),
+    run(rep) {
+      start(model, rep);
+      return measure(model, body, label);
+    },
+  };
+}
+
+/** A contender that runs `body` on a new pool each time (its start-up is measured), shut down after. */
+export function onNewPool<P extends { shutdown(): Promise<unknown> }>(
+  model: Model,
+  label: (s: Stamp, i: number) => string,
+  start: (model: Model, rep: number) => void,
+  make: () => P,
+  body: (pool: P) => Promise<Stamp[]>,
+): Contender {
+  return {
+    model,
+    async run(rep) {
+      start(model, rep);
+      const pool = make();
+      try {
+        return await measure(model, () => body(pool), label);
+      } finally {
+        await pool.shutdown();
+      }
+    },
+  };
+}
+
 /**
  * Runs every contender `reps` times, interleaved (rep 1 of each, then rep 2 of
  * each, ...) so that a burst of load on the machine hits them alike, and keeps

@@ -11,10 +11,10 @@ import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, cpuCount, type Execut
 import {
   bestOf,
   fmtDuration,
-  measure,
+  onNewPool,
+  onThisThread,
   withSpeedups,
   times,
-  type Contender,
   type DemoContext,
   type Run,
   type Workload,
@@ -44,69 +44,49 @@ export async function runCpu(ctx: DemoContext): Promise<Workload> {
     checksums.set(m, rs.map((r) => r.checksum.toString(16)).join(''));
     return rs;
   };
-  const onPool = (model: 'threads' | 'processes', make: () => Executor): Contender => ({
-    model,
-    async run(rep) {
-      step(model, rep);
-      const pool = make();
-      try {
-        return await measure(model, async () => keep(model)(await mapAll(pool, tiles, () => p.tick())), label);
-      } finally {
-        await pool.shutdown();
-      }
-    },
-  });
-
   let runs: Run[];
   const loadBefore = loadavg()[0]!;
   try {
     runs = await bestOf(ctx.reps, [
-      {
-        model: 'sequential',
-        run: (rep) => {
-          step('sequential', rep);
-          return measure(
-            'sequential',
-            async () => {
-              const out: TileResult[] = [];
-              for (const t of tiles) {
-                out.push(image.processTile(t));
-                p.tick();
-                await Promise.resolve();
-              }
-              return keep('sequential')(out);
-            },
-            label,
-          );
-        },
-      },
+      onThisThread('sequential', label, step, async () => {
+        const out: TileResult[] = [];
+        for (const t of tiles) {
+          out.push(image.processTile(t));
+          p.tick();
+          await Promise.resolve();
+        }
+        return keep('sequential')(out);
+      }),
       // asyncio: one Task per tile. They take turns on one thread: nothing runs in parallel.
-      {
-        model: 'asyncio',
-        run: (rep) => {
-          step('asyncio', rep);
-          return measure(
-            'asyncio',
-            () =>
-              asyncio.run(
-                async () => {
-                  const tasks = tiles.map((t) =>
-                    asyncio.createTask(() => {
-                      const r = image.processTile(t);
-                      p.tick();
-                      return r;
-                    }),
-                  );
-                  return keep('asyncio')(await asyncio.gather(...tasks));
-                },
-                { handleSignals: false },
-              ),
-            label,
-          );
-        },
-      },
-      onPool('threads', () => new ThreadPoolExecutor({ maxWorkers: workers })),
-      onPool('processes', () => new ProcessPoolExecutor({ maxWorkers: workers })),
+      onThisThread('asyncio', label, step, () =>
+        asyncio.run(
+          async () => {
+            const tasks = tiles.map((t) =>
+              asyncio.createTask(() => {
+                const r = image.processTile(t);
+                p.tick();
+                return r;
+              }),
+            );
+            return keep('asyncio')(await asyncio.gather(...tasks));
+          },
+          { handleSignals: false },
+        ),
+      ),
+      onNewPool(
+        'threads',
+        label,
+        step,
+        () => new ThreadPoolExecutor({ maxWorkers: workers }),
+        async (pool) => keep('threads')(await mapAll(pool, tiles, () => p.tick())),
+      ),
+      onNewPool(
+        'processes',
+        label,
+        step,
+        () => new ProcessPoolExecutor({ maxWorkers: workers }),
+        async (pool) => keep('processes')(await mapAll(pool, tiles, () => p.tick())),
+      ),
     ]);
   } finally {
     p.stop();

@@ -11,10 +11,10 @@ import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, type Executor } from 
 import {
   bestOf,
   fmtDuration,
-  measure,
+  onNewPool,
+  onThisThread,
   withSpeedups,
   times,
-  type Contender,
   type DemoContext,
   type Run,
   type Workload,
@@ -40,77 +40,62 @@ export async function runIo(ctx: DemoContext): Promise<Workload> {
     if (bad) throw new Error(`${bad} of ${rs.length} downloads failed`);
     return rs;
   };
-  const onPool = (model: 'threads' | 'processes', make: () => Executor): Contender => ({
-    model,
-    async run(rep) {
-      step(model, rep);
-      const pool = make();
-      try {
-        return await measure(model, () => mapAll(pool, urls, p.tick.bind(p, 1)).then(checkAll), label);
-      } finally {
-        await pool.shutdown();
-      }
-    },
-  });
-
   let runs: Run[];
   try {
     runs = await bestOf(ctx.reps, [
       // sequential: one download after the other, on this thread.
-      {
-        model: 'sequential',
-        once: true,
-        run: (rep) => {
-          step('sequential', rep);
-          return measure(
-            'sequential',
-            async () => {
-              const out: PageResult[] = [];
-              for (const u of urls) {
-                out.push(await crawl.downloadSite(u));
-                p.tick();
-              }
-              return checkAll(out);
-            },
-            label,
-          );
+      onThisThread(
+        'sequential',
+        label,
+        step,
+        async () => {
+          const out: PageResult[] = [];
+          for (const u of urls) {
+            out.push(await crawl.downloadSite(u));
+            p.tick();
+          }
+          return checkAll(out);
         },
-      },
+        { once: true },
+      ),
       // asyncio: one Task per download, at most IO_CONCURRENCY at once (a Semaphore), on this thread.
-      {
-        model: 'asyncio',
-        run: (rep) => {
-          step('asyncio', rep);
-          return measure(
-            'asyncio',
-            () =>
-              asyncio.run(
-                async () => {
-                  const sem = new asyncio.Semaphore(IO_CONCURRENCY);
-                  const tasks = urls.map((u) =>
-                    asyncio.createTask(async () => {
-                      await sem.acquire();
-                      try {
-                        const r = await crawl.downloadSite(u);
-                        p.tick();
-                        return r;
-                      } finally {
-                        sem.release();
-                      }
-                    }),
-                  );
-                  return checkAll(await asyncio.gather(...tasks));
-                },
-                { handleSignals: false },
-              ),
-            label,
-          );
-        },
-      },
+      onThisThread('asyncio', label, step, () =>
+        asyncio.run(
+          async () => {
+            const sem = new asyncio.Semaphore(IO_CONCURRENCY);
+            const tasks = urls.map((u) =>
+              asyncio.createTask(async () => {
+                await sem.acquire();
+                try {
+                  const r = await crawl.downloadSite(u);
+                  p.tick();
+                  return r;
+                } finally {
+                  sem.release();
+                }
+              }),
+            );
+            return checkAll(await asyncio.gather(...tasks));
+          },
+          { handleSignals: false },
+        ),
+      ),
       // threads: a ThreadPoolExecutor; each worker thread waits for its download.
-      onPool('threads', () => new ThreadPoolExecutor({ maxWorkers: IO_CONCURRENCY })),
+      onNewPool(
+        'threads',
+        label,
+        step,
+        () => new ThreadPoolExecutor({ maxWorkers: IO_CONCURRENCY }),
+        (pool) => mapAll(pool, urls, p.tick.bind(p, 1)).then(checkAll),
+      ),
       // processes: a ProcessPoolExecutor; each child process waits for its download.
-      onPool('processes', () => new ProcessPoolExecutor({ maxWorkers: IO_CONCURRENCY })),
+      onNewPool(
+        'processes',
+        label,
+        step,
+        () => new ProcessPoolExecutor({ maxWorkers: IO_CONCURRENCY }),
+        (pool) => mapAll(pool, urls, p.tick.bind(p, 1)).then(checkAll),
+      ),
     ]);
   } finally {
     p.stop();

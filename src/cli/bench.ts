@@ -67,6 +67,14 @@ async function coldStart(make: () => Executor, workers: number, times: number): 
         ),
       );
       all.push(performance.now() - t0);
+      // The 4 results may all come from the first worker while the others still start;
+      // let them finish starting before shutting down (a child process asked to stop
+      // while it starts reports an EPIPE on stderr: a known issue of the process pool).
+      for (let waited = 0; waited < 5000; waited += 5) {
+        const st = pool.stats();
+        if (st.busy + st.idle >= st.workers) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
     } finally {
       await pool.shutdown();
     }

@@ -102,8 +102,12 @@ describe('loading TypeScript task modules in workers', { timeout: 120_000 }, () 
     });
   }
 
-  it('the compiled copy is reused while its files are unchanged, and rebuilt when one of them changes', async () => {
-    await run(process.execPath);
+  it('the compiled copy is reused while its files are unchanged, and rebuilt when one of them changes', async (t) => {
+    const { workerHasTsx } = await run(process.execPath);
+    if (workerHasTsx && hasStripping(process.execPath))
+      return t.skip(
+        'here the workers run tsx themselves (they inherit --import tsx) and Node 22+ applies its hooks there: no copy is made',
+      );
     const manifest = manifestOf(join(project, 'tasks.ts'), hasStripping(process.execPath));
     const before = statSync(manifest).mtimeMs;
     const again = await run(process.execPath);

@@ -36,7 +36,7 @@ each model 3 times (2 with --quick), new workers each time, and keep the best,
 so a busy machine does not decide the verdict.
 
 Options:
-  --quick              smaller workloads (about 12 s in all on 2 quiet cores)
+  --quick              smaller workloads (about 14 s in all on 2 cores)
   --json               print the results as JSON on stdout, nothing else
   --report FILE.html   write a self-contained HTML report with a timeline per model
   -h, --help           show this help

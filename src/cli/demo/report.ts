@@ -97,7 +97,6 @@ svg .lane-bg { fill:#f4f5f9; }
 svg .bar { stroke:#fff; stroke-width:.8; cursor:default; }
 svg .bar:hover { stroke:var(--ink); stroke-width:1.2; }
 svg .grid { stroke:var(--line); }
-svg .startup-label { fill:var(--ink); font-weight:600; }
 #tip { position:fixed; pointer-events:none; background:var(--ink); color:#fff; padding:5px 9px; border-radius:6px; font-size:12px; opacity:0; transition:opacity .08s; max-width:420px; }
 `;
 
@@ -166,7 +165,8 @@ const SCRIPT = `
     w.runs.forEach(function (r) {
       var box = el('div', { 'class': 'timeline', 'data-model': r.model }, sec);
       var h3 = el('h3', {}, box); text(h3, r.model + (r.variant ? ' \\u00b7 ' + r.variant : ''));
-      text(el('span', { 'class': 'sub' }, h3), fmt(r.seconds) + ' s \\u00b7 ' + r.tasks + ' tasks on ' + r.workers + ' lane' + (r.workers === 1 ? '' : 's') + (r.note ? ' \\u00b7 ' + r.note : ''));
+      text(el('span', { 'class': 'sub' }, h3), fmt(r.seconds) + ' s \\u00b7 ' + r.tasks + ' tasks on ' + r.workers + ' lane' + (r.workers === 1 ? '' : 's') +
+        (r.startup != null && r.startup >= 0.0005 ? ' \\u00b7 start-up ' + fmt(r.startup) + ' s (hatched)' : '') + (r.note ? ' \\u00b7 ' + r.note : ''));
       // lanes: by worker; tasks overlapping on one worker (asyncio) are packed into sub-rows
       var lanes = {}, order = [];
       r.bars.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (b) {
@@ -210,9 +210,9 @@ const SCRIPT = `
         el('rect', { width: 6, height: 6, fill: '#fff7ed' }, pat, true);
         el('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#fdba74', 'stroke-width': 2 }, pat, true);
         var sw = r.startup * 1000 * scale;
-        el('rect', { x: LABEL_W, y: 0, width: sw, height: H - AXIS, fill: 'url(#' + hid + ')', 'class': 'startup', 'data-startup': r.startup.toFixed(3) }, svg, true);
-        var st = el('text', { x: LABEL_W + sw + 4, y: H - AXIS - 4, 'class': 'startup-label' }, svg, true);
-        st.textContent = 'start-up ' + (r.startup < 1 ? Math.round(r.startup * 1000) + ' ms' : r.startup.toFixed(2) + ' s');
+        var band = el('rect', { x: LABEL_W, y: 0, width: sw, height: H - AXIS, fill: 'url(#' + hid + ')', 'class': 'startup', 'data-startup': r.startup.toFixed(3) }, svg, true);
+        band.addEventListener('mousemove', function (ev) { showTip(ev, 'start-up: ' + fmt(r.startup) + ' s before the first task began (starting the workers)'); });
+        band.addEventListener('mouseleave', hideTip);
       }
     });
   });

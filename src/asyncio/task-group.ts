@@ -17,17 +17,7 @@
 import { currentContext, type TaskContext } from '../core/context.js';
 import { CancelledError, ExceptionGroup, InvalidStateError, describe } from '../core/errors.js';
 import { S } from '../core/future.js';
-import {
-  isScope,
-  link,
-  listenAbort,
-  unlink,
-  unlistenAbort,
-  type AbortNode,
-  type CancelNode,
-  type Scope,
-  type ScopeState,
-} from '../core/scope.js';
+import { isScope, link, listenAbort, unlink, unlistenAbort, type CancelNode, type Scope, type ScopeState } from '../core/scope.js';
 import { Task, type TaskOptions } from './task.js';
 
 const OPEN = 0;
@@ -51,7 +41,7 @@ const CLOSED = 2;
  *   tg.createTask(() => sayAfter(2000, 'world'));
  * } // waits for both here
  */
-export class TaskGroup implements AsyncDisposable, CancelNode, AbortNode {
+export class TaskGroup implements AsyncDisposable {
   /** @internal */ _prevNode: CancelNode | null = null;
   /** @internal */ _nextNode: CancelNode | null = null;
   /** @internal */ _inScope: ScopeState | null = null;

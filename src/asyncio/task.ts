@@ -17,7 +17,7 @@ import { Future, S } from '../core/future.js';
 import { currentContext, runInContext, runOutsideContext } from '../core/context.js';
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
 import { options, str } from '../core/options.js';
-import { scopeCancel, scopeSignal, type CancelNode, type ScopeState } from '../core/scope.js';
+import { scopeCancel, scopeSignal, type CancelNode } from '../core/scope.js';
 
 /** Options of {@link createTask} and `TaskGroup.createTask`. */
 export interface TaskOptions {
@@ -149,7 +149,7 @@ export function setLiveTasks(s: Set<Task<unknown>> | undefined): void {
  * const t = createTask(async () => { await sleep(100); return 42; }, { name: 'answer' });
  * console.log(t.name, await t);
  */
-export class Task<T = unknown> extends Future<T> implements ScopeState {
+export class Task<T = unknown> extends Future<T> {
   // The Task is its own cancel scope and async-context value (see core/scope.ts).
   /** @internal brand (on the prototype) */ declare readonly _isScope: true;
   /** @internal */ _head: CancelNode | null = null;

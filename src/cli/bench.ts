@@ -1,9 +1,12 @@
 /**
  * `weft bench [--json]`: weft's own numbers on this machine, in a few seconds:
+ * cold start (a fresh pool's first results, `import('weft')` in a new process),
  * submit throughput, map throughput, round trip latency, CPU scaling, process
  * pool throughput and asyncio primitives. bench/ holds the full comparisons
  * with other libraries; this is the quick look.
  */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parse } from './args.js';
 import { ThreadPoolExecutor, ProcessPoolExecutor, asyncio, cpuCount, type Executor } from './api.js';
 import bt from './tasks/bench.js';
@@ -12,9 +15,10 @@ import { Progress, styles, table } from './term.js';
 
 export const BENCH_HELP = `Usage: weft bench [--json]
 
-Measures weft on this machine (a few seconds): thread pool submit and map
-throughput, round-trip latency, CPU scaling from 1 to N workers, process pool
-throughput and asyncio primitives.
+Measures weft on this machine (a few seconds): cold start (a fresh thread
+pool's and process pool's first results, import('weft') in a new process),
+thread pool submit and map throughput, round-trip latency, CPU scaling from 1
+to N workers, process pool throughput and asyncio primitives.
 
 Options:
   --json       print the results as JSON on stdout
@@ -41,6 +45,57 @@ async function timeIt(fn: () => PromiseLike<unknown>): Promise<number> {
   return performance.now() - t0;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * A fresh pool of `workers`, `workers` trivial tasks at once: when the first and
+ * the last result came (ms from creating the pool), median over `times` pools.
+ */
+async function coldStart(make: () => Executor, workers: number, times: number): Promise<{ first: number; all: number }> {
+  const first: number[] = [],
+    all: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    const pool = make();
+    try {
+      let seen = 0;
+      await Promise.all(
+        Array.from({ length: workers }, (_, k) =>
+          pool.submit(bt.identity, k).then(() => {
+            if (++seen === 1) first.push(performance.now() - t0);
+          }),
+        ),
+      );
+      all.push(performance.now() - t0);
+      // The 4 results may all come from the first worker while the others still start;
+      // let them finish starting before shutting down (a child process asked to stop
+      // while it starts reports an EPIPE on stderr: a known issue of the process pool).
+      for (let waited = 0; waited < 5000; waited += 5) {
+        const st = pool.stats();
+        if (st.busy + st.idle >= st.workers) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    } finally {
+      await pool.shutdown();
+    }
+  }
+  return { first: median(first), all: median(all) };
+}
+
+/** `import('weft')` in a new Node process (ms, median of `times`), or NaN if it cannot run. */
+function importTime(times: number): number {
+  const index = fileURLToPath(new URL('../index.js', import.meta.url));
+  const script = `const t = performance.now(); await import(${JSON.stringify(index)}); console.log(performance.now() - t);`;
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const v = Number(r.stdout.trim());
+    if (r.status !== 0 || !Number.isFinite(v)) return Number.NaN;
+    ms.push(v);
+  }
+  return median(ms);
+}
+
 /** Entry of `weft bench`. Returns the exit code. */
 export async function bench(argv: string[], version: string): Promise<number> {
   const { values } = parse('bench', argv, { json: { type: 'boolean' } });
@@ -56,10 +111,32 @@ export async function bench(argv: string[], version: string): Promise<number> {
     progress.tick();
   };
   const workers = Math.max(2, cpuCount());
-  const steps = 9;
+  const steps = 12;
   progress.start('bench', steps);
 
   try {
+    {
+      // Cold start: what a program pays before its first results (bench/cold.bench.ts compares it with other pools).
+      const n = 4;
+      const t = await coldStart(() => new ThreadPoolExecutor({ maxWorkers: n }), n, 5);
+      add({
+        name: 'threads: cold start',
+        value: t.first,
+        unit: 'ms',
+        detail: `a new ${n}-thread pool's first result (median of 5 pools); all ${n} results at ${t.all.toFixed(0)} ms`,
+      });
+      const p = await coldStart(() => new ProcessPoolExecutor({ maxWorkers: n }), n, 3);
+      add({
+        name: 'processes: cold start',
+        value: p.first,
+        unit: 'ms',
+        detail: `a new ${n}-process pool's first result (median of 3 pools); all ${n} results at ${p.all.toFixed(0)} ms`,
+      });
+      const imp = importTime(3);
+      if (Number.isFinite(imp)) add({ name: "import('weft')", value: imp, unit: 'ms', detail: 'in a new Node process (median of 3)' });
+      else progress.tick();
+    }
+
     {
       const pool = new ThreadPoolExecutor({ maxWorkers: 2 });
       try {

@@ -7,7 +7,7 @@
  * (shut down, queue full, unsendable argument) come back as rejected futures,
  * never as synchronous throws, so a loop of submits never loses a result.
  */
-import { Future, type CancelHandler } from './future.js';
+import { Future } from './future.js';
 import { own, failedFuture, setResult, setException, setCancelled } from './internal.js';
 import { CancelledError, ExecutorShutdownError, describe } from './errors.js';
 import { Recorder, type ExecutorStats } from './stats.js';
@@ -41,7 +41,7 @@ export type TaskFn<A extends unknown[], R> = TaskRef<A, R> | ((...args: A) => R)
  * const f = pool.submit(tasks.fib, 30);
  * for await (const r of pool.map(tasks.fib, [25, 26, 27])) console.log(r);
  */
-export abstract class Executor implements AsyncDisposable, CancelHandler {
+export abstract class Executor implements AsyncDisposable {
   /** @internal */ protected readonly _rec = new Recorder();
   /** @internal */ protected _closed = false;
   /** @internal */ private _shutdownPromise: Promise<void> | undefined;

@@ -26,8 +26,7 @@ type DoneCallback<T> = (f: Future<T>) => void;
 
 /**
  * Told when a future it owns is cancelled by a caller. Executors implement it to
- * drop a queued task or to stop a running one.
- * @internal
+ * drop a queued task or to stop a running one. (Internal: for executors.)
  */
 export interface CancelHandler {
   /** `wasRunning` tells which state the future left. */

@@ -25,7 +25,7 @@ import { currentContext, type TaskContext } from './context.js';
 import type { CancelledError } from './errors.js';
 import { toCancelledError } from './future.js';
 
-/** @internal Something a scope tells about its cancellation: a wait, a child scope, a task group. */
+/** (Internal.) Something a scope tells about its cancellation: a wait, a child scope, a task group. */
 export interface CancelNode {
   /** previous / next node in the scope's list; the scope holding it */
   _prevNode: CancelNode | null;
@@ -36,7 +36,7 @@ export interface CancelNode {
 }
 
 /**
- * @internal The state of a cancel scope. Implemented by {@link Scope} (timeout and
+ * (Internal.) The state of a cancel scope. Implemented by {@link Scope} (timeout and
  * task-group bodies) and directly by asyncio's Task (one object less per task).
  */
 export interface ScopeState extends TaskContext {
@@ -130,10 +130,10 @@ export function scopeTake(s: ScopeState): CancelledError | undefined {
 }
 
 /**
- * @internal A child cancel scope (a `timeout()` or `taskGroup()` body); also the async
+ * (Internal.) A child cancel scope (a `timeout()` or `taskGroup()` body); also the async
  * context value of the code running in it.
  */
-export class Scope implements ScopeState, CancelNode, AbortNode {
+export class Scope {
   readonly _isScope = true as const;
   _prevNode: CancelNode | null = null;
   _nextNode: CancelNode | null = null;
@@ -219,7 +219,7 @@ export function currentScope(): ScopeState | undefined {
 // However many waits and scopes watch one AbortSignal, the signal gets one listener
 // (defect: 1000 waits on one signal raised MaxListenersExceededWarning).
 
-/** @internal Something told when an AbortSignal it listens to (through {@link listenAbort}) aborts. */
+/** (Internal.) Something told when an AbortSignal it listens to (through {@link listenAbort}) aborts. */
 export interface AbortNode {
   _onAbort(reason: unknown): void;
 }

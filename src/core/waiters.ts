@@ -62,7 +62,7 @@ import { type CancelledError, TimeoutError } from './errors.js';
 import { toCancelledError } from './future.js';
 import { options, signal as signalOpt, timeout as timeoutOpt } from './options.js';
 import { Ring } from './ring.js';
-import { isScope, link, listenAbort, scopeTake, unlink, unlistenAbort, type AbortNode, type CancelNode, type ScopeState } from './scope.js';
+import { isScope, link, listenAbort, scopeTake, unlink, unlistenAbort, type CancelNode, type ScopeState } from './scope.js';
 import { cancel as cancelTimer, later, type Later } from './timers.js';
 
 /** Options every waiting method takes. */
@@ -96,9 +96,9 @@ export const DEFERRED = 2;
 export type GrantResult = typeof NONE | typeof GRANTED | typeof DEFERRED;
 
 /**
- * @internal One pending wait. Subclasses change what a timeout means (a sleep resolves).
+ * (Internal.) One pending wait. Subclasses change what a timeout means (a sleep resolves).
  */
-export class Wait<T = any> implements CancelNode, AbortNode {
+export class Wait<T = any> {
   // cancel-scope links (CancelNode)
   _prevNode: CancelNode | null = null;
   _nextNode: CancelNode | null = null;
@@ -345,7 +345,7 @@ function pushResolver(res: (v: any) => void): void {
 }
 
 /**
- * @internal The fair FIFO queue of waits. Owners (Lock, Queue, ...) call `wait()` to
+ * (Internal.) The fair FIFO queue of waits. Owners (Lock, Queue, ...) call `wait()` to
  * enqueue and `grantHead()` / `grantAll()` / `failAll()` to settle.
  */
 export class WaiterQueue<T = any> {

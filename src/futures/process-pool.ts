@@ -95,7 +95,7 @@ export class ProcessPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected newWorker(): ChildWorker<TaskRec> {
-    return new ChildWorker<TaskRec>(this, { execArgv: this.execArgv, env: this.env, daemon: true });
+    return new ChildWorker<TaskRec>(this._owner, { execArgv: this.execArgv, env: this.env, daemon: true });
   }
 
   /** @internal */

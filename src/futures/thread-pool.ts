@@ -69,10 +69,10 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
   /** @internal */ protected readonly _kind = 'thread';
   private readonly resourceLimits: ResourceLimits | undefined;
 
-  /**
-   * @param opts pool options.
-   * @param internal (weft's own use: multiprocessing `Pool` with `backend: 'threads'`) a worker's task limit.
-   */
+  /** @param opts pool options (see {@link ThreadPoolOptions}). */
+  constructor(opts?: ThreadPoolOptions);
+  /** @internal multiprocessing `Pool` with `backend: 'threads'`: a worker's task limit too. */
+  constructor(opts: ThreadPoolOptions | undefined, internal: { maxTasksPerWorker?: number });
   constructor(opts?: ThreadPoolOptions, internal?: { maxTasksPerWorker?: number }) {
     const o = opt.options('ThreadPoolExecutor', opts, KEYS);
     super(poolSettings('ThreadPoolExecutor', o, { maxTasksPerWorker: internal?.maxTasksPerWorker }));
@@ -81,7 +81,7 @@ export class ThreadPoolExecutor extends WorkerPoolExecutor {
 
   /** @internal */
   protected newWorker(n: number): ThreadWorker<TaskRec> {
-    return new ThreadWorker<TaskRec>(this, { name: `${this._name}#${n}`, resourceLimits: this.resourceLimits });
+    return new ThreadWorker<TaskRec>(this._owner, { name: `${this._name}#${n}`, resourceLimits: this.resourceLimits });
   }
 
   /** @internal */

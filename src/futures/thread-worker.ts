@@ -16,6 +16,7 @@ import { workerThreadExited } from '../core/runtime.js';
 import { newReplyLog } from '../transport/reply-log.js';
 import { CB_RING, CB_STARTED, CB_WORDS, CANCEL_RING, GATE_FROZEN } from '../transport/protocol.js';
 import { WorkerHandle, type Task, type WorkerOwner } from './worker-handle.js';
+import { threadExecArgv } from './tsx.js';
 
 const ENTRY = new URL('../workers/thread-entry.js', import.meta.url);
 
@@ -52,6 +53,9 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
       workerData: { control, replyLog },
       name: this.opts.name,
       resourceLimits: this.opts.resourceLimits,
+      // The parent's flags without those that load tsx: a thread gets TypeScript from
+      // the loader (workers/loader.ts), not from a loader thread of its own.
+      execArgv: threadExecArgv(),
     });
     this.worker = worker;
     const tid = (this.threadId = worker.threadId); // (-1 once it has exited)

@@ -49,7 +49,7 @@ export interface PoolOptions {
   name?: string;
 }
 
-/** @internal one task on its way. */
+/** (Internal.) One task on its way. */
 export interface TaskRec extends Task {
   f: Future<unknown>;
   timeout: number;
@@ -69,6 +69,8 @@ type Worker = WorkerHandle<TaskRec>;
 
 const TARGET_BATCH_MS = 1;
 const MAX_CAP = 512;
+/** How long the first worker of a pool starts alone before the others start anyway (ms). */
+const FIRST_ALONE_MS = 100;
 /** Workers that fail to start on their own, in a row, before the pool is broken. */
 const MAX_START_FAILURES = 3;
 /**
@@ -82,7 +84,7 @@ const KILLED_STARTS_WINDOW_MS = 30_000;
 
 let nextTaskId = 1;
 
-/** @internal the settings a pool subclass passes up. */
+/** (Internal.) The settings a pool subclass passes up. */
 export interface PoolSettings {
   maxWorkers: number;
   minWorkers: number;
@@ -127,7 +129,7 @@ export function poolSettings(where: string, o: opt.Checked<keyof PoolOptions>, d
   };
 }
 
-export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner<TaskRec> {
+export abstract class WorkerPoolExecutor extends Executor {
   /** @internal */ readonly _settings: PoolSettings;
   /** @internal */ readonly _name: string;
   private readonly init: WorkerInit;
@@ -146,8 +148,20 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   private killedStarts = 0; // workers killed from outside while starting, in a row
   private lastReadyAt = performance.now();
   private respawnTimer: NodeJS.Timeout | undefined;
+  private aloneTimer: NodeJS.Timeout | undefined;
+  /** Set once a worker was ready (or the first took FIRST_ALONE_MS): workers start in parallel. */
+  private othersMayStart = false;
   private drainWaiters: (() => void)[] = [];
   private readonly boundFlush = () => this.flush();
+  /** @internal what its workers tell it (the pool's own methods stay off its public surface) */
+  protected readonly _owner: WorkerOwner<TaskRec> = {
+    workerReady: (w) => this.workerReady(w),
+    taskAnswered: (w, t, status, value, ms) => this.taskAnswered(w, t, status, value, ms),
+    repliesHandled: (w, busyMs) => this.repliesHandled(w, busyMs),
+    taskStarted: (w, t) => this.taskStarted(w, t),
+    initFailed: (w, err) => this.initFailed(w, err),
+    workerGone: (w, end) => this.workerGone(w, end),
+  };
 
   constructor(settings: PoolSettings) {
     super();
@@ -276,10 +290,28 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
       if (this.queuedLive === 0) break;
     }
     let idleReady = 0;
-    for (const w of this.workers) if (w.accepting && w.load === 0) idleReady++;
-    // Start workers for what is still waiting (all at once: they start in parallel).
-    const want = Math.min(this._settings.maxWorkers - this.workers.size, this.queuedLive - this.starting - idleReady);
+    let anyReady = false;
+    for (const w of this.workers) {
+      if (w.state !== 'ready') continue;
+      anyReady = true;
+      if (w.load === 0) idleReady++;
+    }
+    // Start workers for what is still waiting. While none is ready, one at a time:
+    // workers that boot together share the cores, and the first result would wait
+    // for all of them (bench/RESULTS.md, "Cold start"). The first READY flushes
+    // again and starts the others; so does FIRST_ALONE_MS without one (a slow
+    // initializer must not keep the others from starting).
+    let want = Math.min(this._settings.maxWorkers - this.workers.size, this.queuedLive - this.starting - idleReady);
+    if (!anyReady && !this.othersMayStart) want = Math.min(want, this.starting > 0 ? 0 : 1);
     for (let i = 0; i < want && !this.broken && this.respawnTimer === undefined; i++) this.spawn();
+    if (!anyReady && this.starting > 0 && this.queuedLive > this.starting && this.aloneTimer === undefined && !this.othersMayStart) {
+      this.aloneTimer = setTimeout(() => {
+        this.aloneTimer = undefined;
+        this.othersMayStart = true;
+        if (this.queuedLive > 0 && !this.broken) this.flush();
+      }, FIRST_ALONE_MS);
+      this.aloneTimer.unref();
+    }
     this.compactQueue();
   }
 
@@ -325,8 +357,11 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   // ── hearing from workers (WorkerOwner) ────────────────────────────────────
 
   /** @internal */
-  workerReady(w: Worker): void {
+  private workerReady(w: Worker): void {
     this.lastReadyAt = performance.now();
+    this.othersMayStart = true;
+    if (this.aloneTimer) clearTimeout(this.aloneTimer);
+    this.aloneTimer = undefined;
     this.starting--;
     this.startFailures = 0;
     this.killedStarts = 0;
@@ -335,7 +370,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   }
 
   /** @internal */
-  taskAnswered(w: Worker, rec: TaskRec, status: number, value: unknown, ms: number): void {
+  private taskAnswered(w: Worker, rec: TaskRec, status: number, value: unknown, ms: number): void {
     w.backlog -= rec.est;
     rec.args = undefined;
     cancel(rec.timer);
@@ -349,7 +384,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   }
 
   /** @internal */
-  repliesHandled(w: Worker, busyMs: number): void {
+  private repliesHandled(w: Worker, busyMs: number): void {
     this._rec.busyMs += busyMs;
     if (w.answeredCount >= this._settings.maxTasksPerWorker) w.retire();
     if (w.load === 0) this.becameIdle(w);
@@ -358,7 +393,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   }
 
   /** @internal */
-  taskStarted(_w: Worker, rec: TaskRec): void {
+  private taskStarted(_w: Worker, rec: TaskRec): void {
     rec.submitAt = performance.now();
     if (rec.timeout === Infinity || rec.f.done()) return;
     cancel(rec.timer);
@@ -377,7 +412,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
   }
 
   /** @internal */
-  initFailed(_w: Worker, error: unknown): void {
+  private initFailed(_w: Worker, error: unknown): void {
     this.breakPool(
       new BrokenExecutorError(`The executor is broken: a worker's initializer failed: ${errMessage(error)}`, { cause: error }),
     );
@@ -388,7 +423,7 @@ export abstract class WorkerPoolExecutor extends Executor implements WorkerOwner
    * back to the front of the queue; a worker that could not start on its own counts
    * toward a broken pool.
    */
-  workerGone(w: Worker, end: WorkerEnd<TaskRec>): void {
+  private workerGone(w: Worker, end: WorkerEnd<TaskRec>): void {
     this.workers.delete(w);
     this.clearIdle(w);
     if (end.beforeReady) this.starting--;

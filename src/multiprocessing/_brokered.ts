@@ -121,7 +121,7 @@ export abstract class Brokered implements BrokerTarget {
   protected _data(): Record<string, unknown> {
     return {};
   }
-  /** @internal runs one operation a proxy asked for (in the holder). */
+  /** (Internal.) Runs one operation a proxy asked for (in the holder). */
   abstract brokerCall(op: string, args: unknown[], call: BrokerCall): unknown;
 
   /** @internal */

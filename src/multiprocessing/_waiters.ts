@@ -23,7 +23,8 @@
  * exactly. Timers of remote waits are unref'd: a child waiting with a timeout
  * does not keep the holder alive (the child's own liveness does that).
  */
-import { cancel, later, type Later } from '../core/timers.js';
+import { cancel, later } from '../core/timers.js';
+import type { Later } from '../core/timers.js';
 import { cancelledBy, listenAbort, unlistenAbort, LOCAL_CLIENT, type AbortTarget, type BrokerClient } from '../transport/brokered.js';
 import { localWaitEnded, localWaitStarted } from './children.js';
 

@@ -150,7 +150,7 @@ export class Barrier extends Brokered {
     return { parties: this.parties, nWaiting: this.#waiters.size, broken: this.#broken, cycles: this.#cycles };
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'wait':

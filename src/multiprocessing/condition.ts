@@ -211,7 +211,7 @@ export class Condition extends Brokered {
     return { locked: st.owner !== undefined, waiters: this.#waiters.size, lockWaiters: st.waiters.size };
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'wait':

@@ -86,7 +86,7 @@ export class Event extends Brokered {
     return { set: this.#flag, waiters: this.#waiters.size };
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'set':

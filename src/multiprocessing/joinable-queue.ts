@@ -135,7 +135,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     this._giveBack(o.items);
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   override brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'taskDone':

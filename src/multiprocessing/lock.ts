@@ -22,7 +22,7 @@ export interface LockData {
   channel: string;
 }
 
-/** @internal Lock and RLock: the holder's state, or a proxy's count of what this process holds. */
+/** (Internal.) Lock and RLock: the holder's state, or a proxy's count of what this process holds. */
 export abstract class LockBase extends Brokered {
   /** @internal the state, in the holder */ readonly _state: LockState | undefined;
   #held = 0; // in a proxy: levels this process holds (acquisitions confirmed minus releases sent)
@@ -109,7 +109,7 @@ export abstract class LockBase extends Brokered {
     this.#held = n;
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     const s = this._state!;
     switch (op) {

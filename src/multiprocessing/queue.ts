@@ -229,7 +229,7 @@ export class Queue<T = unknown> extends Brokered {
     return super[kBroker]();
   }
 
-  /** @internal runs an operation a proxy asked for. */
+  /** (Internal.) runs an operation a proxy asked for. */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'put':

@@ -206,7 +206,7 @@ export class Semaphore extends Brokered {
     return { value: this._value, waiters: this.#waiters.size, acquisitions: this.#acq, contended: this.#contended };
   }
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], call: BrokerCall): unknown {
     switch (op) {
       case 'acquire': {

@@ -31,7 +31,7 @@ export interface NumbersData {
   lock: LockData;
 }
 
-/** @internal What Value and SharedArray share: the store (holder) and the lock. */
+/** (Internal.) What Value and SharedArray share: the store (holder) and the lock. */
 abstract class Numbers<T extends number | bigint> extends Brokered {
   /** The kind of number it holds ('int32', 'float64', 'bigint64', ...). */
   readonly kind!: NumberKind;
@@ -91,7 +91,7 @@ abstract class Numbers<T extends number | bigint> extends Brokered {
   /** @internal one operation on the store. */
   protected abstract _run(op: string, args: unknown[]): unknown;
 
-  /** @internal */
+  /** (Internal: runs an operation in the holder.) */
   brokerCall(op: string, args: unknown[], _call: BrokerCall): unknown {
     return this._run(op, args);
   }

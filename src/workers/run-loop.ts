@@ -37,9 +37,8 @@
  * rest when the parent kills it). Values the log cannot hold travel inline.
  */
 import { setWorkerContext, type TaskContext } from '../core/context.js';
-import { findTask } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
-import { getRuntime, setImporting, setRuntime } from '../core/runtime.js';
+import { getRuntime, setRuntime } from '../core/runtime.js';
 import type { Transferable } from '../core/tasks.js';
 import { serializeError } from '../transport/errors.js';
 import { decodeShared, decodeBrokered } from '../transport/codec.js';
@@ -48,6 +47,7 @@ import { setBrokerLink, onBrokerReply } from '../transport/brokered.js';
 import { ReplyLogWriter } from '../transport/reply-log.js';
 import { Transfer } from '../core/tasks.js';
 import { COMPILER_HELPERS, isCompilerHelperName } from './compiler-helpers.js';
+import { initLoader, loadTask, ModuleInitError } from './loader.js';
 import {
   INIT,
   RUN,
@@ -112,11 +112,6 @@ export interface Shared {
 
 type Fn = (...args: unknown[]) => unknown;
 
-const TS_EXT = /\.(?:[mc]?ts|tsx)$/;
-
-/** Raised by the loader when a task module threw at import: the worker must be replaced. */
-class ModuleInitError extends Error {}
-
 /** How long an idle worker thread polls for its next task before sleeping (ms). */
 const SPIN_MS = 0.1;
 /** How long a chain of such polls may keep the event loop waiting (ms). */
@@ -167,8 +162,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   let firstPendingAt = 0;
 
   const fnCache = new Map<string, Fn>();
-  let tsxReady: Promise<void> | undefined;
-  let tsxUrl: string | undefined;
   let reviveShared: Reviver | undefined;
   let reviveBrokered: Reviver | undefined;
   setBrokerLink((msg) => port.post(msg));
@@ -231,23 +224,9 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
     if (fn !== undefined) return fn;
     const kind = flags & F_KIND;
     if (kind === F_INLINE) fn = compileInline(target);
-    else fn = await loadFromModule(kind, target, name);
+    else fn = await loadTask(kind === F_TABLE ? 'table' : 'export', target, name);
     fnCache.set(key, fn);
     return fn;
-  }
-
-  async function loadFromModule(kind: number, url: string, name: string): Promise<Fn> {
-    if (tsxUrl !== undefined && TS_EXT.test(url)) await (tsxReady ??= registerTsx(tsxUrl));
-    let mod: any;
-    setImporting(url);
-    try {
-      mod = await import(url);
-    } catch (err: any) {
-      throw explainImportError(url, err);
-    } finally {
-      setImporting(undefined);
-    }
-    return findTask(mod, kind === F_TABLE ? 'table' : 'export', name, url) as Fn;
   }
 
   // ── claiming (see the top of this file) ─────────────────────────────────
@@ -520,7 +499,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   }
 
   async function init(opts: WorkerInit): Promise<void> {
-    tsxUrl = opts.tsx;
+    initLoader(opts);
     setRuntime(getRuntime().kind, opts.name, opts.daemon);
     if (opts.exitAfter !== undefined) exitAfter = opts.exitAfter;
     try {
@@ -547,33 +526,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
 
 function cacheKey(flags: number, target: string, name: string): string {
   return (flags & F_KIND) === F_INLINE ? target : `${flags & F_KIND}\u0000${target}\u0000${name}`;
-}
-
-function modulePath(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).pathname);
-  } catch {
-    return url;
-  }
-}
-
-/**
- * The error a failed task-module import becomes: a missing module or one Node
- * cannot load is a TaskDefinitionError that names the module (not weft's loader);
- * a module that threw while being evaluated gets the worker replaced (it may be
- * half-initialised): ModuleInitError with the module and its reason.
- */
-function explainImportError(url: string, err: any): Error {
-  const path = modulePath(url);
-  const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  if (err?.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes(path)) {
-    return new TaskDefinitionError(`Task module ${path} was not found (a task ref names it: ${url})`, { cause: err });
-  }
-  if (err?.code === 'ERR_MODULE_NOT_FOUND' || err?.code === 'ERR_UNKNOWN_FILE_EXTENSION' || err instanceof SyntaxError) {
-    return new TaskDefinitionError(`Task module ${path} could not be loaded: ${reason}`, { cause: err });
-  }
-  if (err instanceof TaskDefinitionError) return err; // an executor started at import (core/runtime.ts)
-  return new ModuleInitError(`Task module ${path} threw while being imported: ${reason}`, { cause: err });
 }
 
 /** Results of a map chunk, tagged so the reply carries [results, ms]. */
@@ -657,9 +609,4 @@ function rethrowScopeError(err: unknown): never {
     }
   }
   throw err;
-}
-
-async function registerTsx(url: string): Promise<void> {
-  const api = await import(url);
-  api.register();
 }

@@ -109,3 +109,8 @@ export function installExitGuard(): void {
     }, 10_000).unref();
   });
 }
+
+/** The live worker handles of a pool (an internal accessor, kept out of the public declarations). */
+export function workersOf(pool: object): { threadId: number; state: string }[] {
+  return (pool as { _workers(): { threadId: number; state: string }[] })._workers();
+}

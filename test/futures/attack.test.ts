@@ -14,7 +14,7 @@ import { CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, TimeoutError, 
 import { slotOf } from '../../dist/core/internal.js';
 import tasks from '../fixtures/lifecycle-tasks.mjs';
 import { disposeBoard, get, makeBoard } from '../fixtures/board.mjs';
-import { guard } from '../contracts/helpers.ts';
+import { guard, workersOf } from '../contracts/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-attack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -69,7 +69,7 @@ describe('attacks on the worker lifecycle', { timeout: 240_000 }, () => {
     const killer = (async () => {
       while (!done) {
         await new Promise((r) => setTimeout(r, rand(lo, hi)));
-        const ws = pool._workers().filter((w) => w.threadId > 0 && w.state !== 'gone');
+        const ws = workersOf(pool).filter((w) => w.threadId > 0 && w.state !== 'gone');
         for (const w of ws) seen.add(w.threadId);
         const victim = ws[rand(0, ws.length - 1)];
         if (victim && !done) {
@@ -108,7 +108,7 @@ describe('attacks on the worker lifecycle', { timeout: 240_000 }, () => {
       );
       assert.ok(kills >= 3, `the attack happened (${kills} kills)`);
       assert.equal(await guard(pool.submit(tasks.record, path, N, 0), 'the pool works afterwards'), N * 2);
-      for (const w of pool._workers()) seen.add(w.threadId);
+      for (const w of workersOf(pool)) seen.add(w.threadId);
     } finally {
       done = true;
       await guard(pool.shutdown(), 'shutdown');

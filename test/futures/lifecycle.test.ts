@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { BrokenExecutorError, CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, WorkerCrashedError, type Executor } from 'weft';
 import tasks from '../fixtures/lifecycle-tasks.mjs';
 import { disposeBoard, get, makeBoard, waitFor, type Board } from '../fixtures/board.mjs';
-import { delay, guard, until } from '../contracts/helpers.ts';
+import { delay, guard, until, workersOf } from '../contracts/helpers.ts';
 
 type Kind = 'threads' | 'processes';
 const pools: Executor[] = [];
@@ -142,8 +142,8 @@ describe('worker lifecycle (issue 9)', { timeout: 180_000 }, () => {
     // Kill every child that appears, before it is ready, four times.
     const killed = new Set<number>();
     for (let round = 0; round < 4; round++) {
-      await until(() => p._workers().some((w) => w.threadId > 0 && !killed.has(w.threadId)), 'a new child', 20_000);
-      for (const w of p._workers()) {
+      await until(() => workersOf(p).some((w) => w.threadId > 0 && !killed.has(w.threadId)), 'a new child', 20_000);
+      for (const w of workersOf(p)) {
         if (w.threadId > 0 && !killed.has(w.threadId)) {
           killed.add(w.threadId);
           process.kill(w.threadId, 'SIGKILL');
@@ -194,6 +194,6 @@ describe('worker lifecycle (issue 9)', { timeout: 180_000 }, () => {
     await guard(waitFor(b, 1), 'started');
     f.cancel();
     await delay(50);
-    assert.equal(p._workers()[0]?.state, 'ready', 'not killed by a grace timer that fired at once');
+    assert.equal(workersOf(p)[0]?.state, 'ready', 'not killed by a grace timer that fired at once');
   });
 });

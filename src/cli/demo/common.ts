@@ -1,7 +1,8 @@
 /**
- * What every workload of `weft demo` shares: the shapes of its results, and
- * `measure`, which times one model's run (wall clock and CPU) and turns the
- * tasks' stamps into timeline bars.
+ * What every workload of `weft demo` shares: the shapes of its results;
+ * `measure`, which times one model's run (wall clock, CPU, start-up) and turns
+ * the tasks' stamps into timeline bars; `bestOf`, which repeats the runs so a
+ * busy machine does not decide the verdict.
  */
 import type { Stamp } from '../tasks/_stamp.js';
 import { now } from '../tasks/_stamp.js';
@@ -30,6 +31,15 @@ export interface Run {
   cpuSeconds: number;
   /** cpuSeconds / seconds: how many cores were busy on average (1.0 = one core). */
   cores: number;
+  /**
+   * Seconds from the start of the run until its first task began: starting the
+   * workers (threads, processes) and sending them the first task; about 0 on this
+   * thread. Undefined where the run is timed from a common start line (race).
+   */
+  startup?: number;
+  /** How many times the run was repeated (`seconds` is the fastest), and the slowest time. */
+  reps?: number;
+  slowest?: number;
   /** Threads or processes used ('main' counts as one). */
   workers: number;
   tasks: number;
@@ -56,6 +66,8 @@ export interface Workload {
 export interface DemoContext {
   quick: boolean;
   progress: Progress;
+  /** How many times `bestOf` repeats each run. */
+  reps: number;
 }
 
 /** The lane a stamp belongs to, by model. */
@@ -95,6 +107,7 @@ export async function measure(
   const bars = stamps.map((s, i) => ({ lane: laneOf(model, s), start: s.start - origin, end: s.end - origin, label: label(s, i) }));
   const lanes = new Set(bars.map((b) => b.lane));
   const cpuSeconds = cpuUs / 1e6;
+  const first = bars.length ? Math.min(...bars.map((b) => b.start)) : 0;
   return {
     model,
     ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
@@ -102,11 +115,85 @@ export async function measure(
     speedup: 1,
     cpuSeconds,
     cores: cpuSeconds / seconds,
+    ...(opts.spanOnly ? {} : { startup: Math.max(0, first / 1000) }),
     workers: lanes.size,
     tasks: stamps.length,
     bars,
   };
 }
+
+/** One model's way to run a workload once (with a new pool each time: its start-up is part of the run). */
+export interface Contender {
+  model: Model;
+  /** Runs the workload once; `rep` counts from 1. */
+  run(rep: number): Promise<Run>;
+  /** Run once only (a run that only waits, whose time the machine's load does not change). */
+  once?: boolean;
+}
+
+/** A contender that runs `body` on this thread; `start` announces each run (progress). */
+export function onThisThread(
+  model: Model,
+  label: (s: Stamp, i: number) => string,
+  start: (model: Model, rep: number) => void,
+  body: () => Promise<Stamp[]>,
+  opts: { once?: boolean } = {},
+): Contender {
+  return {
+    model,
+    ...(opts.once ? { once: true } : {}),
+    run(rep) {
+      start(model, rep);
+      return measure(model, body, label);
+    },
+  };
+}
+
+/** A contender that runs `body` on a new pool each time (its start-up is measured), shut down after. */
+export function onNewPool<P extends { shutdown(): Promise<unknown> }>(
+  model: Model,
+  label: (s: Stamp, i: number) => string,
+  start: (model: Model, rep: number) => void,
+  make: () => P,
+  body: (pool: P) => Promise<Stamp[]>,
+): Contender {
+  return {
+    model,
+    async run(rep) {
+      start(model, rep);
+      const pool = make();
+      try {
+        return await measure(model, () => body(pool), label);
+      } finally {
+        await pool.shutdown();
+      }
+    },
+  };
+}
+
+/**
+ * Runs every contender `reps` times, interleaved (rep 1 of each, then rep 2 of
+ * each, ...) so that a burst of load on the machine hits them alike, and keeps
+ * each one's fastest run (with the number of runs and the slowest time):
+ * on a busy machine the best run is the one least disturbed by other work.
+ */
+export async function bestOf(reps: number, contenders: Contender[]): Promise<Run[]> {
+  const runs: Run[][] = contenders.map(() => []);
+  for (let rep = 1; rep <= reps; rep++) {
+    for (const [i, c] of contenders.entries()) {
+      if (c.once && rep > 1) continue;
+      runs[i]!.push(await c.run(rep));
+    }
+  }
+  return runs.map((rs) => {
+    const best = rs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+    return { ...best, reps: rs.length, slowest: Math.max(...rs.map((r) => r.seconds)) };
+  });
+}
+
+/** `120 ms` or `1.23 s` */
+export const fmtDuration = (seconds: number): string =>
+  seconds < 1 ? `${Math.round(seconds * 1000)} ms` : `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
 
 /** Fills in each run's speedup against the workload's sequential run. */
 export function withSpeedups(runs: Run[]): Run[] {

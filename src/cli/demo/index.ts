@@ -13,7 +13,7 @@ import { runCpu } from './cpu.js';
 import { runRace } from './race.js';
 import { runCluster, hasRedisServer, NO_REDIS } from './cluster.js';
 import { renderReport, machineInfo } from './report.js';
-import { times, type Workload, type WorkloadName, type DemoContext } from './common.js';
+import { fmtDuration, times, type Workload, type WorkloadName, type DemoContext } from './common.js';
 
 const WORKLOADS: readonly WorkloadName[] = ['io', 'cpu', 'race'];
 /** Workloads run only when named ('all' leaves them out): cluster needs redis-server. */
@@ -42,10 +42,13 @@ nodes with a ClusterExecutor, through BullMQ on a redis-server it starts on
 127.0.0.1 (needs redis-server on the PATH; exit code 2 without it).
 
 Each runs sequentially, as asyncio tasks, on a ThreadPoolExecutor and on a
-ProcessPoolExecutor, and is reported with its time, speedup, CPU time and a verdict.
+ProcessPoolExecutor, and is reported with its time, the part of it spent
+starting workers, speedup, CPU time, cores busy and a verdict. io and cpu run
+each model 3 times (2 with --quick), new workers each time, and keep the best,
+so a busy machine does not decide the verdict.
 
 Options:
-  --quick              smaller workloads (about 15 s in all on 2 cores)
+  --quick              smaller workloads (about 14 s in all on 2 cores)
   --json               print the results as JSON on stdout, nothing else
   --report FILE.html   write a self-contained HTML report with a timeline per model
   -h, --help           show this help
@@ -83,7 +86,7 @@ export async function demo(argv: string[], version: string): Promise<number> {
 
   const workloads: Workload[] = [];
   for (const name of selected) {
-    const w = await RUNNERS[name]({ quick, progress });
+    const w = await RUNNERS[name]({ quick, progress, reps: quick ? 2 : 3 });
     workloads.push(w);
     if (!json) process.stdout.write(formatWorkload(w) + '\n');
   }
@@ -117,6 +120,8 @@ export function toJson(ws: Workload[]) {
         model: r.model,
         ...(r.variant !== undefined ? { variant: r.variant } : {}),
         seconds: r3(r.seconds),
+        ...(r.startup !== undefined ? { startupSeconds: r3(r.startup) } : {}),
+        ...(r.reps !== undefined ? { reps: r.reps, slowestSeconds: r3(r.slowest ?? r.seconds) } : {}),
         speedup: r3(r.speedup),
         cpuSeconds: r3(r.cpuSeconds),
         cores: r3(r.cores),
@@ -149,7 +154,16 @@ export function formatWorkload(w: Workload): string {
   const race = w.name === 'race';
   // The fastest correct run (a run that lost updates is fast but wrong).
   const best = Math.max(...w.runs.filter((r) => !r.lost).map((r) => r.speedup));
-  const header = ['model', ...(race ? ['variant'] : []), 'seconds', 'speedup', 'CPU s', 'cores', race ? 'total' : 'workers'];
+  const header = [
+    'model',
+    ...(race ? ['variant'] : []),
+    'seconds',
+    ...(race ? [] : ['start-up']),
+    'speedup',
+    'CPU s',
+    'cores',
+    race ? 'total' : 'workers',
+  ];
   const rows = w.runs.map((r) => {
     const sp = times(r.speedup);
     const total =
@@ -162,13 +176,23 @@ export function formatWorkload(w: Workload): string {
       r.model,
       ...(race ? [r.variant ?? ''] : []),
       fmtSeconds(r.seconds),
+      ...(race ? [] : [r.startup === undefined || r.startup < 0.0005 ? s.dim('none') : fmtDuration(r.startup)]),
       r.speedup === best ? s.bold(sp) : sp,
       r.cpuSeconds.toFixed(2),
       r.cores.toFixed(2),
       race ? total : String(r.workers),
     ];
   });
-  const align: ('l' | 'r')[] = ['l', ...(race ? ['l' as const] : []), 'r', 'r', 'r', 'r', race ? 'l' : 'r'];
+  const align: ('l' | 'r')[] = [
+    'l',
+    ...(race ? ['l' as const] : []),
+    'r',
+    ...(race ? [] : ['r' as const]),
+    'r',
+    'r',
+    'r',
+    race ? 'l' : 'r',
+  ];
   const width = Math.min(100, (process.stdout.columns || 100) - 4);
   const lines = [s.bold(w.title), s.dim(wrap(w.description, width, '  ')), '', table(header, rows, align)];
   for (const r of w.runs) if (r.note) lines.push(s.yellow(`  note: ${r.model}${r.variant ? ` (${r.variant})` : ''}: ${r.note}`));

@@ -47,8 +47,9 @@ export function renderReport(data: ReportData): string {
   <p class="meta" id="meta"></p>
   <p class="legend" id="legend"></p>
   <p class="howto">Each timeline has one lane per worker (a thread, a process, or the main thread) and one bar per task, from when
-  the worker began it to when it finished; hover a bar for details. The timelines of a workload share one time axis. Empty space
-  at the left of thread and process lanes is the workers starting.</p>
+  the worker began it to when it finished; hover a bar for details. The timelines of a workload share one time axis. The hatched
+  band at the left of a timeline is its start-up: the time before its first task began (starting the threads or processes);
+  asyncio and sequential runs have none.</p>
 </header>
 <main id="app"><noscript>This report draws its timelines with JavaScript.</noscript></main>
 <div id="tip" role="tooltip"></div>
@@ -118,7 +119,7 @@ const SCRIPT = `
     var raw = span / 6, p = Math.pow(10, Math.floor(Math.log10(raw))), m = raw / p;
     return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
   }
-  var tip = document.getElementById('tip');
+  var tip = document.getElementById('tip'), hatches = 0;
   function showTip(ev, s) { tip.textContent = s; tip.style.opacity = 1; tip.style.left = (ev.clientX + 12) + 'px'; tip.style.top = (ev.clientY + 12) + 'px'; }
   function hideTip() { tip.style.opacity = 0; }
 
@@ -135,14 +136,15 @@ const SCRIPT = `
     // results table
     var tbl = el('table', {}, sec), hr = el('tr', {}, el('thead', {}, tbl));
     var race = w.name === 'race';
-    ['model', race ? 'variant' : '', 'seconds', 'speedup', 'CPU s', 'cores busy', race ? 'total' : 'workers'].forEach(function (h) { text(el('th', {}, hr), h); });
+    ['model', race ? 'variant' : '', 'seconds', race ? '' : 'start-up', 'speedup', 'CPU s', 'cores busy', race ? 'total' : 'workers'].forEach(function (h) { text(el('th', {}, hr), h); });
     var body = el('tbody', {}, tbl);
     var best = Math.max.apply(null, w.runs.filter(function (r) { return !r.lost; }).map(function (r) { return r.speedup; }));
     w.runs.forEach(function (r) {
       var tr = el('tr', {}, body), td = el('td', {}, tr);
       el('span', { 'class': 'sw', style: 'background:' + COLORS[r.model] }, td); text(td, r.model);
       text(el('td', {}, tr), r.variant || '');
-      text(el('td', {}, tr), fmt(r.seconds));
+      text(el('td', {}, tr), fmt(r.seconds) + (r.reps > 1 ? ' (best of ' + r.reps + ')' : ''));
+      text(el('td', {}, tr), race ? '' : r.startup == null || r.startup < 0.0005 ? 'none' : fmt(r.startup) + ' s');
       var sp = el('td', { 'class': r.speedup === best ? 'best' : '' }, tr); text(sp, x(r.speedup));
       el('span', { 'class': 'speedbar', style: 'width:' + Math.max(2, Math.min(120, r.speedup / best * 120)) + 'px;background:' + COLORS[r.model] }, sp);
       text(el('td', {}, tr), r.cpuSeconds.toFixed(2));
@@ -163,7 +165,8 @@ const SCRIPT = `
     w.runs.forEach(function (r) {
       var box = el('div', { 'class': 'timeline', 'data-model': r.model }, sec);
       var h3 = el('h3', {}, box); text(h3, r.model + (r.variant ? ' \\u00b7 ' + r.variant : ''));
-      text(el('span', { 'class': 'sub' }, h3), fmt(r.seconds) + ' s \\u00b7 ' + r.tasks + ' tasks on ' + r.workers + ' lane' + (r.workers === 1 ? '' : 's') + (r.note ? ' \\u00b7 ' + r.note : ''));
+      text(el('span', { 'class': 'sub' }, h3), fmt(r.seconds) + ' s \\u00b7 ' + r.tasks + ' tasks on ' + r.workers + ' lane' + (r.workers === 1 ? '' : 's') +
+        (r.startup != null && r.startup >= 0.0005 ? ' \\u00b7 start-up ' + fmt(r.startup) + ' s (hatched)' : '') + (r.note ? ' \\u00b7 ' + r.note : ''));
       // lanes: by worker; tasks overlapping on one worker (asyncio) are packed into sub-rows
       var lanes = {}, order = [];
       r.bars.slice().sort(function (a, b) { return a.start - b.start; }).forEach(function (b) {
@@ -200,6 +203,17 @@ const SCRIPT = `
         });
         y += h + GAP;
       });
+      // The start-up band, over the lane backgrounds (no task starts inside it).
+      if (r.startup != null && r.startup * 1000 * scale >= 2) {
+        var hid = 'hatch-' + (++hatches);
+        var pat = el('pattern', { id: hid, width: 6, height: 6, patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }, el('defs', {}, svg, true), true);
+        el('rect', { width: 6, height: 6, fill: '#fff7ed' }, pat, true);
+        el('line', { x1: 0, y1: 0, x2: 0, y2: 6, stroke: '#fdba74', 'stroke-width': 2 }, pat, true);
+        var sw = r.startup * 1000 * scale;
+        var band = el('rect', { x: LABEL_W, y: 0, width: sw, height: H - AXIS, fill: 'url(#' + hid + ')', 'class': 'startup', 'data-startup': r.startup.toFixed(3) }, svg, true);
+        band.addEventListener('mousemove', function (ev) { showTip(ev, 'start-up: ' + fmt(r.startup) + ' s before the first task began (starting the workers)'); });
+        band.addEventListener('mouseleave', hideTip);
+      }
     });
   });
   document.body.setAttribute('data-rendered', String(document.querySelectorAll('svg .bar').length));

@@ -1,0 +1,11 @@
+// bench/cold: weft's task module, TypeScript. work(x, ms): returns x after keeping
+// the CPU busy for ms milliseconds (0: returns at once).
+import { defineTasks } from 'weft';
+
+export default defineTasks(import.meta.url, {
+  work: (x: number, ms: number): number => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    return x;
+  },
+});

@@ -1,0 +1,286 @@
+#!/usr/bin/env node
+/**
+ * Builds dist/: declarations from tsc, the library's JavaScript from esbuild.
+ *
+ *   node scripts/build.mjs [--verbose]          (npm run build)
+ *
+ * Why bundle: Node pays for every module file it loads (resolve, stat, read,
+ * compile, link), and a worker thread pays again in every thread, since the task
+ * module's `import 'weft'` loads the library in each worker. weft is ~100 small
+ * files; loaded one by one they made `import('weft')` 2.6x piscina's and a fresh
+ * pool's first results 2x (bench/RESULTS.md, "Cold start"). Bundled:
+ *
+ *   dist/_chunks/weft.js       the library: every module's code, once
+ *   dist/_chunks/chunk-*.js    the part weft/asyncio needs (core + asyncio), which
+ *                              weft.js imports: weft/asyncio loads no worker code
+ *   dist/asyncio/index.js      weft/asyncio
+ *   dist/index.js, dist/futures/index.js, dist/threading/index.js,
+ *   dist/multiprocessing/index.js, and every module something loads by URL
+ *   (a dynamic import, a worker entry's import, a task module)
+ *                              one line: that module's exports, taken from
+ *                              _chunks/weft.js (one copy of every class and of
+ *                              every module's state, whichever entry point the
+ *                              code came through, so instanceof works across them)
+ *   dist/workers/thread-entry.js, process-entry.js
+ *                              what a worker starts with: turns on Node's compile
+ *                              cache, then imports thread-main.js / process-main.js
+ *                              (the entry's own code; the rest comes from weft.js)
+ *   dist/workers/child-control.js
+ *                              a child process's control thread, self-contained
+ *   dist/cli/**                the CLI, compiled file by file by tsc: it imports
+ *                              the library through the entry points only
+ *   dist/cluster/**            weft/cluster, compiled file by file by tsc (it loads
+ *                              its optional peers, bullmq and ioredis): the library
+ *                              modules it imports get one-line files
+ *
+ * import.meta.url: every chunk sits one directory below dist/, as every library
+ * source sits one directory below src/, so `new URL('../workers/x.js',
+ * import.meta.url)` means the same in the bundle. A task module inside the
+ * library (`defineTasks(import.meta.url, ...)`, which workers import by URL) gets
+ * its own URL: import.meta.url in it is rewritten to the URL of its one-line file.
+ *
+ * Source maps name ../src/*.ts, which the package ships (package.json "files").
+ * Export lists are read from the sources (esbuild's metafile): adding an export
+ * to an index file needs no change here.
+ */
+import { build } from 'esbuild';
+import ts from 'typescript';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const src = join(root, 'src');
+const dist = join(root, 'dist');
+const verbose = process.argv.includes('--verbose');
+const posix = (p) => p.split(sep).join('/');
+/** 'futures/thread-pool' for src/futures/thread-pool.ts */
+const modOf = (file) => posix(relative(src, file)).replace(/\.ts$/, '');
+
+/** Library folders: their JavaScript comes from the bundle, not from tsc. */
+const LIB_DIRS = ['core', 'asyncio', 'futures', 'threading', 'multiprocessing', 'transport', 'workers'];
+/** Public entry points served from _chunks/weft.js (weft/asyncio is built on its own). */
+const PUBLIC = ['index', 'futures/index', 'threading/index', 'multiprocessing/index'];
+/** Worker entries: URL the pools start -> the entry's source. */
+const WORKERS = { 'workers/thread': 'workers/thread-entry', 'workers/process': 'workers/process-entry' };
+
+/** Compiled by tsc file by file, outside the bundle: the CLI, and weft/cluster (it loads its optional peers). */
+const OWN_FILES = ['cli/', 'cluster/'];
+const isLib = (file) => file.startsWith(src + sep) && file.endsWith('.ts') && !OWN_FILES.some((d) => modOf(file).startsWith(d));
+function walk(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, out);
+    else out.push(p);
+  }
+  return out;
+}
+const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', packages: 'external', logLevel: 'warning' };
+
+// ── 1. tsc: declarations for everything, JavaScript for the CLI ────────────
+rmSync(dist, { recursive: true, force: true });
+const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.json')], {
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+for (const f of walk(dist)) {
+  const rel = posix(relative(dist, f));
+  if ((LIB_DIRS.includes(rel.split('/')[0]) || rel.startsWith('index.js')) && /\.js(\.map)?$/.test(rel)) rmSync(f);
+}
+
+// ── 2. which modules need a URL of their own ────────────────────────────────
+const libFiles = walk(src).filter(isLib);
+const taskModules = libFiles.filter((f) => /defineTasks\(\s*import\.meta\.url/.test(readFileSync(f, 'utf8'))).map(modOf);
+const stubs = new Set([...PUBLIC, ...taskModules]);
+
+/** Marks imports of library modules external (keeping their relative path) and records them. */
+function externalLib(record, kinds) {
+  return {
+    name: 'weft-external-lib',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, (args) => {
+        if (!kinds.includes(args.kind)) return undefined;
+        const file = join(args.resolveDir, args.path).replace(/\.js$/, '.ts');
+        if (!isLib(file)) return undefined;
+        record.add(modOf(file));
+        return { path: args.path, external: true };
+      });
+    },
+  };
+}
+// Worker entries' imports and dynamic imports inside the library load stubs.
+await build({
+  ...common,
+  entryPoints: Object.values(WORKERS).map((m) => join(src, `${m}.ts`)),
+  write: false,
+  outdir: join(root, '.probe'),
+  plugins: [externalLib(stubs, ['import-statement', 'dynamic-import'])],
+});
+// weft/cluster's imports of library modules load stubs (one copy of every class with weft.js).
+await build({
+  ...common,
+  entryPoints: walk(join(src, 'cluster')).filter((f) => f.endsWith('.ts')),
+  write: false,
+  outdir: join(root, '.probe'),
+  plugins: [externalLib(stubs, ['import-statement', 'dynamic-import'])],
+});
+// ...and so on, for what those load dynamically, until nothing new turns up.
+for (let size = -1; size !== stubs.size; ) {
+  size = stubs.size;
+  await build({
+    ...common,
+    entryPoints: [...stubs, 'asyncio/index'].map((m) => join(src, `${m}.ts`)),
+    write: false,
+    outdir: join(root, '.probe'),
+    plugins: [externalLib(stubs, ['dynamic-import'])],
+  });
+}
+
+// Export names of every stub module.
+const exportsOf = {};
+const probe = await build({
+  ...common,
+  entryPoints: [...stubs].map((m) => join(src, `${m}.ts`)),
+  write: false,
+  metafile: true,
+  outdir: join(root, '.probe'),
+  outbase: src,
+});
+for (const meta of Object.values(probe.metafile.outputs)) {
+  if (meta.entryPoint) exportsOf[modOf(join(root, meta.entryPoint))] = meta.exports;
+}
+
+// ── 3. the library bundle ───────────────────────────────────────────────────
+const alias = (m, name) => `${m.replace(/[^A-Za-z0-9]/g, '_')}$${name}`;
+let lib = '';
+for (const m of stubs) {
+  const names = exportsOf[m];
+  if (names.length) lib += `export { ${names.map((n) => `${n} as ${alias(m, n)}`).join(', ')} } from './${m}.ts';\n`;
+}
+
+const libPlugin = {
+  name: 'weft-lib',
+  setup(b) {
+    b.onResolve({ filter: /^weft:lib$/ }, () => ({ path: 'weft:lib', namespace: 'weft' }));
+    b.onLoad({ filter: /.*/, namespace: 'weft' }, () => ({ contents: lib, loader: 'ts', resolveDir: src }));
+    // A task module's import.meta.url is the URL of its own file, not the chunk's.
+    b.onLoad({ filter: /\.ts$/ }, (args) => {
+      const m = modOf(args.path);
+      if (!taskModules.includes(m)) return undefined;
+      const text = readFileSync(args.path, 'utf8').replaceAll(
+        'import.meta.url',
+        `new URL(${JSON.stringify(`../${m}.js`)}, import.meta.url).href`,
+      );
+      return { contents: text, loader: 'ts' };
+    });
+  },
+};
+const out = { outdir: dist, sourcemap: 'linked', sourcesContent: false, metafile: true };
+const libBuild = await build({
+  ...common,
+  ...out,
+  entryPoints: [
+    { in: 'weft:lib', out: '_chunks/weft' },
+    { in: join(src, 'asyncio/index.ts'), out: 'asyncio/index' },
+  ],
+  splitting: true,
+  chunkNames: '_chunks/[name]-[hash]',
+  plugins: [libPlugin, externalLib(new Set(), ['dynamic-import'])],
+});
+
+// ── 4. worker entries: their own code; library modules through stubs ───────
+const workerBuild = await build({
+  ...common,
+  ...out,
+  entryPoints: Object.entries(WORKERS).map(([url, m]) => ({ in: join(src, `${m}.ts`), out: `${url}-main` })),
+  plugins: [externalLib(new Set(), ['import-statement', 'dynamic-import'])],
+});
+
+// A child process's control thread (workers/child-control.ts): small and self-contained, so
+// it starts light and fast beside a task (it never loads the library chunk).
+await build({
+  ...common,
+  ...out,
+  entryPoints: [{ in: join(src, 'workers/child-control.ts'), out: 'workers/child-control' }],
+});
+
+const header = (what) => `// weft: ${what} (generated by scripts/build.mjs; the code is in dist/_chunks/)\n`;
+
+// ── 5. dynamic imports: through the chunk weft/asyncio shares ──────────────
+// Loaders that rewrite dynamic imports (tsx does, in the main thread and in any
+// worker that inherits `--import tsx`) build a fine-grained source map of every
+// file that has one: for the 200 kB library chunk that cost ~7 MB of heap and tens
+// of ms per thread. So _chunks/weft.js calls `__wfi$(specifier)` (same length as
+// `import`, so columns and source maps stay true), which the (smaller) chunk it
+// shares with weft/asyncio defines: every file loaded is one more file to resolve
+// and read (about 1.5 ms each on Node 26), so no file of its own. Both sit in
+// _chunks/, so relative specifiers mean the same.
+const chunkDir = join(dist, '_chunks');
+const asyncioOut = Object.entries(libBuild.metafile.outputs).find(([f]) => posix(relative(dist, f)) === 'asyncio/index.js')?.[1];
+const home = asyncioOut?.imports.map((i) => i.path).find((p) => posix(p).includes('/_chunks/'));
+if (!home) throw new Error('build: weft/asyncio has no shared chunk to hold __wfi$');
+const homeName = home.split('/').pop();
+const homeFile = join(chunkDir, homeName);
+{
+  const text = readFileSync(homeFile, 'utf8');
+  const at = text.lastIndexOf('\n//# sourceMappingURL=');
+  const define = `\nexport const __wfi$ = (specifier, options) => (options === undefined ? import(specifier) : import(specifier, options));`;
+  writeFileSync(homeFile, at < 0 ? text + define : text.slice(0, at) + define + text.slice(at));
+}
+for (const name of readdirSync(chunkDir)) {
+  if (!name.endsWith('.js') || name === homeName) continue;
+  const file = join(chunkDir, name);
+  const text = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(name, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const at = [];
+  const visit = (n) => {
+    if (ts.isCallExpression(n) && n.expression.kind === ts.SyntaxKind.ImportKeyword) at.push(n.expression.getStart(sf));
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  if (at.length === 0) continue;
+  let out = text;
+  for (const i of at.sort((a, b) => b - a)) out = `${out.slice(0, i)}__wfi$${out.slice(i + 'import'.length)}`;
+  // On the first line, so no line moves (the source map stays true).
+  writeFileSync(file, `import { __wfi$ } from "./${homeName}"; ${out}`);
+}
+
+// ── 6. the one-line files ───────────────────────────────────────────────────
+for (const m of stubs) {
+  if (m === 'asyncio/index') continue;
+  const file = join(dist, `${m}.js`);
+  mkdirSync(dirname(file), { recursive: true });
+  let from = posix(relative(dirname(file), join(dist, '_chunks', 'weft.js')));
+  if (!from.startsWith('.')) from = `./${from}`;
+  const names = exportsOf[m];
+  const body = names.length
+    ? `export { ${names.map((n) => `${alias(m, n)} as ${n}`).join(', ')} } from ${JSON.stringify(from)};\n`
+    : `import ${JSON.stringify(from)};\n`;
+  writeFileSync(file, header(m) + body);
+}
+// A worker's first module turns on Node's compile cache (Node 22.1+; NODE_DISABLE_COMPILE_CACHE=1
+// turns it off), then imports the entry: the entry, weft and the task modules (TypeScript
+// after type stripping too) are then compiled once per machine, not once per worker. The
+// import must be dynamic: static imports are compiled before any code here runs.
+for (const url of Object.keys(WORKERS)) {
+  writeFileSync(
+    join(dist, `${url}-entry.js`),
+    header(`${url}-entry`) +
+      `import * as m from 'node:module';\n` +
+      `try { m.enableCompileCache?.(); } catch {}\n` +
+      `await import(${JSON.stringify(`./${url.split('/').pop()}-main.js`)});\n`,
+  );
+}
+
+if (verbose) {
+  for (const b of [libBuild, workerBuild]) {
+    for (const [file, meta] of Object.entries(b.metafile.outputs)) {
+      if (file.endsWith('.map')) continue;
+      const inputs = Object.keys(meta.inputs).length;
+      console.log(`${posix(relative(root, file)).padEnd(36)} ${String(meta.bytes).padStart(7)} B  ${inputs} modules`);
+    }
+  }
+  console.log(`stubs: ${[...stubs].join(', ')}`);
+}
+if (!existsSync(join(dist, 'index.js'))) throw new Error('build: dist/index.js is missing');

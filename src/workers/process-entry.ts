@@ -148,6 +148,15 @@ process.on('disconnect', () => {
   realExit(0);
 });
 
+// A message sent as the parent closes the channel (it is stopping this child, or it
+// died) fails with EPIPE / ERR_IPC_CHANNEL_CLOSED: nobody is left to tell; 'disconnect'
+// ends the child. Not an error of any task.
+process.on('error', (err: NodeJS.ErrnoException) => {
+  if (err?.code === 'EPIPE' || err?.code === 'ERR_IPC_CHANNEL_CLOSED' || !process.connected) return;
+  printError(err);
+  lastWord(1, err);
+});
+
 // An error that escapes every task ends the child, as it would end any Node process.
 process.on('uncaughtException', (err) => {
   printError(err);

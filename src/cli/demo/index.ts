@@ -35,7 +35,7 @@ state needs a lock or an atomic operation.
 Workloads (default: all):
   io     the seeds' web crawler against an embedded slow HTTP server on 127.0.0.1
   cpu    image processing (Gaussian blur + Sobel edges) on a generated image, in tiles
-  race   threads adding to one shared counter: no lock, a Lock, an atomic add
+  race   tasks, threads and processes adding to one shared counter: no lock, a Lock, an atomic add
 
 Also, only when named (weft demo cluster): the cpu job across two weft worker
 nodes with a ClusterExecutor, through BullMQ on a redis-server it starts on

@@ -17,9 +17,9 @@
  * signal ended the child (Python's convention: -9 after `kill()`).
  */
 // node:child_process is loaded on first use: importing weft/asyncio loads no process machinery.
+import { builtin } from '../core/builtin.js';
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { Writable } from 'node:stream';
 import { describe, InvalidStateError } from '../core/errors.js';
 import { array, duration, oneOf, options, record, str } from '../core/options.js';
 import { cancel as cancelTimer, later, type Later } from '../core/timers.js';
@@ -119,6 +119,7 @@ class SubprocessImpl implements Subprocess {
     this.pid = child.pid!;
     // A write to a child that has exited fails its stream, not the program.
     child.stdin?.on('error', noop);
+    const { Writable } = builtin<typeof import('node:stream')>('node:stream');
     this.stdin = child.stdin ? (Writable.toWeb(child.stdin) as WritableStream<Uint8Array>) : undefined;
     this.stdout = child.stdout ?? undefined;
     this.stderr = child.stderr ?? undefined;

@@ -21,7 +21,8 @@
  * - `watchChild` is THE place a parent learns that a child has ended, and
  *   `setChildRef` whether it keeps the parent alive.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { builtin } from '../core/builtin.js';
 import { constants } from 'node:os';
 import { describe } from '../core/errors.js';
 
@@ -91,6 +92,7 @@ let exitHookInstalled = false;
 
 /** Forks a weft child. Daemon children are SIGKILLed if still alive when this process exits. */
 export function forkChild(opts: { execArgv?: readonly string[]; env?: Record<string, string>; daemon: boolean }): ChildProcess {
+  const { fork } = builtin<typeof import('node:child_process')>('node:child_process');
   const child = fork(PROCESS_ENTRY, [], {
     serialization: 'advanced',
     execArgv: childExecArgv(opts.execArgv),

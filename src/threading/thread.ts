@@ -17,7 +17,7 @@ import { CancelledError, InvalidStateError, TimeoutError, describe } from '../co
 import * as opt from '../core/options.js';
 import { assertNotImportingTasks } from '../core/runtime.js';
 import { TIMED_OUT, within } from '../core/timers.js';
-import type { TaskRef } from '../core/tasks.js';
+import type { TaskRef, Transferable } from '../core/tasks.js';
 import { encodeArgs } from '../transport/codec.js';
 import { deserializeError } from '../transport/errors.js';
 import { OK, SKIPPED } from '../transport/protocol.js';
@@ -123,8 +123,9 @@ export class Thread<R = unknown> {
     assertNotImportingTasks(`Thread ${this.name}`);
     const t = describeTask(this.target, 'a thread');
     const args = [...this.args];
-    const flags = t.flags | encodeArgs(args, [], false);
-    const task: Task = { id: 1, flags, target: t.target, name: t.name, args, transfer: undefined, seq: -1 };
+    const moved: Transferable[] = []; // transfer(value, list) markers among the args
+    const flags = t.flags | encodeArgs(args, moved, false);
+    const task: Task = { id: 1, flags, target: t.target, name: t.name, args, transfer: moved.length ? moved : undefined, seq: -1 };
     let resolveEnded!: (o: Outcome) => void;
     this.ended = new Promise<Outcome>((r) => {
       resolveEnded = r;

@@ -116,7 +116,7 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
   if (proto !== Object.prototype && proto !== null) {
     if (isCloneableBuiltin(v) || Object.getPrototypeOf(proto) === null) return v; // a built-in, or a plain object of another realm
     const cls = proto.constructor?.name || 'an anonymous class';
-    if (hasMethods(proto)) {
+    if (hasMethods(proto) && !keptByClone(v, proto)) {
       throw refuse(
         w,
         path,
@@ -151,6 +151,20 @@ if (typeof Blob === 'function') BUILTINS.push(Blob);
 function isCloneableBuiltin(v: object): boolean {
   for (const C of BUILTINS) if (v instanceof C) return true;
   return false;
+}
+
+/**
+ * True unless structured clone turns `v` into a plain object (what it does to an
+ * instance of a JavaScript class). Platform objects (a MessagePort, a Blob, a
+ * KeyObject) keep their class, or cannot be cloned at all (then postMessage
+ * says so): those are not refused here.
+ */
+function keptByClone(v: object, proto: object): boolean {
+  try {
+    return Object.getPrototypeOf(structuredClone(v)) === proto;
+  } catch {
+    return true;
+  }
 }
 
 /** True if a prototype chain up to Object.prototype has methods (besides the constructor). */

@@ -18,7 +18,11 @@
  * Encoding writes into a scratch buffer owned by this module: the result is
  * valid until the next `encodeItem` call on this thread (copy it to keep it).
  */
-import { Serializer, Deserializer } from 'node:v8';
+import { builtin } from '../core/builtin.js';
+
+type V8 = typeof import('node:v8');
+let v8: V8 | undefined;
+const v8mod = (): V8 => (v8 ??= builtin<V8>('node:v8'));
 
 /** First byte of an encoded item: how the rest is encoded. */
 export const T_V8 = 0,
@@ -117,7 +121,7 @@ export function encodeItem(item: unknown): Uint8Array {
       if (safe) return utf8(T_JSON, JSON.stringify(item));
     }
   }
-  const ser = new Serializer();
+  const ser = new (v8mod().Serializer)();
   ser.writeHeader();
   ser.writeValue(item);
   const body = ser.releaseBuffer();
@@ -151,7 +155,7 @@ export function decodeItem(bytes: Uint8Array): unknown {
     case T_UNDEFINED:
       return undefined;
     default: {
-      const des = new Deserializer(bytes.subarray(1));
+      const des = new (v8mod().Deserializer)(bytes.subarray(1));
       des.readHeader();
       return des.readValue();
     }

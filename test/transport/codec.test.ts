@@ -42,6 +42,16 @@ describe('argument codec', { timeout: 10_000 }, () => {
     );
   });
 
+  it('lets platform objects through (a MessagePort to transfer, a Blob)', () => {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      assert.equal(encodeArgs([port2, { blob: new Blob(['x']) }], [port2], false), 0);
+    } finally {
+      port1.close();
+      port2.close();
+    }
+  });
+
   it('lets plain data, built-ins, class instances without methods and cycles through', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

@@ -5,7 +5,7 @@
  */
 import { Queue as AsyncQueue, QueueEmpty, QueueFull, TimeoutError } from 'weft/asyncio';
 import { Queue as ThreadQueue } from 'weft/threading';
-import { Queue as ProcessQueue } from 'weft/multiprocessing';
+import { JoinableQueue, Queue as ProcessQueue } from 'weft/multiprocessing';
 import { queueContract } from '../contracts/queue.contract.ts';
 
 queueContract('asyncio.Queue', (maxsize) => new AsyncQueue<number>({ maxsize }), {
@@ -34,8 +34,18 @@ queueContract('multiprocessing.Queue', (maxsize) => new ProcessQueue<number>(max
   getTimeout: QueueEmpty,
   putTimeout: QueueFull,
   fifoWaiters: true,
-  taskCancel: false,
+  taskCancel: true,
   shutdown: false,
   join: false,
-  strictOptions: false,
+  strictOptions: true,
+});
+
+queueContract('multiprocessing.JoinableQueue', (maxsize) => new JoinableQueue<number>(maxsize ?? 0), {
+  getTimeout: QueueEmpty,
+  putTimeout: QueueFull,
+  fifoWaiters: true,
+  taskCancel: true,
+  shutdown: false,
+  join: true,
+  strictOptions: true,
 });

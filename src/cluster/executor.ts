@@ -39,7 +39,7 @@ import { randomBytes } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { Executor, type SubmitOptions } from '../core/executor.js';
 import type { Future } from '../core/future.js';
-import { setRunning, setPending } from '../core/internal.js';
+import { setRunning, setPending, slotOf } from '../core/internal.js';
 import { BrokenExecutorError, QueueFullError, TaskDefinitionError, WorkerCrashedError, describe } from '../core/errors.js';
 import { options, int, duration } from '../core/options.js';
 import { isTaskRef } from '../core/tasks.js';
@@ -563,7 +563,7 @@ export class ClusterExecutor extends Executor {
 
   /** @internal */
   protected _cancelTask(f: Future<unknown>, _wasRunning: boolean, _reason: unknown): void {
-    const job = (f as any)._slot as Job;
+    const job = slotOf<Job>(f);
     if (!this.forget(job)) return;
     this.withdraw(job); // a job still in the outbox is skipped at flush
     this.idleCheck();

@@ -214,18 +214,8 @@ export class ReplyLogReader extends Ring {
   /** Calls `onReply` for every record up to byte position `end`, then frees their space. */
   readTo(end: number, onReply: OnReply): void {
     const v = this.view;
-    let pos = this.pos;
-    while (pos !== end) {
-      const at = pos & MASK;
-      const left = CAPACITY - at;
-      const n = left < REC ? WRAP : v.getUint32(at + 13, true);
-      if (n === WRAP) {
-        pos = (pos + left) & POS_MASK;
-        continue;
-      }
-      pos = (pos + REC + n) & POS_MASK;
-      emit(v, this.bytes, at, n, onReply);
-    }
+    const bytes = this.bytes;
+    this.walk(this.pos, end, (at, n) => emit(v, bytes, at, n, onReply));
     this.pos = end;
     Atomics.store(this.head, READ, end);
   }

@@ -4,7 +4,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Thread } from 'weft/threading';
 import { transfer } from 'weft';
 import { guard } from '../contracts/helpers.ts';

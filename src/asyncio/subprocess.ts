@@ -225,7 +225,7 @@ export async function createSubprocessExec(file: string, args: string[] = [], op
     oneOf(WHERE, 'stderr', o.stderr, MODES, 'inherit'),
   ];
   const killGrace = duration(WHERE, 'killGrace', o.killGrace, 1000);
-  const { spawn } = await import('node:child_process');
+  const { spawn } = builtin<typeof import('node:child_process')>('node:child_process');
   const child = spawn(file, argv as string[], { cwd, env, stdio });
   await new Promise<void>((resolve, reject) => {
     const onSpawn = () => {

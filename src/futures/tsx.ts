@@ -8,10 +8,10 @@
  * need nothing.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { builtin } from '../core/builtin.js';
 
 let cached: string | undefined | null = null;
 
@@ -35,7 +35,7 @@ export function tsxApiUrl(): string | undefined {
   }
   for (const dir of candidates) {
     const api = join(dir, 'dist', 'esm', 'api', 'index.mjs');
-    if (existsSync(api)) return (cached = pathToFileURL(api).href);
+    if (builtin<typeof import('node:fs')>('node:fs').existsSync(api)) return (cached = pathToFileURL(api).href);
   }
   return cached;
 }

@@ -32,13 +32,15 @@
  * modification time; any change rebuilds it.
  *
  * Every worker imports this file before its first task, so the built-ins only
- * the TypeScript cache needs (crypto, fs, ...) are loaded when it is used: each
- * costs a worker a few milliseconds to load (node:crypto about 3).
+ * the TypeScript cache needs (fs, path, ...) are taken when it is used, as
+ * CommonJS objects, and it hashes without node:crypto: their ESM facades and
+ * node:crypto cost a fresh worker ~5 ms (Node 20).
  */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { findTask } from '../core/tasks.js';
 import { TaskDefinitionError } from '../core/errors.js';
 import { setImporting } from '../core/runtime.js';
+import { builtin } from '../core/builtin.js';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -161,7 +163,7 @@ async function importWithTsx(url: string, api: string): Promise<Record<string, u
   if (tsxRegistered === undefined && url.startsWith('file:') && !url.endsWith('.cts')) {
     let compiled: string | undefined;
     try {
-      node ??= await builtins();
+      node ??= builtins();
       compiled = await compiledCopy(fileURLToPath(url), api);
     } catch {
       compiled = undefined; // no esbuild next to tsx, or it failed: tsx's loader will say why
@@ -172,21 +174,23 @@ async function importWithTsx(url: string, api: string): Promise<Record<string, u
   return await import(url);
 }
 
-/** The built-ins of the TypeScript cache, loaded on its first use. */
-async function builtins() {
-  const [crypto, fs, module, os, path] = await Promise.all([
-    import('node:crypto'),
-    import('node:fs'),
-    import('node:module'),
-    import('node:os'),
-    import('node:path'),
-  ]);
-  return { crypto, fs, module, os, path };
+/**
+ * The built-ins of the TypeScript cache, loaded on its first use, as CommonJS
+ * objects (core/builtin.ts): their ESM facades and node:crypto cost a worker
+ * ~5 ms on Node 20, every time a fresh worker loads a task module from the cache.
+ */
+function builtins() {
+  return {
+    fs: builtin<typeof import('node:fs')>('node:fs'),
+    module: builtin<typeof import('node:module')>('node:module'),
+    os: builtin<typeof import('node:os')>('node:os'),
+    path: builtin<typeof import('node:path')>('node:path'),
+  };
 }
-let node: Awaited<ReturnType<typeof builtins>>;
+let node: ReturnType<typeof builtins>;
 
 /** Bumped when the shape of the compiled copies changes. */
-const CACHE_VERSION = 1;
+const CACHE_VERSION = 2;
 
 interface Manifest {
   v: number;
@@ -199,7 +203,21 @@ function cacheDir(): string {
   return node.path.join(node.os.tmpdir(), `weft-${uid}`, 'ts');
 }
 
-const hash = (s: string) => node.crypto.createHash('sha1').update(s).digest('hex').slice(0, 20);
+/**
+ * A file name for a path: a 32-bit FNV-1a hash and a second multiplicative one,
+ * 16 hex digits. Not cryptographic (node:crypto alone costs a worker ~3 ms to load); a
+ * manifest is used only if it lists the file it was asked for.
+ */
+function hash(s: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
 const stamp = (file: string): [number, number] => {
   const st = node.fs.statSync(file);
   return [st.mtimeMs, st.size];
@@ -211,7 +229,12 @@ async function compiledCopy(file: string, api: string): Promise<string> {
   const manifestFile = node.path.join(dir, `${hash(file)}${variant()}.json`);
   try {
     const m = JSON.parse(node.fs.readFileSync(manifestFile, 'utf8')) as Manifest;
-    if (m.v === CACHE_VERSION && node.fs.existsSync(m.out) && Object.entries(m.files).every(([f, s]) => same(stamp(f), s)))
+    if (
+      m.v === CACHE_VERSION &&
+      m.files[file] !== undefined &&
+      node.fs.existsSync(m.out) &&
+      Object.entries(m.files).every(([f, s]) => same(stamp(f), s))
+    )
       return pathToFileURL(m.out).href;
   } catch {
     /* no manifest, or a file is gone: build */

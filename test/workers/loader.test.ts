@@ -12,7 +12,6 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -30,7 +29,19 @@ const hasStripping = (bin: string) => Number(bin === process.execPath ? process.
 /** The manifest of the compiled copy of `file` made by a Node with or without type stripping (see loader.ts). */
 function manifestOf(file: string, stripping: boolean): string {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  return join(tmpdir(), `weft-${uid}`, 'ts', `${createHash('sha1').update(file).digest('hex').slice(0, 20)}${stripping ? '-s' : ''}.json`);
+  return join(tmpdir(), `weft-${uid}`, 'ts', `${nameOf(file)}${stripping ? '-s' : ''}.json`);
+}
+
+/** The cache's file name for a path, written out again here (loader.ts, `hash`). */
+function nameOf(s: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
 }
 
 function lastJson(stdout: string): Record<string, unknown> {

@@ -194,6 +194,8 @@ const CACHE_VERSION = 2;
 
 interface Manifest {
   v: number;
+  /** the module this manifest is for (names are hashes: a manifest is used only for its own module) */
+  src: string;
   out: string;
   files: Record<string, [number, number]>;
 }
@@ -231,7 +233,7 @@ async function compiledCopy(file: string, api: string): Promise<string> {
     const m = JSON.parse(node.fs.readFileSync(manifestFile, 'utf8')) as Manifest;
     if (
       m.v === CACHE_VERSION &&
-      m.files[file] !== undefined &&
+      m.src === file &&
       node.fs.existsSync(m.out) &&
       Object.entries(m.files).every(([f, s]) => same(stamp(f), s))
     )
@@ -241,7 +243,7 @@ async function compiledCopy(file: string, api: string): Promise<string> {
   }
   node.fs.mkdirSync(dir, { recursive: true });
   const files = await compileGraph(file, dir, api);
-  const manifest: Manifest = { v: CACHE_VERSION, out: outFile(dir, file), files };
+  const manifest: Manifest = { v: CACHE_VERSION, src: file, out: outFile(dir, file), files };
   writeAtomic(manifestFile, JSON.stringify(manifest));
   return pathToFileURL(manifest.out).href;
 }

@@ -12,7 +12,18 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,22 +37,23 @@ const node24 = process.env.WEFT_NODE24 ?? join(repoRoot, 'test', '.node24', 'nod
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const hasStripping = (bin: string) => Number(bin === process.execPath ? process.versions.node.split('.')[0] : 24) >= 23;
 
-/** The manifest of the compiled copy of `file` made by a Node with or without type stripping (see loader.ts). */
-function manifestOf(file: string, stripping: boolean): string {
+/**
+ * The manifest of the compiled copy of `file` made by a Node with or without type
+ * stripping (see loader.ts): found by the module it names, not by its file name.
+ */
+function manifestOf(file: string, stripping: boolean): string | undefined {
   const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
-  return join(tmpdir(), `weft-${uid}`, 'ts', `${nameOf(file)}${stripping ? '-s' : ''}.json`);
-}
-
-/** The cache's file name for a path, written out again here (loader.ts, `hash`). */
-function nameOf(s: string): string {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
+  const dir = join(tmpdir(), `weft-${uid}`, 'ts');
+  if (!existsSync(dir)) return undefined;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.json') || name.endsWith('-s.json') !== stripping) continue;
+    try {
+      if ((JSON.parse(readFileSync(join(dir, name), 'utf8')) as { src?: string }).src === file) return join(dir, name);
+    } catch {
+      /* another run is writing it */
+    }
   }
-  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  return undefined;
 }
 
 function lastJson(stdout: string): Record<string, unknown> {
@@ -67,7 +79,10 @@ describe('loading TypeScript task modules in workers', { timeout: 120_000 }, () 
   });
   const forgetCopies = () => {
     for (const f of ['helper.ts', 'tasks.ts', 'other.ts', 'erasable.ts'])
-      for (const stripping of [false, true]) rmSync(manifestOf(join(project, f), stripping), { force: true });
+      for (const stripping of [false, true]) {
+        const m = manifestOf(join(project, f), stripping);
+        if (m !== undefined) rmSync(m, { force: true });
+      }
   };
   after(() => {
     if (!project) return;
@@ -104,9 +119,9 @@ describe('loading TypeScript task modules in workers', { timeout: 120_000 }, () 
       // runs tsx's hooks in the worker, and they load the modules first.)
       if (workerHasTsx && hasStripping(bin)) return;
       const stripping = hasStripping(bin);
-      assert.ok(existsSync(manifestOf(join(project, 'tasks.ts'), stripping)), 'tasks.ts has a compiled copy');
+      assert.ok(manifestOf(join(project, 'tasks.ts'), stripping) !== undefined, 'tasks.ts has a compiled copy');
       assert.equal(
-        existsSync(manifestOf(join(project, 'erasable.ts'), stripping)),
+        manifestOf(join(project, 'erasable.ts'), stripping) !== undefined,
         !stripping,
         'erasable.ts compiled only without type stripping',
       );
@@ -120,6 +135,7 @@ describe('loading TypeScript task modules in workers', { timeout: 120_000 }, () 
         'here the workers run tsx themselves (they inherit --import tsx) and Node 22+ applies its hooks there: no copy is made',
       );
     const manifest = manifestOf(join(project, 'tasks.ts'), hasStripping(process.execPath));
+    assert.ok(manifest !== undefined, 'tasks.ts has a compiled copy');
     const before = statSync(manifest).mtimeMs;
     const again = await run(process.execPath);
     assert.equal(again.version, 1);

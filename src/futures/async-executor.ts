@@ -11,6 +11,7 @@ import { setRunning, slotOf } from '../core/internal.js';
 import { runInContext, type TaskContext } from '../core/context.js';
 import { TimeoutError } from '../core/errors.js';
 import { Transfer, isTaskRef, findTask, type TaskRef } from '../core/tasks.js';
+import { Ring } from '../core/ring.js';
 
 interface Job {
   f: Future<unknown>;
@@ -43,8 +44,12 @@ class JobContext implements TaskContext {
  */
 export class AsyncExecutor extends Executor {
   private readonly max: number;
-  private queue: Job[] = [];
-  private qHead = 0;
+  /**
+   * Jobs waiting for a slot, oldest first (cancelled ones are skipped when they come
+   * up). A ring, not an array read from a moving head: under sustained load the
+   * queue never empties, and an array would keep a slot for every job ever queued.
+   */
+  private readonly queue = new Ring<Job>();
   private queuedLive = 0;
   private running = 0;
   private drainWaiters: (() => void)[] = [];
@@ -90,16 +95,11 @@ export class AsyncExecutor extends Executor {
 
   /** Starts queued jobs while there is room. */
   private pump(): void {
-    while (this.running < this.max && this.qHead < this.queue.length) {
-      const next = this.queue[this.qHead]!;
-      this.queue[this.qHead++] = undefined as any;
+    while (this.running < this.max && this.queue.length > 0) {
+      const next = this.queue.shift()!;
       if (next.f.done()) continue;
       this.queuedLive--;
       this.start(next);
-    }
-    if (this.qHead === this.queue.length) {
-      this.queue = [];
-      this.qHead = 0;
     }
   }
 
@@ -174,7 +174,8 @@ export class AsyncExecutor extends Executor {
 
   /** @internal */
   protected _cancelQueued(): void {
-    for (let i = this.qHead; i < this.queue.length; i++) this.queue[i]?.f.cancel();
+    // (every queued job is cancelled: none stays in the queue)
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) job.f.cancel();
   }
 
   private checkDrained(): void {

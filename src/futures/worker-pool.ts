@@ -33,7 +33,8 @@ import { isTaskRef, type TaskRef, type Transferable } from '../core/tasks.js';
 import { encodeArgs, explainUnsendable } from '../transport/codec.js';
 import { describeTask, type TaskTarget } from '../transport/task-target.js';
 import { deserializeError } from '../transport/errors.js';
-import { F_CHUNK, F_NOTIFY_START, OK, ERR, type WorkerInit } from '../transport/protocol.js';
+import { F_CHUNK, F_INLINE, F_KIND, F_NOTIFY_START, OK, ERR, type WorkerInit } from '../transport/protocol.js';
+import { setBounded } from '../core/bounded.js';
 import { crashError, errMessage, type Task, type WorkerEnd, type WorkerHandle, type WorkerOwner } from './worker-handle.js';
 import { availableParallelism } from 'node:os';
 
@@ -142,7 +143,10 @@ export abstract class WorkerPoolExecutor extends Executor {
   private starting = 0;
   private spawned = 0;
   private flushScheduled = false;
+  /** Timings of task functions by module and name (TaskRefs: a bounded set of names). */
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
+  /** Timings of inline functions by source: bounded (core/bounded.ts), as the sources a program sends are not. */
+  private readonly inlineStats = new Map<string, FnStat>();
   private broken: BrokenExecutorError | undefined;
   private startFailures = 0; // workers that failed to start on their own, in a row
   private killedStarts = 0; // workers killed from outside while starting, in a row
@@ -215,7 +219,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       submitAt: performance.now(),
       w: undefined,
       timer: undefined,
-      stat: this.statOf(t.target, t.name),
+      stat: this.statOf(t),
       est: 0,
     };
     this._own(f, rec);
@@ -230,7 +234,12 @@ export abstract class WorkerPoolExecutor extends Executor {
   // ── dispatching ───────────────────────────────────────────────────────────
 
   /** Timing record of a task function (per module and name, or per inline source). */
-  private statOf(target: string, name: string): FnStat {
+  private statOf({ flags, target, name }: TaskTarget): FnStat {
+    if ((flags & F_KIND) === F_INLINE) {
+      let st = this.inlineStats.get(target);
+      if (st === undefined) setBounded(this.inlineStats, target, (st = { avg: -1 }));
+      return st;
+    }
     let byName = this.fnStats.get(target);
     if (byName === undefined) this.fnStats.set(target, (byName = new Map()));
     let st = byName.get(name);

@@ -48,6 +48,7 @@ import { ReplyLogWriter } from '../transport/reply-log.js';
 import { Transfer } from '../core/tasks.js';
 import { COMPILER_HELPERS, isCompilerHelperName } from './compiler-helpers.js';
 import { initLoader, loadTask, ModuleInitError } from './loader.js';
+import { setBounded } from '../core/bounded.js';
 import {
   INIT,
   RUN,
@@ -161,7 +162,12 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   let busyMs = 0;
   let firstPendingAt = 0;
 
+  /** Task functions loaded from modules, by kind, module and name. */
   const fnCache = new Map<string, Fn>();
+  /** Inline functions compiled, by source: bounded (core/bounded.ts), as the sources sent are not. */
+  const inlineFns = new Map<string, Fn>();
+  const cached = (flags: number, target: string, name: string): Fn | undefined =>
+    (flags & F_KIND) === F_INLINE ? inlineFns.get(target) : fnCache.get(cacheKey(flags, target, name));
   let reviveShared: Reviver | undefined;
   let reviveBrokered: Reviver | undefined;
   setBrokerLink((msg) => port.post(msg));
@@ -219,13 +225,11 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
 
   // ── resolving a task's function ─────────────────────────────────────────
   async function load(flags: number, target: string, name: string): Promise<Fn> {
-    const key = cacheKey(flags, target, name);
-    let fn = fnCache.get(key);
+    let fn = cached(flags, target, name);
     if (fn !== undefined) return fn;
     const kind = flags & F_KIND;
-    if (kind === F_INLINE) fn = compileInline(target);
-    else fn = await loadTask(kind === F_TABLE ? 'table' : 'export', target, name);
-    fnCache.set(key, fn);
+    if (kind === F_INLINE) setBounded(inlineFns, target, (fn = compileInline(target)));
+    else fnCache.set(cacheKey(flags, target, name), (fn = await loadTask(kind === F_TABLE ? 'table' : 'export', target, name)));
     return fn;
   }
 
@@ -282,7 +286,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       const flags = q[qHead + 1] as number;
       const target = q[qHead + 2] as string;
       const name = q[qHead + 3] as string;
-      const fn = fnCache.get(cacheKey(flags, target, name));
+      const fn = cached(flags, target, name);
       if (
         fn === undefined ||
         ((flags & F_SHARED) !== 0 && reviveShared === undefined) ||
@@ -371,7 +375,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       const nm = q[i + 3] as string;
       if ((f & F_KIND) !== kind || t !== target || nm !== name) {
         // Another function than the previous task's (rare in a batch): is it known quick?
-        const g = fnCache.get(cacheKey(f, t, nm));
+        const g = cached(f, t, nm);
         if (g === undefined || slowFns.has(g)) break;
         kind = f & F_KIND;
         target = t;
@@ -525,7 +529,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
 // ── helpers ───────────────────────────────────────────────────────────────
 
 function cacheKey(flags: number, target: string, name: string): string {
-  return (flags & F_KIND) === F_INLINE ? target : `${flags & F_KIND}\u0000${target}\u0000${name}`;
+  return `${flags & F_KIND}\u0000${target}\u0000${name}`;
 }
 
 /** Results of a map chunk, tagged so the reply carries [results, ms]. */

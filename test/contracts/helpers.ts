@@ -114,3 +114,13 @@ export function installExitGuard(): void {
 export function workersOf(pool: object): { threadId: number; state: string }[] {
   return (pool as { _workers(): { threadId: number; state: string }[] })._workers();
 }
+
+/** True while a process with this pid exists (signal 0 probes without sending anything). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

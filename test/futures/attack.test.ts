@@ -14,7 +14,7 @@ import { CancelledError, ProcessPoolExecutor, ThreadPoolExecutor, TimeoutError, 
 import { slotOf } from '../../dist/core/internal.js';
 import tasks from '../fixtures/lifecycle-tasks.mjs';
 import { disposeBoard, get, makeBoard } from '../fixtures/board.mjs';
-import { guard, workersOf } from '../contracts/helpers.ts';
+import { guard, pidAlive as alive, workersOf } from '../contracts/helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'weft-attack-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,15 +38,6 @@ function settle<T>(f: PromiseLike<T>): Promise<{ ok: true; v: T } | { ok: false;
     (e) => ({ ok: false as const, e }),
   );
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const rand = (a: number, b: number) => a + Math.floor(Math.random() * (b - a + 1));
 

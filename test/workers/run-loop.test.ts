@@ -231,6 +231,30 @@ describe('run loop (fake port)', { timeout: 30_000 }, () => {
     assert.equal(t.exits[0]!.code, 1);
   });
 
+  it('keeps the most recent inline sources compiled, not every source ever sent (it kept them all)', async () => {
+    // Each source counts its compilations (the expression runs once per compile).
+    const g = globalThis as { __compiles?: Record<string, number> };
+    g.__compiles = {};
+    const src = (tag: string) =>
+      `((globalThis.__compiles[${JSON.stringify(tag)}] ??= 0), globalThis.__compiles[${JSON.stringify(tag)}]++, (x) => x)`;
+    const l = loop();
+    let id = 0;
+    const run = async (tags: string[]) => {
+      const tasks: unknown[] = [];
+      for (const t of tags) tasks.push(++id, F_INLINE, src(t), '', [t]);
+      l.send([RUN, tasks]);
+      await until(() => l.replies.length === id, `replies to ${id} tasks`);
+    };
+    await run(['first', 'first', 'again']);
+    await run(['again']);
+    await run(Array.from({ length: 300 }, (_, i) => `other ${i}`));
+    await run(['first']);
+    assert.equal(g.__compiles.again, 1, 'a source sent again soon is compiled once');
+    assert.equal(g.__compiles['other 299'], 1);
+    assert.equal(g.__compiles.first, 2, 'a source 300 sources back was dropped, and is compiled again');
+    assert.ok(l.replies.every((r) => r[1] === OK));
+  });
+
   it("an inline task compiled by tsx/esbuild with `using` runs (the compiler's helpers are supplied)", async () => {
     const l = loop();
     // What esbuild writes for `using r = res();` inside a function (keepNames on).

@@ -76,7 +76,9 @@ function walk(dir, out = []) {
   }
   return out;
 }
-// keepNames: bundling renames clashing names (three classes are called Lock); `.name` must stay the one users wrote.
+// No keepNames: it wraps every function and class in a `__name` call, which cost import('weft') ~4 ms of
+// 17 on Node 26 (T13). Bundling still renames clashing top-level names (three classes are called Lock:
+// `var Lock2 = class _Lock`), so step 6 gives those their `.name` back, and only those.
 // minifyWhitespace: a third less to parse in every thread that loads weft (import('weft') on Node 26: 16.5 -> 14 ms);
 // the linked source maps still name every line of src/ (node --enable-source-maps).
 const common = {
@@ -86,7 +88,6 @@ const common = {
   target: 'node20',
   packages: 'external',
   logLevel: 'warning',
-  keepNames: true,
   minifyWhitespace: true,
 };
 
@@ -262,7 +263,52 @@ for (const name of readdirSync(chunkDir)) {
   writeFileSync(file, `import { __wfi$ } from "./import.js"; ${out}`);
 }
 
-// ── 6. the one-line files ───────────────────────────────────────────────────
+// ── 6. names: what bundling renamed gets the `.name` its source gave it ────
+// A top-level class or function that esbuild renamed (a clash: `Lock2`; a class
+// or function expression that refers to itself: `class _Thread`) gets
+// `Object.defineProperty(X, "name", ...)` at the end of its chunk, on the last line
+// of code (no line or column before it moves: the source map stays true).
+// Names that end in digits in the sources (i32, utf8) are left as they are.
+const sourceNames = new Set();
+for (const f of libFiles) {
+  for (const m of readFileSync(f, 'utf8').matchAll(/\b(?:class|function\*?|const|let|var)\s+([A-Za-z_$][\w$]*)/g)) sourceNames.add(m[1]);
+}
+const intended = (name) => {
+  if (sourceNames.has(name)) return undefined;
+  const base = name.replace(/^_/, '').replace(/\d+$/, '');
+  return base !== name && sourceNames.has(base) ? base : undefined;
+};
+const renamedOutputs = [...Object.keys(libBuild.metafile.outputs), ...Object.keys(workerBuild.metafile.outputs)].filter((f) =>
+  f.endsWith('.js'),
+);
+for (const out of renamedOutputs) {
+  const file = join(root, out);
+  const text = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.JS);
+  const fixes = [];
+  for (const st of sf.statements) {
+    if ((ts.isClassDeclaration(st) || ts.isFunctionDeclaration(st)) && st.name) {
+      const want = intended(st.name.text);
+      if (want) fixes.push([st.name.text, want]);
+    } else if (ts.isVariableStatement(st)) {
+      for (const d of st.declarationList.declarations) {
+        if (!ts.isIdentifier(d.name) || !d.initializer || !(ts.isClassExpression(d.initializer) || ts.isFunctionExpression(d.initializer)))
+          continue;
+        // `var Lock2 = class _Lock`, `var Thread = class _Thread`, `var SharedArray = function SharedArray2`
+        const name = intended(d.name.text) ?? d.name.text;
+        const inner = d.initializer.name?.text ?? d.name.text;
+        if (inner !== name && inner.replace(/^_/, '').replace(/\d+$/, '') === name) fixes.push([d.name.text, name]);
+      }
+    }
+  }
+  if (fixes.length === 0) continue;
+  const set = fixes.map(([id, name]) => `Object.defineProperty(${id},"name",{value:${JSON.stringify(name)},configurable:true});`).join('');
+  const at = text.lastIndexOf('\n//# sourceMappingURL=');
+  writeFileSync(file, at < 0 ? `${text}${set}` : `${text.slice(0, at)}${set}${text.slice(at)}`);
+  if (verbose) console.log(`${posix(relative(root, file))}: names ${fixes.map(([id, n]) => `${id}->${n}`).join(', ')}`);
+}
+
+// ── 7. the one-line files ───────────────────────────────────────────────────
 for (const m of stubs) {
   if (m === 'asyncio/index') continue;
   const file = join(dist, `${m}.js`);

@@ -184,6 +184,38 @@ describe('export surface', { timeout: 60_000 }, () => {
     }
   });
 
+  it('every exported class and function has the name it is exported under (the bundle renames clashing ones)', async () => {
+    // Aliases on purpose: one class under two names (Python's names, weft's classes).
+    const ALIASES: Record<string, string> = {
+      InterpreterPoolExecutor: 'ThreadPoolExecutor',
+      'weft/multiprocessing SharedArray': 'SharedArrayImpl',
+      'weft/multiprocessing Value': 'ValueImpl',
+    };
+    const wrong: string[] = [];
+    for (const [entry, l] of Object.entries(loaded)) {
+      for (const [name, v] of Object.entries(l.mod ?? {})) {
+        if (typeof v !== 'function') continue;
+        const want = ALIASES[`${entry} ${name}`] ?? ALIASES[name] ?? name;
+        if (v.name !== want) wrong.push(`${entry} ${name}: .name is ${v.name}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+    // ...and what their methods hand out (three Lock classes, three Guards, in one bundle)
+    const mp = loaded['weft/multiprocessing']!.mod!;
+    const th = loaded['weft/threading']!.mod!;
+    const as = loaded['weft/asyncio']!.mod!;
+    for (const [where, Lock] of [
+      ['weft/threading', th.Lock],
+      ['weft/asyncio', as.Lock],
+    ] as const) {
+      const lock = new (Lock as new () => { acquire(): Promise<{ release(): void }> })();
+      const guard = await lock.acquire();
+      assert.equal(guard.constructor.name, 'Guard', `${where} Lock.acquire() gives a Guard`);
+      guard.release();
+    }
+    assert.equal((mp.Lock as { name: string }).name, 'Lock');
+  });
+
   it('every error class is an Error, sets name, and keeps message and cause', () => {
     const w = loaded.weft!.mod!;
     assert.ok(w, 'weft loads');

@@ -206,6 +206,27 @@ function table(head: string[], rows: string[][]): string {
 }
 const log = (...a: unknown[]) => console.error(...a); // progress on stderr, results on stdout
 
+/**
+ * Closes a pool, bounded: an anchor whose close never settles (piscina's destroy()
+ * did once here, after T3, with its workers idle) must not hang the bench; it is
+ * reported and left behind. weft's own close must settle: not settling is a failure.
+ */
+const hungCloses: string[] = [];
+async function close(lib: Pick<Lib, 'name' | 'close'>, ms = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = await Promise.race([
+    lib.close().then(() => true),
+    new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (done) return;
+  log(`${lib.name}: close() did not settle within ${ms / 1000} s`);
+  if (lib.name === 'weft') throw new Error(`weft's shutdown did not settle within ${ms / 1000} s`);
+  hungCloses.push(lib.name);
+}
+
 // ── main ────────────────────────────────────────────────────────────────────
 
 const tStart = now();
@@ -265,9 +286,9 @@ for (const [n, lat] of Object.entries(t3lat)) {
   log(`T3 ${n}: median ${t3best[n]!.median.toFixed(1)} us, mean ${t3best[n]!.mean.toFixed(1)} us`);
 }
 results.t3 = t3best;
-await pna.close();
+await close(pna);
 
-for (const l of libs.slice(1)) await l.close();
+for (const l of libs.slice(1)) await close(l);
 
 // T2: weft map vs raw batched postMessage.
 const items = Array.from({ length: T2_N }, (_, i) => i);
@@ -292,8 +313,8 @@ for (let rep = 0; rep < T2_REPS; rep++) {
   log(`T2 rep ${rep}: weft ${fmtRate(vw)}, raw x${T2_RAW_BATCH} ${fmtRate(vr)}`);
 }
 results.t2 = t2;
-await libs[0]!.close();
-await r.close();
+await close(libs[0]!);
+await close(r);
 
 // T4: fib(30) x 16, 1 vs 2 workers. Pools warmed with the same task (one fib(30) per worker).
 const t4res: Record<string, { w1: number; w2: number; scale: number }> = {};
@@ -312,8 +333,8 @@ for (const make of [weft, piscina]) {
   }
   t4res[p1.name] = { w1, w2, scale: w1 / w2 };
   log(`T4 ${p1.name}: 1 worker ${w1.toFixed(0)} ms, 2 workers ${w2.toFixed(0)} ms, ${fmtX(w1 / w2)}`);
-  await p1.close();
-  await p2.close();
+  await close(p1);
+  await close(p2);
 }
 // T4b (diagnostic): a 2-worker weft pool that last ran trivial tasks, then the same 16 fibs.
 {
@@ -322,7 +343,7 @@ for (const make of [weft, piscina]) {
     const p = weft(2);
     await warm(p, 2000, 10);
     w2 = Math.min(w2, await t4(p, T4_N, T4_FIB));
-    await p.close();
+    await close(p);
   }
   const scale = t4res.weft!.w1 / w2;
   t4res['weft (after trivial tasks)'] = { w1: t4res.weft!.w1, w2, scale };
@@ -403,5 +424,7 @@ console.log(
     `after ${results.loadavgAfter.map((x: number) => x.toFixed(2)).join(' ')}; ${results.seconds.toFixed(0)} s`,
 );
 results.checks = checks.map(([id, target, measured, ok]) => ({ id, target, measured, ok }));
+if (hungCloses.length) console.log(`\n(close() never settled for: ${hungCloses.join(', ')}; left behind)`);
+results.hungCloses = hungCloses;
 if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify(results, null, 2));
 process.exit(0);

@@ -140,6 +140,8 @@ function runOnce(row: Row): Sample {
 // ── run ──────────────────────────────────────────────────────────────────────
 const samples = new Map<string, Sample[]>(rows.map((r) => [r.id, []]));
 const started = performance.now();
+// The machine's load before the runs (at the end it is the bench's own).
+const loadBefore = loadavg()[0]!;
 // One warm-up run of each row (fills the OS file cache and weft's caches), not counted.
 for (const row of rows) runOnce(row);
 for (let round = 0; round < ROUNDS; round++) {
@@ -238,13 +240,13 @@ for (const m of majors) {
 const cpu = cpus();
 const header =
   `Date ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${majors.map((m) => `Node ${m}: ${spawnSync(nodes[m]!, ['--version'], { encoding: 'utf8' }).stdout.trim()}`).join(', ')}; ` +
-  `${cpu.length} x ${cpu[0]?.model.trim() ?? 'cpu'}, ${process.platform}/${process.arch}; load average ${loadavg()[0]!.toFixed(1)} when it ended` +
-  `${loadavg()[0]! > cpu.length * 0.5 ? ' (loaded machine: absolute numbers drift, ratios less)' : ''}.`;
+  `${cpu.length} x ${cpu[0]?.model.trim() ?? 'cpu'}, ${process.platform}/${process.arch}; load average ${loadBefore.toFixed(1)} before it started` +
+  `${loadBefore > cpu.length * 0.5 ? ' (loaded machine: absolute numbers drift, ratios less)' : ''}.`;
 const section = [
   '## Cold start (T11-T13)',
   '',
   header,
-  `Command: \`npx tsx bench/cold.bench.ts --write\`: ${ROUNDS} rounds, each row once per round in rotating order, every run a new process; median (min-max) over the rounds; ${Math.round((performance.now() - started) / 1000)} s.`,
+  `Command: \`npx tsx bench/cold.bench.ts --write${opt('--rounds') !== undefined ? ` --rounds ${ROUNDS}` : QUICK ? ' --quick' : ''}\`: ${ROUNDS} rounds, each row once per round in rotating order, every run a new process; median (min-max) over the rounds; ${Math.round((performance.now() - started) / 1000)} s.`,
   '',
   ...lines,
   '',

@@ -223,19 +223,3 @@ export function taskTimeout(opts: SubmitOptions | undefined): number {
   const t = opts?.timeout;
   return t === undefined ? Infinity : t > 0 ? t : 0;
 }
-
-/** Validates a positive integer option; `min` is the smallest accepted value. */
-export function intOption(name: string, v: unknown, dflt: number, min: number, allowInfinity = false): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number') throw new TypeError(`${name} must be a number, got ${describe(v)}`);
-  if (allowInfinity && v === Infinity) return v;
-  if (!Number.isInteger(v) || v < min) {
-    throw new RangeError(`${name} must be an integer >= ${min}${allowInfinity ? ' (or Infinity)' : ''}, got ${describe(v)}`);
-  }
-  return v;
-}
-
-/** setTimeout fires at once past 2^31-1 ms: longer delays wait the longest it can (24.8 days). */
-export function clampDelay(ms: number): number {
-  return ms === Infinity ? ms : Math.min(ms, 0x7fffffff);
-}

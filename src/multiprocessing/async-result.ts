@@ -4,7 +4,7 @@
  */
 import { TimeoutError, ValueError } from '../core/errors.js';
 import { fn as fnOption, timeout as timeoutOption } from '../core/options.js';
-import { cancel, later, type Later } from '../core/timers.js';
+import { within } from '../core/timers.js';
 
 /** Callbacks of applyAsync / mapAsync, run in this process when the result is ready. */
 export interface AsyncResultCallbacks<R> {
@@ -72,22 +72,7 @@ export class AsyncResult<R> {
   }
 
   async #wait(t: number): Promise<void> {
-    if (this.#ready || t === 0) return;
-    if (t === Infinity) {
-      await this.#settled;
-      return;
-    }
-    let timer: Later | undefined;
-    try {
-      await Promise.race([
-        this.#settled,
-        new Promise<void>((r) => {
-          timer = later(r, t);
-        }),
-      ]);
-    } finally {
-      cancel(timer);
-    }
+    if (!this.#ready) await within(this.#settled, t);
   }
 
   /**

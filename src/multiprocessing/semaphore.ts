@@ -58,7 +58,6 @@ export class Semaphore extends Brokered {
   /** @internal */ readonly _bounded: boolean;
   readonly #waiters = new WaitList<true>();
   readonly #permits = new Map<BrokerClient, Permits>();
-  #held = 0; // in a proxy: permits this process holds
   #acq = 0;
   #contended = 0;
 
@@ -108,10 +107,7 @@ export class Semaphore extends Brokered {
   acquire(o?: WaitOptions): Promise<Guard> {
     return this._waiting(`${this._type}.acquire()`, o, (spec) => {
       if (!this._remote) return this.#acquire(spec).then(() => new Guard(this));
-      return this._ask('acquire', [spec.timeout], requestSignal(spec)).then(() => {
-        this.#held++;
-        return new Guard(this);
-      });
+      return this._ask('acquire', [spec.timeout], requestSignal(spec)).then(() => new Guard(this));
     });
   }
 
@@ -142,7 +138,6 @@ export class Semaphore extends Brokered {
    */
   release(): void {
     if (this._remote) {
-      if (this.#held > 0) this.#held--;
       this._tell('release', []);
       return;
     }

@@ -13,7 +13,7 @@
 import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { array, options, str, timeout as timeoutOpt } from '../core/options.js';
 import type { TaskRef } from '../core/tasks.js';
-import { cancel as cancelTimer, later, type Later } from '../core/timers.js';
+import { TIMED_OUT, cancel as cancelTimer, later, within, type Later } from '../core/timers.js';
 import { deadlineOf, remaining } from './_wait.js';
 import { Thread, liveThreads } from './thread.js';
 
@@ -52,6 +52,8 @@ export class Timer extends Thread<void> {
   private timer: Later | undefined;
   private fired!: Promise<boolean>;
   private settleFired: (fired: boolean) => void = () => {};
+  /** Why the target could not start when the timer fired (join() throws it). */
+  private startError: unknown;
 
   /**
    * @param ms the delay (ms).
@@ -88,7 +90,15 @@ export class Timer extends Thread<void> {
     this.timer = undefined;
     if (this.timerState !== 'waiting') return;
     this.timerState = 'fired';
-    super.start();
+    try {
+      super.start();
+    } catch (err) {
+      // (an argument that cannot be sent, a worker that cannot start): join() throws it
+      liveThreads.delete(this as Thread<unknown>);
+      this.startError = err;
+      this.settleFired(false);
+      return;
+    }
     this.settleFired(true);
   }
 
@@ -121,19 +131,10 @@ export class Timer extends Thread<void> {
     const deadline = deadlineOf('Timer.join()', opts, true);
     if (this.timerState === 'initial') throw new InvalidStateError(`Cannot join timer ${this.name} before it is started`);
     if (this.timerState === 'waiting') {
-      let fired: boolean | undefined;
-      if (deadline === Infinity) fired = await this.fired;
-      else {
-        let t: Later | undefined;
-        const late = new Promise<undefined>((resolve) => {
-          t = later(resolve, remaining(deadline), undefined);
-        });
-        fired = await Promise.race([this.fired, late]);
-        cancelTimer(t);
-        if (fired === undefined) throw new TimeoutError(`Timer.join(): timer ${this.name} has not fired after ${opts!.timeout} ms`);
-      }
-      if (!fired) return;
+      const fired = await within(this.fired, remaining(deadline));
+      if (fired === TIMED_OUT) throw new TimeoutError(`Timer.join(): timer ${this.name} has not fired after ${opts!.timeout} ms`);
     }
+    if (this.startError !== undefined) throw this.startError;
     if (this.timerState === 'cancelled') return;
     const left = remaining(deadline);
     return super.join(left === Infinity ? undefined : { timeout: left });

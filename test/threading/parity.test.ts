@@ -276,6 +276,15 @@ describe('Timer, enumerate(), getIdent()', { timeout: 60_000 }, () => {
     assert.ok(!enumerate().includes(t));
   });
 
+  it('a target that cannot start when the timer fires: join() throws why (it does not wait for good)', async () => {
+    // An argument that cannot be sent to a thread is found when the thread starts, at fire time.
+    const t = new Timer(10, (f: unknown) => typeof f, { args: [{ fn() {} }] });
+    t.start();
+    await assert.rejects(t.join(), TypeError);
+    assert.equal(t.isAlive(), false);
+    assert.ok(!enumerate().includes(t), 'not listed as live');
+  });
+
   it('bad arguments are TypeError', () => {
     assert.throws(() => new Timer('5' as never, () => {}), TypeError);
     assert.throws(() => new Timer(5, 'x' as never), TypeError);

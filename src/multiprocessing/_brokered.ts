@@ -15,13 +15,13 @@
  */
 import { currentContext } from '../core/context.js';
 import { describe } from '../core/errors.js';
+import { toCancelledError } from '../core/future.js';
 import { options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
 import {
   kBroker,
   brokerables,
   brokerRequest,
   brokerSend,
-  cancelledBy,
   forwardingTarget,
   newChannelId,
   registerBrokerTarget,
@@ -64,8 +64,8 @@ export function requestSignal(spec: WaitSpec): AbortSignal | undefined {
 
 /** Rejects at once if a signal of `spec` has aborted (before a request is sent). */
 export function checkNotAborted(spec: WaitSpec): void {
-  if (spec.s1?.aborted) throw cancelledBy(spec.s1.reason);
-  if (spec.s2?.aborted) throw cancelledBy(spec.s2.reason);
+  if (spec.s1?.aborted) throw toCancelledError(spec.s1.reason);
+  if (spec.s2?.aborted) throw toCancelledError(spec.s2.reason);
 }
 
 // ── one proxy per channel per process ─────────────────────────────────────
@@ -166,7 +166,7 @@ export abstract class Brokered implements BrokerTarget {
   protected _askWait(op: string, args: unknown[], spec: WaitSpec): Promise<unknown> {
     return this._ask(op, args, requestSignal(spec)).then((v) => {
       const s = abortedSignal(spec);
-      if (s !== undefined) throw cancelledBy(s.reason);
+      if (s !== undefined) throw toCancelledError(s.reason);
       return v;
     });
   }

@@ -25,7 +25,9 @@
  */
 import { cancel, later } from '../core/timers.js';
 import type { Later } from '../core/timers.js';
-import { cancelledBy, listenAbort, unlistenAbort, LOCAL_CLIENT, type AbortTarget, type BrokerClient } from '../transport/brokered.js';
+import { LOCAL_CLIENT, type BrokerClient } from '../transport/brokered.js';
+import { listenAbort, unlistenAbort, type AbortNode } from '../core/scope.js';
+import { toCancelledError } from '../core/future.js';
 import { localWaitEnded, localWaitStarted } from './children.js';
 
 /** How one wait may end besides being granted. */
@@ -52,7 +54,7 @@ export function abortedSignal(spec: WaitSpec): AbortSignal | undefined {
 }
 
 /** One pending wait. */
-export class Waiter<T> implements AbortTarget {
+export class Waiter<T> implements AbortNode {
   done = false;
   /** still in its list's array (a wait that ends there leaves a tombstone) */
   inList = true;
@@ -95,9 +97,9 @@ export class Waiter<T> implements AbortTarget {
     return true;
   }
 
-  /** AbortTarget: a signal of the spec aborted. */
-  onAbort(reason: unknown): void {
-    if (this.fail(cancelledBy(reason))) this.list.onLeave?.(this, 'cancelled');
+  /** AbortNode: a signal of the spec aborted. */
+  _onAbort(reason: unknown): void {
+    if (this.fail(toCancelledError(reason))) this.list.onLeave?.(this, 'cancelled');
   }
 
   /** The timeout passed. */
@@ -132,7 +134,7 @@ export class WaitList<T> {
    */
   wait(spec: WaitSpec, timeoutError: () => unknown, data?: unknown): Promise<T> {
     const aborted = abortedSignal(spec);
-    if (aborted !== undefined) return Promise.reject(cancelledBy(aborted.reason));
+    if (aborted !== undefined) return Promise.reject(toCancelledError(aborted.reason));
     if (spec.timeout <= 0) return Promise.reject(timeoutError());
     const w = new Waiter<T>(this, spec, data, timeoutError);
     const p = new Promise<T>((resolve, reject) => {
@@ -215,6 +217,6 @@ export function settle<T>(p: Promise<T>, spec: WaitSpec, giveBack: ((v: T) => vo
     const s = abortedSignal(spec);
     if (s === undefined) return v;
     giveBack?.(v);
-    throw cancelledBy(s.reason);
+    throw toCancelledError(s.reason);
   });
 }

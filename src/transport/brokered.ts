@@ -73,6 +73,8 @@
 import { threadId } from 'node:worker_threads';
 import { runOutsideContext } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
+import { toCancelledError } from '../core/future.js';
+import { listenAbort, unlistenAbort, type AbortNode } from '../core/scope.js';
 import { serializeError, deserializeError } from './errors.js';
 import { BROKER, BROKER_REPLY } from './protocol.js';
 
@@ -106,50 +108,6 @@ export interface BrokerMarker {
 
 export function isBrokerable(value: unknown): value is Brokerable {
   return value !== null && typeof value === 'object' && typeof (value as any)[kBroker] === 'function';
-}
-
-// ── abort fan-out: one listener per signal, however many waits use it ──
-
-/** Something told when a signal aborts (a wait, a pending request). */
-export interface AbortTarget {
-  onAbort(reason: unknown): void;
-}
-
-const abortSets = new WeakMap<AbortSignal, Set<AbortTarget>>();
-
-function fire(this: AbortSignal): void {
-  const set = abortSets.get(this);
-  if (set === undefined) return;
-  abortSets.delete(this);
-  this.removeEventListener('abort', fire);
-  for (const t of set) t.onAbort(this.reason);
-}
-
-/**
- * Tells `t` when `signal` aborts (the signal must not be aborted yet). A thousand
- * waits on one signal add one listener, so no MaxListenersExceededWarning.
- */
-export function listenAbort(signal: AbortSignal, t: AbortTarget): void {
-  let set = abortSets.get(signal);
-  if (set === undefined) {
-    set = new Set();
-    abortSets.set(signal, set);
-    signal.addEventListener('abort', fire, { once: true });
-  }
-  set.add(t);
-}
-
-/** Undoes {@link listenAbort}. */
-export function unlistenAbort(signal: AbortSignal, t: AbortTarget): void {
-  const set = abortSets.get(signal);
-  if (set === undefined || !set.delete(t) || set.size !== 0) return;
-  abortSets.delete(signal);
-  signal.removeEventListener('abort', fire);
-}
-
-/** The CancelledError for an aborted signal's reason. */
-export function cancelledBy(reason: unknown): CancelledError {
-  return reason instanceof CancelledError ? reason : new CancelledError('The wait was cancelled', { cause: reason });
 }
 
 // ── serving: the process that holds the real objects ─────────────────────
@@ -252,8 +210,8 @@ export class BrokerCall {
     return this.#ac.signal;
   }
 
-  /** @internal AbortTarget: the client went away. */
-  onAbort(reason: unknown): void {
+  /** @internal AbortNode: the client went away. */
+  _onAbort(reason: unknown): void {
     this.#ac?.abort(reason);
   }
 
@@ -466,7 +424,7 @@ export interface RequestOptions {
   relay?: BrokerCall;
 }
 
-class Pending implements AbortTarget {
+class Pending implements AbortNode {
   constructor(
     readonly id: number,
     readonly resolve: (v: unknown) => void,
@@ -475,7 +433,7 @@ class Pending implements AbortTarget {
     readonly relay: BrokerCall | undefined,
   ) {}
   cancelled = false;
-  onAbort(): void {
+  _onAbort(): void {
     // Ask the holder to stop waiting; its answer (CancelledError, or a hand-over we refuse) settles us.
     this.cancelled = true;
     control('cancel', this.id);
@@ -522,7 +480,7 @@ export function brokerRequest(channel: string, op: string, args: unknown[], opts
   const post = link;
   if (post === undefined) return Promise.reject(noLink(channel));
   const signal = opts?.signal;
-  if (signal?.aborted) return Promise.reject(cancelledBy(signal.reason));
+  if (signal?.aborted) return Promise.reject(toCancelledError(signal.reason));
   const relay = opts?.relay;
   const callId = nextCall++;
   return new Promise((resolve, reject) => {
@@ -594,7 +552,7 @@ export function onBrokerReply(msg: unknown[]): void {
       );
     } else if (p.cancelled || p.signal?.aborted) {
       control('nack', id);
-      p.reject(cancelledBy(p.signal?.reason));
+      p.reject(toCancelledError(p.signal?.reason));
       return;
     } else control('ack', id);
   }

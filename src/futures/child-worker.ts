@@ -59,7 +59,6 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
   private final = -1; // started count in its last word, or -1
   private frozenAt = -1; // started count when halted, or -1
   private halting: NodeJS.Timeout | undefined;
-  private gone: Promise<void> = Promise.resolve();
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -94,7 +93,7 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
         /* the child is gone: its end sorts what it held */
       });
     }
-    this.gone = watchChild(child, (end) => {
+    void watchChild(child, (end) => {
       if (this.killTimer) clearTimeout(this.killTimer);
       if (this.halting) clearTimeout(this.halting);
       this.ctl?.destroy();
@@ -111,7 +110,7 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
       const started = buf.readInt32LE(1);
       if (op === CTL_CANCEL) {
         const q = this.asked.shift();
-        if (q !== undefined) this.cancelAnswers.set(q[0], started);
+        if (q !== undefined && q[0] >= 0) this.cancelAnswers.set(q[0], started); // (-1: its task was answered meanwhile)
         buf = buf.subarray(5);
         continue;
       }
@@ -195,10 +194,8 @@ export class ChildWorker<T extends Task = Task> extends WorkerHandle<T> {
 
   protected override forget(task: T): void {
     if (this.cancelAnswers.size !== 0) this.cancelAnswers.delete(task.seq);
-  }
-
-  whenGone(): Promise<void> {
-    return this.gone;
+    // A cancel answer still on its way for this task is no longer wanted: it would stay for good.
+    for (const q of this.asked) if (q[0] === task.seq) q[0] = -1;
   }
 }
 

@@ -31,17 +31,12 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
   private worker: Worker | undefined;
   private control: Int32Array | undefined;
   private frozenAt = -1;
-  private readonly gone: Promise<void>;
-  private resolveGone!: () => void;
 
   constructor(
     owner: WorkerOwner<T>,
     private readonly opts: ThreadWorkerOptions,
   ) {
     super(owner);
-    this.gone = new Promise<void>((r) => {
-      this.resolveGone = r;
-    });
   }
 
   protected spawn(): void {
@@ -66,10 +61,7 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
     worker.once('exit', (code) => {
       // Locks the thread still held are released as abandoned (weft/threading).
       workerThreadExited(tid);
-      void outputDrained(worker).then(() => {
-        this.ended({ exitCode: code, signal: null });
-        this.resolveGone();
-      });
+      void outputDrained(worker).then(() => this.ended({ exitCode: code, signal: null }));
     });
   }
 
@@ -115,10 +107,6 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
     if (c === undefined) return false;
     const started = Atomics.load(c, CB_STARTED);
     return started === GATE_FROZEN ? task.seq < this.frozenAt : task.seq < started;
-  }
-
-  whenGone(): Promise<void> {
-    return this.gone;
   }
 }
 

@@ -150,6 +150,12 @@ export abstract class WorkerHandle<T extends Task = Task> {
   private spawned = false;
   private wasReady = false;
 
+  private resolveGone!: () => void;
+  /** Resolves once the worker has ended (after `ended` ran). */
+  private readonly gone = new Promise<void>((r) => {
+    this.resolveGone = r;
+  });
+
   constructor(protected readonly owner: WorkerOwner<T>) {}
 
   /** The current state. */
@@ -202,7 +208,9 @@ export abstract class WorkerHandle<T extends Task = Task> {
   /** True if the task may have started (undefined: cannot tell yet). */
   abstract mayHaveStarted(task: T): boolean | undefined;
   /** Resolves once the worker has ended (after `ended` ran). */
-  abstract whenGone(): Promise<void>;
+  whenGone(): Promise<void> {
+    return this.gone;
+  }
 
   /** The reply log this worker writes (threads). */
   protected useReplyLog(sab: SharedArrayBuffer): void {
@@ -213,12 +221,20 @@ export abstract class WorkerHandle<T extends Task = Task> {
 
   /**
    * Spawns the worker and sends its first message.
-   * @throws whatever spawning throws (the worker is then gone).
+   * @throws whatever spawning throws. The worker then ends on its own, in a
+   *   microtask (the caller has handled the error by then: a pool breaks first).
    */
   start(init: WorkerInit): void {
     if (this.spawned || this._state !== 'starting') throw new InvalidStateError(`A worker can be started once (it is ${this._state})`);
     this.spawned = true;
-    this.spawn();
+    try {
+      this.spawn();
+    } catch (err) {
+      // Nothing was spawned (no thread could be made, flags refused, fork failed):
+      // nothing will ever exit, so end it here, or whoever waits for it waits for good.
+      queueMicrotask(() => this.ended({ exitCode: null, signal: null, cause: err }));
+      throw err;
+    }
     this.post([INIT, init]);
   }
 
@@ -420,16 +436,20 @@ export abstract class WorkerHandle<T extends Task = Task> {
     }
     this.inflight = [];
     this.head = 0;
-    this.owner.workerGone(this, {
-      crashed,
-      unstarted,
-      exitCode: info.exitCode,
-      signal: info.signal,
-      cause: this.fatal ?? info.cause ?? this.cause,
-      beforeReady,
-      intentional,
-      moduleThrew: this.fatal !== undefined,
-    });
+    try {
+      this.owner.workerGone(this, {
+        crashed,
+        unstarted,
+        exitCode: info.exitCode,
+        signal: info.signal,
+        cause: this.fatal ?? info.cause ?? this.cause,
+        beforeReady,
+        intentional,
+        moduleThrew: this.fatal !== undefined,
+      });
+    } finally {
+      this.resolveGone();
+    }
   }
 }
 

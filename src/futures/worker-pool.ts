@@ -527,7 +527,7 @@ export abstract class WorkerPoolExecutor extends Executor {
   }
 
   private becameIdle(w: Worker): void {
-    if (w.state === 'retiring') return; // on its way out: kept alive until it has exited (shutdown awaits it)
+    if (w.state === 'retiring' || w.state === 'killing') return; // on its way out: kept alive until it has exited (shutdown awaits it)
     w.keepAlive(false);
     if (this._closed) {
       this.checkDrained();

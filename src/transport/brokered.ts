@@ -446,11 +446,6 @@ export function setBrokerLink(post: ((msg: unknown) => void) | undefined): void 
   link = post;
 }
 
-/** True when this process or thread can reach a broker (it is a weft worker). */
-export function hasBrokerLink(): boolean {
-  return link !== undefined;
-}
-
 function noLink(channel: string): Error {
   return new Error(
     `This brokered object (channel ${channel}) cannot reach the process that holds it: it was revived outside a weft worker, or the holder has gone`,

@@ -34,7 +34,7 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
     }
     const t = typeof a;
     if (t === 'object' ? a !== null : t === 'function' || t === 'symbol') {
-      walk ??= { flags: 0, forProcess, seen: new Set(), label: '' };
+      walk ??= { flags: 0, forProcess, seen: new Map(), label: '' };
       walk.label = `Argument ${i + 1}`;
       const enc = encodeValue(a, '', 0, walk);
       if (enc !== a) args[i] = enc;
@@ -46,7 +46,8 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
 interface Walk {
   flags: number;
   forProcess: boolean;
-  seen: Set<object>;
+  /** every object walked, and what it was encoded as (a second reference gets the same) */
+  seen: Map<object, unknown>;
   label: string;
 }
 
@@ -60,7 +61,8 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     throw refuse(w, path, `is ${describe(v)}`, 'functions cannot be sent to a worker; pass data, or put the code in a task module');
   }
   if (t === 'symbol') throw refuse(w, path, 'is a symbol', 'symbols cannot be sent to a worker');
-  if (t !== 'object' || v === null || depth > MAX_DEPTH || w.seen.has(v)) return v;
+  if (t !== 'object' || v === null || depth > MAX_DEPTH) return v;
+  if (w.seen.has(v)) return w.seen.get(v);
   if (isBrokerable(v)) {
     const d = v[kBroker]();
     w.flags |= F_BROKERED;
@@ -79,7 +81,7 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     w.flags |= F_SHARED;
     return { [SHARED_MARKER]: d.type, data: d.data } satisfies SharedMarker;
   }
-  w.seen.add(v);
+  w.seen.set(v, v); // (a cycle back to it, while it is walked, gets it as it is)
   if (Array.isArray(v)) {
     let out: any[] | undefined;
     for (let i = 0; i < v.length; i++) {
@@ -89,6 +91,7 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
       const e = encodeValue(x, `${path}[${i}]`, depth + 1, w);
       if (e !== x) (out ??= v.slice())[i] = e;
     }
+    if (out !== undefined) w.seen.set(v, out);
     return out ?? v;
   }
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
@@ -101,15 +104,15 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
   if (v instanceof Map) {
     let i = 0;
     for (const [k, x] of v) {
-      encodeValue(k, `${path}.<key ${i}>`, depth + 1, w);
-      encodeValue(x, `${path}.get(${keyText(k)})`, depth + 1, w);
+      inCollection(k, `${path}.<key ${i}>`, depth, w);
+      inCollection(x, `${path}.get(${keyText(k)})`, depth, w);
       i++;
     }
     return v;
   }
   if (v instanceof Set) {
     let i = 0;
-    for (const x of v) encodeValue(x, `${path}.<item ${i++}>`, depth + 1, w);
+    for (const x of v) inCollection(x, `${path}.<item ${i++}>`, depth, w);
     return v;
   }
   const proto = Object.getPrototypeOf(v);
@@ -138,7 +141,20 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     const e = encodeValue(x, `${path}.${k}`, depth + 1, w);
     if (e !== x) (out ??= { ...v })[k] = e;
   }
+  if (out !== undefined) w.seen.set(v, out);
   return out ?? v;
+}
+
+/** A key or value of a Map or Set: checked like any value, but it cannot be replaced by a marker there. */
+function inCollection(x: unknown, path: string, depth: number, w: Walk): void {
+  if (encodeValue(x, path, depth + 1, w) !== x) {
+    throw refuse(
+      w,
+      path,
+      'holds a weft shared or brokered object inside a Map or Set',
+      'such objects travel in arrays and plain objects only; send them beside the Map (e.g. as another argument)',
+    );
+  }
 }
 
 function keyText(k: unknown): string {

@@ -22,7 +22,6 @@
  *     [FATAL, id, error]                  about to exit: a task module threw at import
  *     [PROGRESS, kind, count, error?]     child processes only (they share no memory):
  *                                           CLAIM: the child may start tasks up to `count`
- *                                           CANCEL_SEEN: answer to a CANCEL, `count` started
  *                                           LAST_WORD: exiting on its own, `count` started
  *     [BROKER, callId, channel, op, args] an operation on a brokered object (multiprocessing)
  *
@@ -45,8 +44,7 @@ export const READY = 10,
 
 /** The kinds of a PROGRESS message (child processes). */
 export const CLAIM = 0,
-  CANCEL_SEEN = 1,
-  LAST_WORD = 2;
+  LAST_WORD = 2; // (1 was CANCEL_SEEN: cancels are answered by the child's control thread now)
 
 /** Task flags (the second field of a task in a RUN batch). */
 export const F_TABLE = 0; // target: module URL, name: key of its defineTasks table

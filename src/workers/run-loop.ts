@@ -73,7 +73,6 @@ import {
   ERR,
   SKIPPED,
   TASK_FIELDS,
-  REPLY_FIELDS,
   CB_STARTED,
   CB_RING,
   CANCEL_RING,
@@ -112,6 +111,9 @@ export interface Shared {
 }
 
 type Fn = (...args: unknown[]) => unknown;
+
+/** The inline replies of a DONE that has only logged ones. */
+const NO_REPLIES: unknown[] = [];
 
 /** How long an idle worker thread polls for its next task before sleeping (ms). */
 const SPIN_MS = 0.1;
@@ -157,7 +159,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   };
 
   // ── replies ─────────────────────────────────────────────────────────────
-  let inline: unknown[] = []; // replies not in the log, in order
   let logged = false; // records in the log not yet announced by a DONE
   let busyMs = 0;
   let firstPendingAt = 0;
@@ -173,26 +174,16 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   setBrokerLink((msg) => port.post(msg));
 
   function pending(): boolean {
-    return logged || inline.length !== 0;
+    return logged;
   }
 
+  /** Announces the replies written to the log since the last DONE (one message for a run of them). */
   function flush(): void {
-    if (!pending()) return;
-    const batch = inline;
+    if (!logged) return;
     const ms = busyMs;
-    inline = [];
     logged = false;
     busyMs = 0;
-    const mark = logMark();
-    try {
-      port.post([DONE, mark, ms, batch]);
-    } catch {
-      // A result structured clone refuses: send the replies one by one so only that task fails.
-      port.post([DONE, mark, ms, []]);
-      for (let i = 0; i < batch.length; i += REPLY_FIELDS) {
-        postInline(batch[i] as number, batch[i + 1] as number, batch[i + 2], batch[i + 3] as number, undefined);
-      }
-    }
+    port.post([DONE, logMark(), ms, NO_REPLIES]);
   }
 
   /** Sends one reply inline now (a value with a transfer list, or one the log cannot hold). */
@@ -214,7 +205,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       postInline(id, status, value.value, ms, value.transferList as Transferable[]);
       return;
     }
-    if (inline.length === 0 && log.append(id, status, value, ms)) {
+    if (log.append(id, status, value, ms)) {
       logged = true;
       return;
     }

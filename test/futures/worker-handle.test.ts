@@ -37,7 +37,11 @@ class FakeWorker extends WorkerHandle<Task> {
   started = 0;
   posts: unknown[][] = [];
   terminated = false;
-  protected spawn(): void {}
+  /** Thrown by spawn (no thread could be made, flags refused, fork failed). */
+  spawnError: Error | undefined;
+  protected spawn(): void {
+    if (this.spawnError) throw this.spawnError;
+  }
   protected post(msg: unknown): void {
     this.posts.push(msg as unknown[]);
   }
@@ -56,9 +60,6 @@ class FakeWorker extends WorkerHandle<Task> {
   }
   mayHaveStarted(t: Task): boolean {
     return t.seq < this.started;
-  }
-  whenGone(): Promise<void> {
-    return Promise.resolve();
   }
   /** The worker's side: a message, or its end. */
   from(msg: unknown[]): void {
@@ -95,6 +96,21 @@ describe('WorkerHandle', { timeout: 60_000 }, () => {
     w.kill(); // nothing to kill
     w.retire();
     assert.equal(w.state, 'gone');
+  });
+
+  it('a spawn that throws: start() throws, and the worker still ends (gone, whenGone settles, its owner hears once)', async () => {
+    const owner = new Owner();
+    const w = new FakeWorker(owner);
+    w.spawnError = new Error('no thread could be made');
+    assert.throws(() => w.start({ name: 'w' }), /no thread could be made/);
+    // A pool breaks here, killing its starting workers: that must not keep it from ending.
+    w.kill();
+    await w.whenGone();
+    assert.equal(w.state, 'gone');
+    assert.ok(owner.end, 'the owner heard it end');
+    assert.equal(owner.end.beforeReady, true);
+    assert.equal(owner.end.intentional, true);
+    assert.match(String((owner.end.cause as Error).message), /no thread could be made/);
   });
 
   it('kill from any live state -> killing -> gone; a retiring worker can still be killed', () => {

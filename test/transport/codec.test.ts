@@ -6,6 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeArgs, explainUnsendable } from '../../src/transport/codec.ts';
+import { Value } from '../../src/threading/value.ts';
 
 class Point {
   constructor(
@@ -78,6 +79,18 @@ describe('argument codec', { timeout: 10_000 }, () => {
     );
     refuse([{ buf: new SharedArrayBuffer(8) }], /^Argument 1 \.buf is a SharedArrayBuffer: shared memory does not cross processes/, true);
     assert.equal(encodeArgs([{ buf: new SharedArrayBuffer(8) }], [], false), 0, 'threads share it');
+  });
+
+  it('a second reference to an object holding shared memory gets the same encoding; inside a Map or Set it is refused', () => {
+    const v = new Value('int32', 1);
+    const o = { v };
+    const args: unknown[] = [{ a: o, b: o }];
+    assert.notEqual(encodeArgs(args, [], false), 0, 'flags say shared memory travels');
+    const enc = args[0] as { a: { v: unknown }; b: { v: unknown } };
+    assert.notEqual(enc.a.v, v, 'the Value is replaced by a marker');
+    assert.equal(enc.b, enc.a, 'the second reference is encoded the same (not the raw Value)');
+    refuse([new Map([['k', v]])], /argument 1 \.get\("k"\) holds a weft shared or brokered object inside a Map or Set/i);
+    refuse([new Set([o])], /inside a Map or Set/);
   });
 
   it('explainUnsendable finds the deepest part structured clone refuses', () => {

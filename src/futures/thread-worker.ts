@@ -14,7 +14,7 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Transferable } from '../core/tasks.js';
 import { workerThreadExited } from '../core/runtime.js';
 import { newReplyLog } from '../transport/reply-log.js';
-import { CB_RING, CB_STARTED, CB_WORDS, CANCEL_RING, GATE_FROZEN } from '../transport/protocol.js';
+import { CB_STARTED, CB_WORDS, GATE_FROZEN, freezeBlock, markCancelledIn } from '../transport/protocol.js';
 import { WorkerHandle, type Task, type WorkerOwner } from './worker-handle.js';
 import { threadExecArgv } from './tsx.js';
 
@@ -86,7 +86,7 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
   private freeze(): number {
     if (this.frozenAt >= 0) return this.frozenAt;
     if (this.control === undefined) return (this.frozenAt = 0);
-    this.frozenAt = Atomics.exchange(this.control, CB_STARTED, GATE_FROZEN);
+    this.frozenAt = freezeBlock(this.control);
     return this.frozenAt;
   }
 
@@ -97,8 +97,7 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
   protected markCancelled(task: T): boolean {
     const c = this.control;
     if (c === undefined) return true;
-    Atomics.store(c, CB_RING + (task.seq % CANCEL_RING), task.seq + 1);
-    const started = Atomics.load(c, CB_STARTED);
+    const started = markCancelledIn(c, task.seq);
     return started !== GATE_FROZEN && started <= task.seq;
   }
 

@@ -98,6 +98,10 @@ export interface PoolSettings {
   name: string;
 }
 
+/** The transfer list of the task being submitted (most have none: copied out only when one does). */
+const moved: Transferable[] = [];
+let movedInUse = false;
+
 /** @internal reads the options every pool shares (after `options()` checked the keys). */
 export function poolSettings(where: string, o: opt.Checked<keyof PoolOptions>, defaults: Partial<PoolSettings> = {}): PoolSettings {
   const maxWorkers = opt.int(where, 'maxWorkers', o.maxWorkers, availableParallelism(), { min: 1 });
@@ -196,12 +200,18 @@ export abstract class WorkerPoolExecutor extends Executor {
     }
     let t: TaskTarget;
     let flags: number;
-    const transfer: Transferable[] = opts?.transfer ? [...opts.transfer] : [];
+    // (a fresh list if a getter of an argument being encoded submits: never mix two tasks' lists)
+    const list = movedInUse ? [] : moved;
+    movedInUse = true;
+    if (opts?.transfer) list.push(...opts.transfer);
     try {
       t = describeTask(fn);
-      flags = t.flags | encodeArgs(args, transfer, this._kind === 'process');
+      flags = t.flags | encodeArgs(args, list, this._kind === 'process');
     } catch (err) {
+      list.length = 0;
       return this._fail(f, err);
+    } finally {
+      if (list === moved) movedInUse = false;
     }
     if (chunk) flags |= F_CHUNK;
     const timeout = taskTimeout(opts);
@@ -213,7 +223,7 @@ export abstract class WorkerPoolExecutor extends Executor {
       target: t.target,
       name: t.name,
       args,
-      transfer: transfer.length ? transfer : undefined,
+      transfer: list.length ? list.splice(0) : undefined,
       seq: -1,
       timeout,
       submitAt: performance.now(),

@@ -16,7 +16,7 @@
 import { currentContext } from '../core/context.js';
 import { describe } from '../core/errors.js';
 import { toCancelledError } from '../core/future.js';
-import { options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
+import { bool, options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
 import {
   kBroker,
   brokerables,
@@ -45,13 +45,17 @@ export interface WaitOptions {
 
 const WAIT_KEYS = ['timeout', 'signal'] as const;
 
-/** Checked wait options: the timeout (Infinity: none) and the signals that cancel the wait. */
+/**
+ * Checked wait options: the timeout (Infinity: none) and the signals that cancel the
+ * wait; `block: false` (when `keys` has it: the Queue's put and get) is a timeout of 0.
+ */
 export function waitSpec(where: string, o: unknown, keys: readonly string[] = WAIT_KEYS): WaitSpec {
-  const c = options(where, o, keys) as { timeout?: unknown; signal?: unknown };
+  const c = options(where, o, keys) as { timeout?: unknown; signal?: unknown; block?: unknown };
   const s1 = signalOption(where, 'signal', c.signal);
+  const block = keys.includes('block') ? bool(where, 'block', c.block, true) : true;
   const t = timeoutOption(where, 'timeout', c.timeout);
   const ctx = currentContext()?.signal;
-  return { client: LOCAL_CLIENT, s1, s2: ctx === s1 ? undefined : ctx, timeout: t };
+  return { client: LOCAL_CLIENT, s1, s2: ctx === s1 ? undefined : ctx, timeout: block ? t : 0 };
 }
 
 /** The one signal a proxy's request carries (the options' and the current task's). */

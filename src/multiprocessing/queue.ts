@@ -21,10 +21,9 @@
  *   puts it back (cancel wins).
  */
 import { QueueEmpty, QueueFull, ValueError, describe } from '../core/errors.js';
-import { bool, int, options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
-import { currentContext } from '../core/context.js';
+import { int, options } from '../core/options.js';
 import { kBroker, LOCAL_CLIENT, type BrokerCall, type BrokerClient, type BrokerDescription } from '../transport/brokered.js';
-import { Brokered, checkNotAborted, proxyFor, requestSignal } from './_brokered.js';
+import { Brokered, checkNotAborted, proxyFor, requestSignal, waitSpec } from './_brokered.js';
 import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
 
 /** Options of {@link Queue.put} and {@link Queue.get}. */
@@ -58,16 +57,6 @@ const POLL_TIMEOUT = Symbol('poll timeout');
 
 function closedError(): ValueError {
   return new ValueError('Queue is closed');
-}
-
-/** Checked put/get options as a wait spec (`block: false` is a timeout of 0). */
-function queueSpec(where: string, o: unknown): WaitSpec {
-  const c = options(where, o, WAIT_KEYS);
-  const block = bool(where, 'block', c.block, true);
-  const s1 = signalOption(where, 'signal', c.signal);
-  const t = timeoutOption(where, 'timeout', c.timeout);
-  const ctx = currentContext()?.signal;
-  return { client: LOCAL_CLIENT, s1, s2: ctx === s1 ? undefined : ctx, timeout: block ? t : 0 };
 }
 
 /**
@@ -147,7 +136,7 @@ export class Queue<T = unknown> extends Brokered {
   put(item: T, o?: QueueWaitOptions): Promise<void> {
     let spec: WaitSpec;
     try {
-      spec = queueSpec(`${this._type}.put()`, o);
+      spec = waitSpec(`${this._type}.put()`, o, WAIT_KEYS);
       if (this.#closed) throw closedError();
       checkNotAborted(spec);
       checkItem(`${this._type}.put()`, item);
@@ -168,7 +157,7 @@ export class Queue<T = unknown> extends Brokered {
   get(o?: QueueWaitOptions): Promise<T> {
     let spec: WaitSpec;
     try {
-      spec = queueSpec(`${this._type}.get()`, o);
+      spec = waitSpec(`${this._type}.get()`, o, WAIT_KEYS);
       if (this.#closed) throw closedError();
       checkNotAborted(spec);
     } catch (err) {

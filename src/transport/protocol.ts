@@ -102,3 +102,20 @@ export const CTL_CANCEL = 1,
 export const CTL_FD = 4;
 export const CB_WORDS = CB_RING + CANCEL_RING;
 export const GATE_FROZEN = -1;
+
+/**
+ * The parent's side of a control block (threads, and a child's control thread):
+ * marks task `seq` cancelled, then reads how many tasks have started (GATE_FROZEN
+ * once frozen). Mark first, read second: with the worker's claim-then-read (the run
+ * loop's `take`), a task is seen either cancelled by the worker or started by the
+ * parent, never neither.
+ */
+export function markCancelledIn(cb: Int32Array, seq: number): number {
+  Atomics.store(cb, CB_RING + (seq % CANCEL_RING), seq + 1);
+  return Atomics.load(cb, CB_STARTED);
+}
+
+/** Freezes a control block: no task starts any more. Returns how many had started. */
+export function freezeBlock(cb: Int32Array): number {
+  return Atomics.exchange(cb, CB_STARTED, GATE_FROZEN);
+}

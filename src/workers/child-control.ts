@@ -27,7 +27,7 @@
 import { Socket } from 'node:net';
 import { workerData } from 'node:worker_threads';
 import { dumpFrozen } from '../transport/reply-log.js';
-import { CB_RING, CB_STARTED, CANCEL_RING, CTL_CANCEL, CTL_FREEZE, GATE_FROZEN } from '../transport/protocol.js';
+import { CTL_CANCEL, CTL_FREEZE, GATE_FROZEN, freezeBlock, markCancelledIn } from '../transport/protocol.js';
 
 const { control, replyLog, fd } = workerData as { control: SharedArrayBuffer; replyLog: SharedArrayBuffer; fd: number };
 const cb = new Int32Array(control);
@@ -45,11 +45,10 @@ socket.on('data', (d: Buffer) => {
     const arg = buf.readUInt32LE(1);
     buf = buf.subarray(5);
     if (op === CTL_CANCEL) {
-      Atomics.store(cb, CB_RING + (arg % CANCEL_RING), arg + 1);
-      const s = Atomics.load(cb, CB_STARTED);
+      const s = markCancelledIn(cb, arg);
       answer(CTL_CANCEL, s === GATE_FROZEN ? frozenAt : s);
     } else if (op === CTL_FREEZE) {
-      if (frozenAt < 0) frozenAt = Atomics.exchange(cb, CB_STARTED, GATE_FROZEN);
+      if (frozenAt < 0) frozenAt = freezeBlock(cb);
       answer(CTL_FREEZE, frozenAt, dumpFrozen(replyLog));
     }
   }

@@ -40,7 +40,10 @@ describe('ClusterExecutor under failure', suite(150_000), () => {
     const ex0 = new ClusterExecutor({ connection: redis.url, queue: 'r', lockDuration: 2000, maxRetries: 0 });
     executors.push(ex, ex0);
     const fs = Array.from({ length: 300 }, (_, i) => ex.submit(tasks.after, [10, i]));
-    const fs0 = Array.from({ length: 100 }, (_, i) => ex0.submit(tasks.after, [10, i])); // queued behind: lost in the restart
+    // Queued behind those (so lost in the restart): submitted once the first result is in,
+    // so the two clients' first batches cannot reach Redis in the other order.
+    await guard(fs[0]!, 'the first result', 20_000);
+    const fs0 = Array.from({ length: 100 }, (_, i) => ex0.submit(tasks.after, [10, i]));
     const counts = settleCounts([...fs, ...fs0]);
     // Restart once part of the work is done.
     for (let t = 0; fs.filter((f) => f.done()).length < 60; t++) {

@@ -6,8 +6,8 @@
  *   'advanced'` (Maps, Dates, typed arrays, BigInt, errors keep their shape).
  * - They inherit the parent's execArgv (so `node --import tsx` parents'
  *   children load .ts task modules), minus the flags that would make the child
- *   something else (`-e`, `--test`, `--inspect` on the same port, `--watch`);
- *   the caller's `execArgv` is appended.
+ *   something else (`-e`, `--test`, `--inspect` on the same port, `--watch`:
+ *   exec-argv.ts); the caller's `execArgv` is appended.
  * - Children never outlive the parent, however it ends:
  *     - the parent exits normally: it SIGKILLs the daemon children it still has
  *       ('exit' hook below); the others see their IPC channel close;
@@ -25,48 +25,10 @@ import type { ChildProcess } from 'node:child_process';
 import { builtin } from '../core/builtin.js';
 import { constants } from 'node:os';
 import { describe } from '../core/errors.js';
+import { childExecArgv } from './exec-argv.js';
 
 /** The entry script every weft child process runs. */
 export const PROCESS_ENTRY = new URL('../workers/process-entry.js', import.meta.url);
-
-// Flags of the parent a child must not inherit, and those among them that take a separate value.
-const DROP =
-  /^(?:-e|--eval|-p|--print|-pe|-c|--check|-i|--interactive|--test|--test-.*|--experimental-test-.*|--inspect.*|--debug.*|--watch|--watch-.*|--input-type|--run)(?:=.*)?$/;
-const TAKES_VALUE = new Set([
-  '-e',
-  '--eval',
-  '-p',
-  '--print',
-  '-pe',
-  '--test-name-pattern',
-  '--test-skip-pattern',
-  '--test-reporter',
-  '--test-reporter-destination',
-  '--test-concurrency',
-  '--test-timeout',
-  '--test-shard',
-  '--watch-path',
-  '--input-type',
-  '--run',
-  '--test-coverage-include',
-  '--test-coverage-exclude',
-]);
-
-/** The parent's execArgv a child should start with, then `extra`. */
-export function childExecArgv(extra: readonly string[] | undefined): string[] {
-  const out: string[] = [];
-  const src = process.execArgv;
-  for (let i = 0; i < src.length; i++) {
-    const a = src[i]!;
-    if (DROP.test(a)) {
-      if (!a.includes('=') && TAKES_VALUE.has(a)) i++;
-      continue;
-    }
-    out.push(a);
-  }
-  if (extra) out.push(...extra);
-  return out;
-}
 
 /** Validates an `execArgv` option. */
 export function checkExecArgv(where: string, v: unknown): string[] | undefined {

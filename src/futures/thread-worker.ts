@@ -16,7 +16,7 @@ import { workerThreadExited } from '../core/runtime.js';
 import { newReplyLog } from '../transport/reply-log.js';
 import { CB_STARTED, CB_WORDS, GATE_FROZEN, freezeBlock, markCancelledIn } from '../transport/protocol.js';
 import { WorkerHandle, type Task, type WorkerOwner } from './worker-handle.js';
-import { threadExecArgv } from './tsx.js';
+import { threadExecArgv } from './exec-argv.js';
 
 const ENTRY = new URL('../workers/thread-entry.js', import.meta.url);
 
@@ -48,8 +48,8 @@ export class ThreadWorker<T extends Task = Task> extends WorkerHandle<T> {
       workerData: { control, replyLog },
       name: this.opts.name,
       resourceLimits: this.opts.resourceLimits,
-      // The parent's flags without those that load tsx: a thread gets TypeScript from
-      // the loader (workers/loader.ts), not from a loader thread of its own.
+      // The parent's flags without those that load tsx (a thread gets TypeScript from
+      // the loader, workers/loader.ts) or name the parent's entry (exec-argv.ts).
       execArgv: threadExecArgv(),
     });
     this.worker = worker;

@@ -165,6 +165,28 @@ describe('threadExecArgv', { timeout: 30_000 }, () => {
     assert.deepEqual(await probe(['--v8-pool-size=2', '--title=weft-probe', '--no-warnings', '--import=tsx']), ['--no-warnings']);
   });
 
+  it("drops the flags that name the parent's entry (-e, --input-type), with their values", async () => {
+    const code = `await import(${JSON.stringify(pathToFileURL(script).href)})`;
+    // (tsx too: the probe imports TypeScript)
+    assert.deepEqual(await probe(['--import', tsx, '--no-warnings', '--input-type', 'module', '-e', code]), ['--no-warnings']);
+    assert.deepEqual(await probe(['--input-type=module', '--conditions', 'x', '--import=tsx', '-e', code]), ['--conditions', 'x']);
+  });
+
+  it('a thread pool and a process pool start under `node --input-type=module -e` (a worker refuses --input-type)', async () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const code = [
+      "import { ThreadPoolExecutor, ProcessPoolExecutor } from 'weft';",
+      'for (const Pool of [ThreadPoolExecutor, ProcessPoolExecutor]) {',
+      '  const pool = new Pool({ maxWorkers: 1 });',
+      '  console.log(await pool.submit((a, b) => a + b, 20, 22));',
+      '  await pool.shutdown();',
+      '}',
+    ].join('\n');
+    const r = await runChild(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['42', '42']);
+  });
+
   it('returns undefined (inherit) when no flag loads tsx', async () => {
     assert.equal(await probe(['--no-warnings'], { ...process.env, NODE_OPTIONS: `--import ${tsx}` }), null);
   });

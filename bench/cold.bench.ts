@@ -6,7 +6,7 @@
  * `import('piscina')`.
  *
  *   npm --prefix bench install                   # once: the anchors
- *   npx tsx bench/cold.bench.ts [--rounds 7] [--quick] [--write] [--json FILE]
+ *   npx tsx bench/cold.bench.ts [--rounds 7] [--quick] [--write] [--json FILE] [--only ID,ID]
  *
  * Node 26 is installed from npm into test/.node26 on first use (as `npm test`
  * does; WEFT_NODE26=/path/to/node to use another binary); without it the
@@ -47,6 +47,8 @@ const opt = (name: string) => {
 };
 const ROUNDS = Number(opt('--rounds') ?? (QUICK ? 3 : 7));
 const JSON_OUT = opt('--json');
+/** `--only a,b`: only the rows whose id contains one of these (and piscina's, the anchor) */
+const ONLY = opt('--only')?.split(',');
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -103,6 +105,10 @@ for (const major of majors) {
   add('import:weft/asyncio', "import('weft/asyncio')", ['child.mjs', 'import:weft/asyncio']);
   add('import:piscina', "import('piscina')", ['child.mjs', 'import:piscina']);
   add('import:tinypool', "import('tinypool')", ['child.mjs', 'import:tinypool']);
+}
+if (ONLY) {
+  const keep = (id: string) => id.startsWith('threads:piscina@') || id.startsWith('import:piscina@') || ONLY.some((o) => id.includes(o));
+  rows.splice(0, rows.length, ...rows.filter((r) => keep(r.id)));
 }
 
 interface Sample {

@@ -290,4 +290,34 @@ describe('export surface', { timeout: 60_000 }, () => {
           },
     );
   }
+
+  it('source maps name the right lines of src/, in the main thread and in a worker (node --enable-source-maps)', async () => {
+    // The bundles are one long line each: text the build adds at their start must not move
+    // the columns the maps name (scripts/build.mjs, writeWithFirstLine).
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const script = [
+      "import { ThreadPoolExecutor } from 'weft';",
+      'try { new ThreadPoolExecutor({ maxWorkrs: 1 }); } catch (e) { console.log(e.stack); }',
+      'const pool = new ThreadPoolExecutor({ maxWorkers: 1 });',
+      "try { await pool.submit(() => { throw new Error('boom'); }); } catch (e) { console.log(e.stack); }",
+      'await pool.shutdown();',
+    ].join('\n');
+    const r = await runChild(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      cwd: root,
+      timeoutMs: 20_000,
+    });
+    assert.equal(r.code, 0, `child failed: ${r.stderr}`);
+    /** `file:line:col` of the first frame of `fn` in the output */
+    const frame = (fn: string) => new RegExp(`at ${fn} \\(.*?/src/([\\w/-]+\\.ts):(\\d+):(\\d+)\\)`).exec(r.stdout)?.slice(1);
+    /** the text a frame points at, in the source */
+    const at = (fn: string) => {
+      const f = frame(fn);
+      assert.ok(f, `a frame of ${fn} mapped to src/ in:\n${r.stdout}`);
+      const line = readFileSync(join(root, 'src', f[0]!), 'utf8').split('\n')[Number(f[1]) - 1]!;
+      return line.slice(Number(f[2]) - 1);
+    };
+    assert.match(at('new ThreadPoolExecutor'), /^options\('ThreadPoolExecutor'/, 'main thread, _chunks/weft.js');
+    assert.match(at('options'), /^unknownKey\(/, 'main thread, the asyncio chunk');
+    assert.match(at('runTask'), /^fn\(\.\.\.args\)/, 'worker, workers/thread-main.js');
+  });
 });

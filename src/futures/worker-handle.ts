@@ -377,6 +377,21 @@ export abstract class WorkerHandle<T extends Task = Task> {
     else if (log !== undefined && log.length > 0) decodeRecords(log, this.onReply);
   }
 
+  /**
+   * Reads the replies a thread has written to its reply log so far, ahead of the
+   * DONE message that will announce them (which then reads nothing more); true
+   * if there were any. The pool polls with it while a single quick task is in flight.
+   */
+  peekReplies(): boolean {
+    const log = this.log;
+    if (log === undefined || this._state === 'gone' || !log.hasNew()) return false;
+    const before = this.answeredCount;
+    log.readTo(log.published(), this.onReply);
+    if (this.answeredCount === before) return false;
+    this.compact();
+    return true;
+  }
+
   /** One reply: replies come in dispatch order, so it is the head (any order would still work). */
   private readonly onReply = (id: number, status: number, value: unknown, ms: number): void => {
     const j = this.indexOf(id);

@@ -83,6 +83,23 @@ const MAX_START_FAILURES = 3;
 const MAX_KILLED_STARTS = 10;
 const KILLED_STARTS_WINDOW_MS = 30_000;
 
+/**
+ * A single task in flight whose function runs this long or less (ms, measured)
+ * is waited for by polling its worker's reply log for up to POLL_MS, one
+ * event-loop turn at a time, instead of sleeping until the worker's message
+ * wakes the loop (see `poll`).
+ */
+const POLL_TASK_MS = 0.05;
+const POLL_MS = 0.05;
+/**
+ * After a poll that found nothing, the pool polls again only after this many
+ * single tasks (doubling with every further miss, up to POLL_BACKOFF_MAX): on a
+ * machine with more runnable threads than cores, the parent's polling takes the
+ * core the worker needs, and a round trip then costs the whole window and more.
+ */
+const POLL_BACKOFF = 16;
+const POLL_BACKOFF_MAX = 4096;
+
 let nextTaskId = 1;
 
 /** (Internal.) The settings a pool subclass passes up. */
@@ -147,6 +164,11 @@ export abstract class WorkerPoolExecutor extends Executor {
   private starting = 0;
   private spawned = 0;
   private flushScheduled = false;
+  /** A `maybePoll` is under way. */
+  private polling = false;
+  /** Single tasks still to send without polling, and polls in a row that found nothing (POLL_BACKOFF). */
+  private pollSkip = 0;
+  private pollMisses = 0;
   /** Timings of task functions by module and name (TaskRefs: a bounded set of names). */
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
   /** Timings of inline functions by source: bounded (core/bounded.ts), as the sources a program sends are not. */
@@ -355,6 +377,44 @@ export abstract class WorkerPoolExecutor extends Executor {
       // r.args stays until the answer: a task whose worker dies before starting it is sent again.
     }
     this.clearIdle(w);
+    if (recs.length === 1 && this._kind === 'thread' && w.load === 1) this.maybePoll(w, recs[0]!);
+  }
+
+  /**
+   * One quick task in flight, and nothing else in the pool: poll for its reply.
+   *
+   * A caller that awaits one task at a time (T3 of BENCH.md) otherwise pays for
+   * two wake-ups per round trip: the worker's (it polls its port for a while
+   * after its last task, so the next one rarely needs it) and its own event
+   * loop's, asleep until the worker's DONE message arrives (~10 us on a VM). The
+   * reply is in the reply log in shared memory before that message is sent, so
+   * the pool looks there once per event-loop turn (setImmediate: the loop keeps
+   * running timers and I/O, it only does not sleep) for up to POLL_MS, and
+   * answers the future as soon as the record is there. The DONE message that
+   * follows then finds nothing left to read. A poll that finds nothing makes
+   * the pool stop polling for a while (POLL_BACKOFF): a loaded machine.
+   */
+  private maybePoll(w: Worker, rec: TaskRec): void {
+    if (this.polling || !(rec.stat.avg >= 0 && rec.stat.avg <= POLL_TASK_MS)) return;
+    for (const o of this.workers) if (o !== w && o.load > 0) return;
+    if (this.pollSkip > 0) {
+      this.pollSkip--;
+      return;
+    }
+    this.polling = true;
+    const until = performance.now() + POLL_MS;
+    const turn = () => {
+      if (w.load === 0 || w.peekReplies()) {
+        this.pollMisses = 0; // answered (by the poll, or by a DONE in between)
+      } else if (performance.now() < until) {
+        return void setImmediate(turn);
+      } else {
+        this.pollSkip = Math.min(POLL_BACKOFF << this.pollMisses, POLL_BACKOFF_MAX);
+        if (this.pollSkip < POLL_BACKOFF_MAX) this.pollMisses++;
+      }
+      this.polling = false;
+    };
+    setImmediate(turn);
   }
 
   private spawn(): void {

@@ -14,6 +14,9 @@
  *           end of a turn -> [DONE, WRITE, busyMs, inline]
  *   parent: DONE          -> read records up to WRITE, then the inline replies
  *           worker gone   -> read records up to Atomics.load(WRITE)
+ *           a short poll  -> read records up to Atomics.load(WRITE), before the
+ *                            DONE that announces them (one quick task in
+ *                            flight: futures/worker-pool.ts, `poll`)
  *
  * A value the log cannot hold (shared memory, a transfer list, a port, more than
  * the free space) goes inline in a DONE message sent at once, so order is kept:
@@ -206,13 +209,22 @@ export class ReplyLogReader extends Ring {
     this.pos = Atomics.load(this.head, READ);
   }
 
+  /** True if the worker has published records not read yet. */
+  hasNew(): boolean {
+    return Atomics.load(this.head, WRITE) !== this.pos;
+  }
+
   /** Where the worker has published up to, now (once it is gone: everything it wrote). */
   published(): number {
     return Atomics.load(this.head, WRITE);
   }
 
-  /** Calls `onReply` for every record up to byte position `end`, then frees their space. */
+  /**
+   * Calls `onReply` for every record up to byte position `end`, then frees their
+   * space. An `end` already read past (a DONE message after a `peek`) reads nothing.
+   */
   readTo(end: number, onReply: OnReply): void {
+    if (((end - this.pos) & POS_MASK) > CAPACITY) return; // behind: read already
     const v = this.view;
     const bytes = this.bytes;
     this.walk(this.pos, end, (at, n) => emit(v, bytes, at, n, onReply));

@@ -61,6 +61,48 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
     for (const p of live) await shutdownQuietly(p);
   });
 
+  it('one task at a time (the parent polls the reply log): values, errors, inline replies, cancels and a dying worker each settle once', async () => {
+    const p = pool({ maxWorkers: 1 });
+    // Warm up: the pool polls only for functions measured as quick.
+    for (let i = 0; i < 50; i++) assert.equal(await p.submit(tasks.add, i, 1), i + 1);
+    let round = 0;
+    for (; round < 300; round++) {
+      switch (round % 6) {
+        case 0:
+        case 1:
+          assert.equal(await p.submit(tasks.add, round, 1), round + 1);
+          break;
+        case 2:
+          await rejectsWith(p.submit(tasks.fail, `r${round}`), Error, `round ${round}: the task's error`);
+          break;
+        case 3: {
+          // a SharedArrayBuffer cannot go in the log: its reply comes inline, in DONE
+          const sab = (await p.submit((n: number) => new SharedArrayBuffer(n), round)) as SharedArrayBuffer;
+          assert.equal(sab.byteLength, round);
+          break;
+        }
+        case 4: {
+          const f = p.submit(tasks.add, round, 1);
+          await delay(0);
+          f.cancel();
+          const r = await f.then(
+            (v) => v,
+            (e) => e,
+          );
+          assert.ok(r === round + 1 || r instanceof CancelledError, `round ${round}: ${describeErr(r)}`);
+          break;
+        }
+        case 5:
+          if (round % 60 === 5) await rejectsWith(p.submit(tasks.exit, 3), WorkerCrashedError, `round ${round}: the worker exits`);
+          else assert.equal(await p.submit(tasks.add, 1, round), round + 1);
+          break;
+      }
+    }
+    assert.equal(await p.submit(tasks.add, 2, 2), 4, 'the pool still works');
+    assert.equal(p.stats().busy, 0);
+    await p.shutdown();
+  });
+
   describe('workers', () => {
     it('starts no worker before the first task', async () => {
       const p = pool({ maxWorkers: 2 });

@@ -176,6 +176,51 @@ describe('WorkerHandle', { timeout: 60_000 }, () => {
     assert.equal(w.sentCount, 1);
   });
 
+  it('a real thread: peekReplies answers from the reply log ahead of DONE, and the DONE messages that follow answer nothing twice', async () => {
+    class Counting extends Owner {
+      handled = 0;
+      override repliesHandled(): void {
+        this.handled++;
+      }
+    }
+    const o = new Counting();
+    const w = new ThreadWorker<Task>(o as any, { name: 'peek' }) as unknown as WorkerHandle<Task>;
+    w.start({ name: 'peek' });
+    await until(() => o.ready > 0, 'ready');
+    /** Spins without yielding (no message can be handled meanwhile) until the log has a reply. */
+    const peekNow = () => {
+      const until = performance.now() + 10_000;
+      while (!w.peekReplies()) assert.ok(performance.now() < until, 'a reply reached the log within 10 s');
+    };
+    const sent: Task[] = [];
+    for (let round = 0; round < 50; round++) {
+      // Two tasks, each read from the log before any DONE is handled: the first DONE then
+      // announces a position already read past (as a poll that ran ahead would leave it).
+      const a = task('(x) => x * 2', [round]);
+      const b = task('(x) => { if (x % 3 === 0) throw new RangeError('no ' + x); return -x; }', [round]);
+      w.send([a]);
+      peekNow();
+      w.send([b]);
+      peekNow();
+      sent.push(a, b);
+    }
+    await until(() => o.handled >= sent.length, 'every DONE handled');
+    assert.equal(o.answered.length, sent.length, 'each task answered once');
+    assert.deepEqual(
+      o.answered.map(([id]) => id),
+      sent.map((t) => t.id),
+    );
+    for (let round = 0; round < 50; round++) {
+      const [[, sa, va], [, sb, vb]] = [o.answered[2 * round]!, o.answered[2 * round + 1]!];
+      assert.deepEqual([sa, va], [OK, round * 2]);
+      if (round % 3 === 0) assert.match(JSON.stringify(vb), /no \d+/, `round ${round}: the error`);
+      else assert.deepEqual([sb, vb], [OK, -round]);
+    }
+    assert.equal(w.load, 0);
+    w.retire();
+    await guard(w.whenGone(), 'peek worker gone');
+  });
+
   for (const [kind, make] of [
     ['thread', (o: Owner) => new ThreadWorker<Task>(o as any, { name: 'contract' }) as unknown as WorkerHandle<Task>],
     ['child process', (o: Owner) => new ChildWorker<Task>(o as any, { daemon: true }) as unknown as WorkerHandle<Task>],

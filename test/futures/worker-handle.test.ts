@@ -197,7 +197,7 @@ describe('WorkerHandle', { timeout: 60_000 }, () => {
       // Two tasks, each read from the log before any DONE is handled: the first DONE then
       // announces a position already read past (as a poll that ran ahead would leave it).
       const a = task('(x) => x * 2', [round]);
-      const b = task('(x) => { if (x % 3 === 0) throw new RangeError('no ' + x); return -x; }', [round]);
+      const b = task('(x) => { if (x % 3 === 0) throw new RangeError("no " + x); return -x; }', [round]);
       w.send([a]);
       peekNow();
       w.send([b]);

@@ -174,7 +174,7 @@ export class Wait<T = any> {
   _grant(value: T, q: WaiterQueue | null = this.q): GrantResult {
     if (this.state !== WAITING) return NONE;
     // Its signal too may still win (a queue with `signalWins`).
-    const signalWins = this.signal !== undefined && q !== null && q.signalWins;
+    const signalWins = this.signal !== undefined && q?.signalWins === true;
     if (this._inScope === null && (q === null || (!q.resumeAll && q.resuming === 0 && !signalWins))) {
       this._detach();
       this.resolve(value);

@@ -613,7 +613,8 @@ export function onBrokerReply(msg: unknown[]): void {
   if (!ok) return p.reject(deserializeError(msg[3]));
   if (handover) control('ack', id);
   // A put the holder did before the cancel reached it stands: the task's next wait gets the cancel.
-  if (p.cancelled !== undefined && p.consumedFrom !== null && p.consumedFrom._cancelled) p.consumedFrom._pending = true;
+  const scope = p.cancelled === undefined ? null : p.consumedFrom;
+  if (scope?._cancelled) scope._pending = true;
   p.resolve(msg[3]);
 }
 

@@ -17,7 +17,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledError, createTask, moveOnAfter, sleep, timeout } from 'weft/asyncio';
-import { Event, Lock, Pool, Process, Queue } from 'weft/multiprocessing';
+import { Barrier, Event, Lock, Pool, Process, Queue, Semaphore } from 'weft/multiprocessing';
 import tasks from '../fixtures/mp-shared.mjs';
 import scopeTasks from '../fixtures/mp-scope.mjs';
 import { guard, installExitGuard, until } from '../contracts/helpers.ts';
@@ -89,10 +89,43 @@ function eventSubject(): Subject {
   };
 }
 
+function semaphoreSubject(): Subject {
+  const sem = new Semaphore(0);
+  return {
+    name: 'Semaphore.acquire',
+    wait: () => sem.acquire(),
+    release: () => sem.release(),
+    bounded: () => sem.acquire({ timeout: 20 }),
+    timedOut: 'TimeoutError',
+    givenBack: () => sem.value === 1,
+    reset: () => {},
+  };
+}
+
+function barrierSubject(): Subject {
+  const b = new Barrier(2);
+  return {
+    name: 'Barrier.wait',
+    wait: () => b.wait(),
+    // the second party arrives: both pass
+    release: () => void b.wait({ timeout: 5000 }).catch(() => {}),
+    // a lone party times out (and breaks the barrier: reset for the next step)
+    bounded: () =>
+      b.wait({ timeout: 20 }).finally(() => {
+        void b.reset();
+      }),
+    timedOut: 'TimeoutError',
+    givenBack: () => b.nWaiting === 0,
+    reset: () => void b.abort(),
+  };
+}
+
 const subjects: [string, () => Subject][] = [
   ['Lock.acquire', lockSubject],
   ['Queue.get', queueSubject],
   ['Event.wait', eventSubject],
+  ['Semaphore.acquire', semaphoreSubject],
+  ['Barrier.wait', barrierSubject],
 ];
 
 /** Outcome of a promise: 'ok' or the error's name. */

@@ -16,7 +16,7 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CancelledError, createTask, moveOnAfter, sleep, timeout } from 'weft/asyncio';
+import { CancelledError, createTask, moveOnAfter, sleep, timeout, type Task } from 'weft/asyncio';
 import { Barrier, Event, Lock, Pool, Process, Queue, Semaphore } from 'weft/multiprocessing';
 import tasks from '../fixtures/mp-shared.mjs';
 import scopeTasks from '../fixtures/mp-scope.mjs';
@@ -143,6 +143,23 @@ async function blockedIn(blocked: () => boolean, what: string): Promise<void> {
   await until(blocked, what, 5000);
 }
 
+/**
+ * A task blocked (for 20 ms now) in `s.wait()`; it then records a core sleep and `more()`:
+ * the outcome of each ('ok' or the error's name).
+ */
+async function blockedTask(s: Subject, more?: () => Promise<unknown>): Promise<{ t: Task<string[]> }> {
+  let waited = false;
+  const t = createTask(async () => {
+    waited = true;
+    const out = [await outcome(s.wait()), await outcome(sleep(1))];
+    if (more !== undefined) out.push(await outcome(more()));
+    return out;
+  });
+  await blockedIn(() => waited, `${s.name}: task started`);
+  await sleep(20);
+  return { t }; // wrapped: an async function would adopt the Task (a thenable)
+}
+
 describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout: 120_000 }, () => {
   const started: Process[] = [];
   const pool = new Pool({ processes: 1 });
@@ -155,16 +172,7 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
     describe(name, () => {
       it('one cancel() is delivered once: the wait rejects, the next core wait of the task works', async () => {
         const s = make();
-        let waited = false;
-        const t = createTask(async () => {
-          waited = true;
-          const a = await outcome(s.wait());
-          const b = await outcome(sleep(1));
-          const c = await outcome(s.bounded());
-          return [a, b, c];
-        });
-        await blockedIn(() => waited, `${name}: task started`);
-        await sleep(20);
+        const { t } = await blockedTask(s, () => s.bounded());
         t.cancel();
         assert.deepEqual(await guard(t, `${name} task`), ['CancelledError', 'ok', s.timedOut]);
         assert.equal(t.cancelled(), false, 'the task caught the one cancellation and finished');
@@ -221,15 +229,7 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
 
       it('cancel wins over a grant made just before: the wait rejects, what it got goes back, delivered once', async () => {
         const s = make();
-        let waited = false;
-        const t = createTask(async () => {
-          waited = true;
-          const a = await outcome(s.wait());
-          const b = await outcome(sleep(1));
-          return [a, b];
-        });
-        await blockedIn(() => waited, `${name}: task started`);
-        await sleep(20);
+        const { t } = await blockedTask(s);
         s.release(); // granted: the task has not resumed yet
         t.cancel(); // ... and is cancelled first
         assert.deepEqual(await guard(t, `${name} task`), ['CancelledError', 'ok']);
@@ -327,7 +327,7 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
     it('Lock.acquire', async () => {
       const lock = new Lock();
       const held = lock.tryAcquire()!;
-      const r = await guard(pool.apply(scopeTasks.scopeLock, [lock]), 'scopeLock', 30_000);
+      const r = await guard(pool.apply(scopeTasks.scopeReport, [lock, 'lock']), 'scopeLock', 30_000);
       assert.deepEqual(r, { cancel: ['CancelledError', 'slept', 'TimeoutError'], cleanup: ['cleanup', 'TimeoutError'] });
       assert.equal(lock.statistics().waiters, 0);
       held.release();
@@ -336,7 +336,7 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
 
     it('Queue.get', async () => {
       const q = new Queue<string>();
-      const r = await guard(pool.apply(scopeTasks.scopeQueue, [q]), 'scopeQueue', 30_000);
+      const r = await guard(pool.apply(scopeTasks.scopeReport, [q, 'queue']), 'scopeQueue', 30_000);
       assert.deepEqual(r, { cancel: ['CancelledError', 'slept', 'QueueEmpty'], cleanup: ['cleanup', 'TimeoutError'] });
       q.putNowait('x');
       assert.equal(q.getNowait(), 'x');
@@ -344,7 +344,7 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
 
     it('Event.wait', async () => {
       const ev = new Event();
-      const r = await guard(pool.apply(scopeTasks.scopeEvent, [ev]), 'scopeEvent', 30_000);
+      const r = await guard(pool.apply(scopeTasks.scopeReport, [ev, 'event']), 'scopeEvent', 30_000);
       assert.deepEqual(r, { cancel: ['CancelledError', 'slept', 'TimeoutError'], cleanup: ['cleanup', 'TimeoutError'] });
       assert.equal(ev.statistics().waiters, 0);
     });

@@ -108,6 +108,6 @@ export class WaitList<T> extends WaiterQueue<T> {
 }
 
 /** The timeout error of a wait that names its call: `Lock.acquire() timed out after 50 ms`. */
-export function timedOut(call: string, ms: number): () => TimeoutError {
+export function timedOut(call: string, ms: number): () => Error {
   return () => new TimeoutError(`${call} timed out after ${ms} ms`);
 }

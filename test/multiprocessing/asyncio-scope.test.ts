@@ -17,7 +17,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CancelledError, createTask, moveOnAfter, sleep, timeout, type Task } from 'weft/asyncio';
-import { Barrier, Event, Lock, Pool, Process, Queue, Semaphore } from 'weft/multiprocessing';
+import { Barrier, Condition, Event, JoinableQueue, Lock, Pool, Process, Queue, Semaphore } from 'weft/multiprocessing';
 import tasks from '../fixtures/mp-shared.mjs';
 import scopeTasks from '../fixtures/mp-scope.mjs';
 import { guard, installExitGuard, until } from '../contracts/helpers.ts';
@@ -261,6 +261,28 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
     assert.equal(await w, true);
     held.release();
     (await lock.acquire()).release();
+  });
+
+  it("Condition.wait and JoinableQueue.join: one cancel delivered once; the condition's lock is held again", async () => {
+    const cond = new Condition();
+    const jq = new JoinableQueue<number>();
+    jq.putNowait(1); // unfinished: join() waits
+    const t = createTask(async () => {
+      const g = await cond.acquire();
+      const a = await outcome(cond.wait());
+      const held = cond.locked();
+      g.release();
+      const b = await outcome(sleep(1));
+      const c = await outcome(jq.join());
+      const d = await outcome(sleep(1));
+      return [a, held, b, c, d];
+    });
+    await until(() => cond.statistics().waiters === 1, 'the task waits on the condition');
+    t.cancel();
+    await until(() => jq.unfinished === 1 && cond.statistics().waiters === 0 && !cond.locked(), 'the task left the condition');
+    await sleep(20);
+    t.cancel();
+    assert.deepEqual(await guard(t, 'task'), ['CancelledError', true, 'ok', 'CancelledError', 'ok']);
   });
 
   it('a bounded Queue.put cancelled after it was granted room puts nothing; delivered once', async () => {

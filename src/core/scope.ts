@@ -209,6 +209,42 @@ export class Scope {
   }
 }
 
+/** (Internal.) A wait that the current context's cancellation reaches: a scope's node, or a foreign context signal's listener. */
+export interface ContextLinked extends CancelNode, AbortNode {
+  /** the signal of a foreign (non-scope) context it listens to */
+  ctxSignal: AbortSignal | undefined;
+}
+
+/**
+ * @internal Links `node` to the cancellation of the code running now: into its scope
+ * (consuming a pending cancellation: returned, nothing linked), or to the signal of a
+ * foreign context (an aborted one: its CancelledError returned). Undone by
+ * {@link unlinkFromContext}.
+ */
+export function linkToContext(node: ContextLinked): CancelledError | undefined {
+  const ctx = currentContext();
+  if (ctx === undefined) return undefined;
+  if (isScope(ctx)) {
+    const err = scopeTake(ctx);
+    if (err === undefined) link(ctx, node);
+    return err;
+  }
+  const s = ctx.signal;
+  if (s.aborted) return toCancelledError(s.reason);
+  listenAbort(s, node);
+  node.ctxSignal = s;
+  return undefined;
+}
+
+/** @internal Undoes {@link linkToContext} (no-op if not linked). */
+export function unlinkFromContext(node: ContextLinked): void {
+  if (node._inScope !== null) unlink(node);
+  if (node.ctxSignal !== undefined) {
+    unlistenAbort(node.ctxSignal, node);
+    node.ctxSignal = undefined;
+  }
+}
+
 /** @internal The scope of the code running now, if it runs inside an asyncio Task (or a body scope). */
 export function currentScope(): ScopeState | undefined {
   const ctx = currentContext();

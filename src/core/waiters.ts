@@ -42,6 +42,10 @@
  * (a Barrier counts its parties, a Queue reserves room for a putter) set `resumeAll`:
  * all their waits resume through `onResume`, in grant order.
  *
+ * A queue with `signalWins` (the brokered primitives of weft/multiprocessing) gives the
+ * wait's own AbortSignal the same power: aborted between the grant and the resume, the
+ * wait rejects and `onResume` gives back what it got. asyncio's waits decide at the grant.
+ *
  * The only gap left: the `then` job decides, and the caller's own continuation runs one
  * job later; a cancel() made by a microtask scheduled exactly between the two is
  * delivered at the task's next wait, as before.
@@ -62,7 +66,7 @@ import { type CancelledError, TimeoutError } from './errors.js';
 import { toCancelledError } from './future.js';
 import { options, signal as signalOpt, timeout as timeoutOpt } from './options.js';
 import { Ring } from './ring.js';
-import { isScope, link, listenAbort, scopeTake, unlink, unlistenAbort, type CancelNode, type ScopeState } from './scope.js';
+import { linkToContext, listenAbort, unlink, unlistenAbort, type CancelNode, type ScopeState } from './scope.js';
 import { cancel as cancelTimer, later, type Later } from './timers.js';
 
 /** Options every waiting method takes. */
@@ -130,13 +134,16 @@ export class Wait<T = any> {
     return this.state !== WAITING;
   }
 
-  /** Unlinks from everything (the scope too, unless `keepScope`); the wait leaves `waiting`. */
-  _detach(keepScope = false): void {
+  /**
+   * Unlinks from everything (the scope too, unless `keepScope`; its signal too, unless
+   * `keepSignal`); the wait leaves `waiting`.
+   */
+  _detach(keepScope = false, keepSignal = false): void {
     this.state = DONE;
     const q = this.q;
     if (q !== null) q._remove(this);
     if (!keepScope && this._inScope !== null) unlink(this);
-    if (this.signal !== undefined) {
+    if (this.signal !== undefined && !keepSignal) {
       unlistenAbort(this.signal, this);
       this.signal = undefined;
     }
@@ -166,19 +173,22 @@ export class Wait<T = any> {
    */
   _grant(value: T, q: WaiterQueue | null = this.q): GrantResult {
     if (this.state !== WAITING) return NONE;
-    if (this._inScope === null && (q === null || (!q.resumeAll && q.resuming === 0))) {
+    // Its signal too may still win (a queue with `signalWins`).
+    const signalWins = this.signal !== undefined && q?.signalWins === true;
+    if (this._inScope === null && (q === null || (!q.resumeAll && q.resuming === 0 && !signalWins))) {
       this._detach();
       this.resolve(value);
       return GRANTED;
     }
-    this._detach(true);
+    this._detach(true, signalWins);
     this.state = RESUMING;
     this.value = value;
     this.resumeQ = q;
     if (q !== null) q.resuming++;
-    // Only a task's wait (it may still lose to a cancellation) or a resumeAll queue's
-    // wait goes through onResume; any other wait is deferred only to keep the order.
-    const hooked = this._inScope !== null || q?.resumeAll === true;
+    // Only a wait that may still lose to a cancellation (a task's, or one whose signal
+    // wins) or a resumeAll queue's wait goes through onResume; any other wait is
+    // deferred only to keep the order.
+    const hooked = this._inScope !== null || signalWins || q?.resumeAll === true;
     this.hooked = hooked;
     // Resolving with a thenable: the promise calls `this.then` in a job of its own.
     (this.resolve as (v: unknown) => void)(this);
@@ -191,6 +201,10 @@ export class Wait<T = any> {
    */
   then(res: (v: T) => void, rej: (e: unknown) => void): void {
     if (this._inScope !== null) unlink(this);
+    if (this.signal !== undefined) {
+      unlistenAbort(this.signal, this);
+      this.signal = undefined;
+    }
     this.state = DONE;
     const v = this.value as T;
     this.value = undefined;
@@ -223,14 +237,24 @@ export class Wait<T = any> {
     return true;
   }
 
-  /** @internal a signal aborted */
+  /** @internal a signal aborted (while resuming: only a `signalWins` queue's wait still listens) */
   _onAbort(reason: unknown): void {
+    if (this.state === RESUMING) {
+      this.signal = undefined;
+      if (this.late === undefined) this.late = toCancelledError(reason);
+      return;
+    }
     this._fail(toCancelledError(reason));
   }
 
   /** @internal the timeout passed */
   _timeout(): void {
-    this._fail(new TimeoutError(`Timed out after ${this.timeoutMs} ms`));
+    this._fail(this._timeoutError(this.timeoutMs));
+  }
+
+  /** @internal what a timeout of `ms` rejects with (a subclass names its call, or uses QueueEmpty...) */
+  _timeoutError(ms: number): unknown {
+    return new TimeoutError(`Timed out after ${ms} ms`);
   }
 }
 
@@ -261,19 +285,8 @@ export function promiseOf<T>(w: Wait<T>, C: PromiseConstructor = Promise): Promi
  */
 export function armWait(w: Wait, signal: AbortSignal | undefined, timeout: number | undefined, useContext = true): unknown {
   if (useContext) {
-    const ctx = currentContext();
-    if (ctx !== undefined) {
-      if (isScope(ctx)) {
-        const err = scopeTake(ctx);
-        if (err !== undefined) return err;
-        link(ctx, w);
-      } else {
-        const s = ctx.signal;
-        if (s.aborted) return toCancelledError(s.reason);
-        listenAbort(s, w);
-        w.ctxSignal = s;
-      }
-    }
+    const err = linkToContext(w);
+    if (err !== undefined) return err;
   }
   if (signal !== undefined) {
     if (signal.aborted) {
@@ -288,7 +301,7 @@ export function armWait(w: Wait, signal: AbortSignal | undefined, timeout: numbe
     if (!(timeout > 0)) {
       w._detach();
       w.state = WAITING;
-      return new TimeoutError(`Timed out after ${timeout} ms`);
+      return w._timeoutError(timeout);
     }
     w.timeoutMs = timeout;
     w.timer = later(onTimer, timeout, w);
@@ -366,6 +379,12 @@ export class WaiterQueue<T = any> {
   onResume: ((w: Wait<T>, value: T, cancel: CancelledError | undefined) => unknown) | undefined = undefined;
   /** Every wait resumes through `onResume` (not only the waits of tasks). */
   resumeAll = false;
+  /**
+   * A wait's own signal, too, wins over a grant until the wait resumes (as a task's
+   * cancellation does): it resumes through `onResume` with the cancellation. The
+   * brokered primitives' rule (weft/multiprocessing); asyncio's waits decide at the grant.
+   */
+  signalWins = false;
   /** Granted waits (and relays) that have not resumed yet: later grants resume after them. */
   resuming = 0;
   /** The class of the promises `wait()` returns (an acquisition class for locks). */

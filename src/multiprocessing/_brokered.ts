@@ -6,14 +6,13 @@
  *
  *   holder: new Lock() ── [kBroker]() registers it as the target of its channel
  *   child:  revive('Lock', { channel }) ── proxyFor(channel) ── one proxy per channel per process
- *           proxy.acquire() ── brokerRequest(channel, 'acquire', [timeout], { signal }) ── holder
+ *           proxy.acquire() ── brokerRequest(channel, 'acquire', [timeout], { signal, wait }) ── holder
  *
  * One proxy per channel per process: a Condition and its Lock passed separately
  * to a child arrive as the same Lock proxy, so what the child knows it holds
  * (used to refuse releasing a lock it does not hold) is per process, as the
  * holder sees it.
  */
-import { currentContext } from '../core/context.js';
 import { describe } from '../core/errors.js';
 import { toCancelledError } from '../core/future.js';
 import { bool, options, signal as signalOption, timeout as timeoutOption } from '../core/options.js';
@@ -30,7 +29,7 @@ import {
   type BrokerDescription,
   type BrokerTarget,
 } from '../transport/brokered.js';
-import { abortedSignal, type WaitSpec } from './_waiters.js';
+import type { WaitSpec } from './_waiters.js';
 
 /** Options of every waiting method of a brokered primitive. */
 export interface WaitOptions {
@@ -46,30 +45,26 @@ export interface WaitOptions {
 const WAIT_KEYS = ['timeout', 'signal'] as const;
 
 /**
- * Checked wait options: the timeout (Infinity: none) and the signals that cancel the
+ * Checked wait options: the timeout (Infinity: none) and the signal that cancels the
  * wait; `block: false` (when `keys` has it: the Queue's put and get) is a timeout of 0.
+ * The current task's cancellation applies too: the wait links into its cancel scope
+ * when it starts waiting (see _waiters.ts).
  */
 export function waitSpec(where: string, o: unknown, keys: readonly string[] = WAIT_KEYS): WaitSpec {
   const c = options(where, o, keys) as { timeout?: unknown; signal?: unknown; block?: unknown };
-  const s1 = signalOption(where, 'signal', c.signal);
+  const signal = signalOption(where, 'signal', c.signal);
   const block = keys.includes('block') ? bool(where, 'block', c.block, true) : true;
   const t = timeoutOption(where, 'timeout', c.timeout);
-  const ctx = currentContext()?.signal;
-  return { client: LOCAL_CLIENT, s1, s2: ctx === s1 ? undefined : ctx, timeout: block ? t : 0 };
+  return { client: LOCAL_CLIENT, signal, timeout: block ? t : 0, context: true };
 }
 
-/** The one signal a proxy's request carries (the options' and the current task's). */
-export function requestSignal(spec: WaitSpec): AbortSignal | undefined {
-  const { s1, s2 } = spec;
-  if (s1 === undefined) return s2;
-  if (s2 === undefined) return s1;
-  return AbortSignal.any([s1, s2]);
-}
-
-/** Rejects at once if a signal of `spec` has aborted (before a request is sent). */
+/**
+ * Rejects at once if the options' signal has aborted (before a request is sent). A
+ * cancelled task is not refused here: like every weft wait, a wait that must wait
+ * receives a cancellation not yet delivered, and one that need not wait does not.
+ */
 export function checkNotAborted(spec: WaitSpec): void {
-  if (spec.s1?.aborted) throw toCancelledError(spec.s1.reason);
-  if (spec.s2?.aborted) throw toCancelledError(spec.s2.reason);
+  if (spec.signal?.aborted) throw toCancelledError(spec.signal.reason);
 }
 
 // ── one proxy per channel per process ─────────────────────────────────────
@@ -158,21 +153,18 @@ export abstract class Brokered implements BrokerTarget {
     return body(spec);
   }
 
-  /** @internal a request to the holder. */
-  protected _ask(op: string, args: unknown[], signal?: AbortSignal): Promise<unknown> {
-    return brokerRequest(this._channel!, op, args, signal === undefined ? undefined : { signal });
+  /** @internal a request to the holder that does not wait (not cancellable). */
+  protected _ask(op: string, args: unknown[]): Promise<unknown> {
+    return brokerRequest(this._channel!, op, args);
   }
 
   /**
-   * @internal a wait at the holder that hands nothing over (Event, Barrier, Condition):
-   * cancel wins, so if the signal aborted before the answer came, it rejects with CancelledError.
+   * @internal a wait at the holder, cancelled by `spec.signal` and the current task (see
+   * brokerRequest's `wait`): once cancelled, it rejects with CancelledError whatever the
+   * holder answers (a hand-over is refused), unless `stands` (a put: it cannot be undone).
    */
-  protected _askWait(op: string, args: unknown[], spec: WaitSpec): Promise<unknown> {
-    return this._ask(op, args, requestSignal(spec)).then((v) => {
-      const s = abortedSignal(spec);
-      if (s !== undefined) throw toCancelledError(s.reason);
-      return v;
-    });
+  protected _askWait(op: string, args: unknown[], spec: WaitSpec, stands = false): Promise<unknown> {
+    return brokerRequest(this._channel!, op, args, { signal: spec.signal, wait: stands ? 'stands' : 'wins' });
   }
 
   /** @internal a one-way message to the holder (kept in order with every other operation). */

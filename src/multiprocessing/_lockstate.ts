@@ -17,9 +17,9 @@
  * If the asker dies before (or refuses it: its wait was cancelled meanwhile),
  * the lock is given back as it was, not abandoned: it was never used.
  */
-import { InvalidStateError, TimeoutError } from '../core/errors.js';
+import { InvalidStateError } from '../core/errors.js';
 import { LOCAL_CLIENT, type BrokerCall, type BrokerClient, type Holding } from '../transport/brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec, type Waiter } from './_waiters.js';
 
 /** A remote owner's ownership, released as abandoned when its process goes. */
 class Ownership implements Holding {
@@ -46,7 +46,13 @@ export class LockState {
   constructor(
     readonly name: 'Lock' | 'RLock',
     readonly reentrant: boolean,
-  ) {}
+  ) {
+    // Cancel wins: a task's wait granted the lock and cancelled before it resumed gives it back.
+    this.waiters.onResume = (w, abandoned, cancel) => {
+      if (cancel !== undefined) this.giveBack((w as Waiter<boolean>).client, abandoned, w.data as number);
+      return undefined;
+    };
+  }
 
   /** Reads and clears the abandoned flag (the new owner's guard carries it). */
   private takeAbandoned(): boolean {
@@ -74,15 +80,13 @@ export class LockState {
   /**
    * Waits for it in FIFO order; resolves with the abandoned flag.
    * @param depth levels taken (a Condition restores its RLock's depth).
-   * @param cancelWins false: a grant is kept even if the wait's signal aborted meanwhile (the caller handles it).
    */
-  acquire(spec: WaitSpec, depth = 1, cancelWins = true): Promise<boolean> {
+  acquire(spec: WaitSpec, depth = 1): Promise<boolean> {
     const now = this.tryAcquire(spec.client, depth);
     if (now !== undefined) return Promise.resolve(now);
     this.acquisitions++;
     this.contended++;
-    const p = this.waiters.wait(spec, () => new TimeoutError(`${this.name}.acquire() timed out after ${spec.timeout} ms`), depth);
-    return cancelWins ? settle(p, spec, (abandoned) => this.giveBack(spec.client, abandoned, depth)) : p;
+    return this.waiters.waitFor(spec, timedOut(`${this.name}.acquire()`, spec.timeout), depth);
   }
 
   /** A remote acquire: a hand-over that becomes a holding once the asker confirms it. */
@@ -105,7 +109,8 @@ export class LockState {
     const remote = client !== LOCAL_CLIENT;
     // A grant to a client that died meanwhile is given back as it is: it died in the wait,
     // where it did not hold the lock (the data the lock protects was left consistent).
-    await this.acquire({ client, s1: remote ? client.signal : undefined, s2: undefined, timeout: Infinity }, depth, false);
+    // Not cancelled by the current task either (as asyncio's Condition, it takes the lock back whatever happens).
+    await this.acquire({ client, signal: remote ? client.signal : undefined, timeout: Infinity, context: false }, depth);
     if (remote) this.hold(client, false);
   }
 
@@ -170,10 +175,12 @@ export class LockState {
   }
 
   private handOff(): void {
-    for (let w = this.waiters.shift(); w !== undefined; w = this.waiters.shift()) {
-      this.owner = w.spec.client;
+    const w = this.waiters.head();
+    if (w !== null) {
+      this.owner = w.client;
       this.depth = w.data as number;
-      if (w.grant(this.takeAbandoned())) return;
+      this.waiters.grantHead(this.takeAbandoned());
+      return;
     }
     this.owner = undefined;
     this.depth = 0;

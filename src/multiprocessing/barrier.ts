@@ -14,11 +14,11 @@
  *   party that gives up means the group cannot meet);
  * - its process dies: the barrier breaks (nothing waits forever on a dead process).
  */
-import { BrokenBarrierError, TimeoutError } from '../core/errors.js';
+import { BrokenBarrierError } from '../core/errors.js';
 import { int } from '../core/options.js';
 import type { BrokerCall } from '../transport/brokered.js';
 import { Brokered, proxyFor, type WaitOptions } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec, type Waiter } from './_waiters.js';
 
 /** What `statistics()` of a brokered Barrier reports (in the process that made it). */
 export interface BarrierStatistics {
@@ -59,8 +59,9 @@ export class Barrier extends Brokered {
     }
     if (parties === undefined) throw new TypeError('new Barrier(parties) expects the number of parties, got undefined');
     this.parties = int('new Barrier(parties)', 'parties', parties, 1, { min: 1 });
-    this.#waiters.onLeave = (w, why) => {
-      if (why === 'timeout' || w.spec.client.gone) this.#break(new BrokenBarrierError(brokenWhy(why)));
+    this.#waiters.onAbort = (w) => {
+      const { timedOut, client } = w as Waiter<number>;
+      if (timedOut || client.gone) this.#break(new BrokenBarrierError(brokenWhy(timedOut)));
     };
   }
 
@@ -104,9 +105,9 @@ export class Barrier extends Brokered {
       return Promise.resolve(i);
     }
     // timeout 0 with the barrier not full: the party gives up at once, which breaks it.
-    const p = this.#waiters.wait(spec, () => new TimeoutError(`Barrier.wait() timed out after ${spec.timeout} ms`));
-    if (spec.timeout <= 0) this.#break(new BrokenBarrierError(brokenWhy('timeout')));
-    return settle(p, spec, undefined);
+    const p = this.#waiters.waitFor(spec, timedOut('Barrier.wait()', spec.timeout));
+    if (spec.timeout <= 0) this.#break(new BrokenBarrierError(brokenWhy(true)));
+    return p;
   }
 
   /** Rejects every waiting party with BrokenBarrierError and returns to the empty state (not broken). */
@@ -165,8 +166,6 @@ export class Barrier extends Brokered {
   }
 }
 
-function brokenWhy(why: 'cancelled' | 'timeout'): string {
-  return why === 'timeout'
-    ? 'The barrier is broken: a party timed out waiting on it'
-    : 'The barrier is broken: a process waiting on it has gone';
+function brokenWhy(timedOut: boolean): string {
+  return timedOut ? 'The barrier is broken: a party timed out waiting on it' : 'The barrier is broken: a process waiting on it has gone';
 }

@@ -16,7 +16,7 @@ import { InvalidStateError, TimeoutError, describe } from '../core/errors.js';
 import { deadlineIn, int, msUntil } from '../core/options.js';
 import { kBroker, LOCAL_CLIENT, type BrokerCall, type BrokerClient } from '../transport/brokered.js';
 import { Brokered, checkNotAborted, proxyFor, waitSpec, type Guard, type WaitOptions } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec } from './_waiters.js';
 import { Lock, RLock, type LockBase, type LockData } from './lock.js';
 
 /** @internal what a Condition marker carries. */
@@ -60,6 +60,11 @@ export class Condition extends Brokered {
       );
     }
     this.#lock = lock ?? new RLock();
+    // A notification given to a task's wait cancelled before it resumed goes to the next waiter.
+    this.#waiters.onResume = (_w, _v, cancel) => {
+      if (cancel !== undefined) this.#notify(1);
+      return undefined;
+    };
   }
 
   /** @internal */
@@ -132,11 +137,7 @@ export class Condition extends Brokered {
     let failed = false;
     let error: unknown;
     try {
-      await settle(
-        this.#waiters.wait(spec, () => new TimeoutError(`Condition.wait() timed out after ${spec.timeout} ms`)),
-        spec,
-        () => this.#notify(1),
-      );
+      await this.#waiters.waitFor(spec, timedOut('Condition.wait()', spec.timeout));
     } catch (e) {
       failed = true;
       error = e;

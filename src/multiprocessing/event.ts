@@ -2,10 +2,9 @@
  * multiprocessing Event: a flag that processes can set and wait for,
  * kept by the process that made it.
  */
-import { TimeoutError } from '../core/errors.js';
 import type { BrokerCall } from '../transport/brokered.js';
 import { Brokered, proxyFor, type WaitOptions } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec } from './_waiters.js';
 
 /** @internal what an Event marker carries. */
 export interface EventData {
@@ -73,11 +72,7 @@ export class Event extends Brokered {
 
   #wait(spec: WaitSpec): Promise<true> {
     if (this.#flag) return Promise.resolve(true);
-    return settle(
-      this.#waiters.wait(spec, () => new TimeoutError(`Event.wait() timed out after ${spec.timeout} ms`)),
-      spec,
-      undefined,
-    );
+    return this.#waiters.waitFor(spec, timedOut('Event.wait()', spec.timeout));
   }
 
   /** `set` and the number of `waiters`. In the process that made it only. @throws TypeError elsewhere. */

@@ -9,10 +9,10 @@
  * dead process. `taskDone()` from a process is counted against the oldest
  * item that process received and has not marked done.
  */
-import { TimeoutError, ValueError } from '../core/errors.js';
+import { ValueError } from '../core/errors.js';
 import { LOCAL_CLIENT, type BrokerCall, type BrokerClient, type Holding } from '../transport/brokered.js';
 import { proxyFor, type WaitOptions } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec } from './_waiters.js';
 import { Queue, type QueueData } from './queue.js';
 
 /** Items one remote process received and has not marked done. */
@@ -86,11 +86,7 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   #join(spec: WaitSpec): Promise<void> {
     if (this.#unfinished === 0) return Promise.resolve();
-    return settle(
-      this.#joiners.wait(spec, () => new TimeoutError(`${this._type}.join() timed out after ${spec.timeout} ms`)),
-      spec,
-      undefined,
-    );
+    return this.#joiners.waitFor(spec, timedOut(`${this._type}.join()`, spec.timeout));
   }
 
   #taskDone(client: BrokerClient): void {

@@ -6,7 +6,7 @@
 import { InvalidStateError } from '../core/errors.js';
 import { options } from '../core/options.js';
 import { LOCAL_CLIENT, type BrokerCall } from '../transport/brokered.js';
-import { Brokered, Guard, proxyFor, requestSignal, type WaitOptions } from './_brokered.js';
+import { Brokered, Guard, proxyFor, type WaitOptions } from './_brokered.js';
 import { LockState } from './_lockstate.js';
 
 /** What `statistics()` of a brokered Lock reports (in the process that made it). */
@@ -47,7 +47,7 @@ export abstract class LockBase extends Brokered {
   acquire(o?: WaitOptions): Promise<Guard> {
     return this._waiting(`${this._type}.acquire()`, o, (spec) => {
       if (!this._remote) return this._state!.acquire(spec).then((abandoned) => new Guard(this, abandoned));
-      return this._ask('acquire', [spec.timeout], requestSignal(spec)).then((abandoned) => {
+      return this._askWait('acquire', [spec.timeout], spec).then((abandoned) => {
         this.#held++;
         return new Guard(this, abandoned === true);
       });

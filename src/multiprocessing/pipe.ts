@@ -16,7 +16,6 @@
  * its handle keeps the end open (as a leaked descriptor would).
  */
 import { ValueError, describe } from '../core/errors.js';
-import { currentContext } from '../core/context.js';
 import { bool, timeout as timeoutOption } from '../core/options.js';
 import {
   kBroker,
@@ -25,7 +24,6 @@ import {
   forwardingTarget,
   newChannelId,
   registerBrokerTarget,
-  LOCAL_CLIENT,
   type BrokerDescription,
   type BrokerTarget,
 } from '../transport/brokered.js';
@@ -167,7 +165,7 @@ export class Connection {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#read._poll(t, { client: LOCAL_CLIENT, s1: undefined, s2: currentContext()?.signal, timeout: t });
+    return this.#read._poll(t);
   }
 
   /** Closes this handle. When no handle of this end is left open, the other end sees EOF. */

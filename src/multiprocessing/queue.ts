@@ -18,13 +18,17 @@
  *   went into a dead pipe), or its get was cancelled just as the item came,
  *   the item goes back to the front of the queue;
  * - a get by this process's own code that is cancelled as the item comes also
- *   puts it back (cancel wins).
+ *   puts it back (cancel wins, see _waiters.ts);
+ * - a put waiting in a full queue is granted room, reserved for it (`full()`
+ *   counts it, so FIFO among putters holds), and its item goes in when it
+ *   resumes; cancelled in between (its task's cancel() won), it puts nothing and
+ *   the room goes to the next putter. As asyncio's Queue does.
  */
 import { QueueEmpty, QueueFull, ValueError, describe } from '../core/errors.js';
 import { int, options } from '../core/options.js';
 import { kBroker, LOCAL_CLIENT, type BrokerCall, type BrokerClient, type BrokerDescription } from '../transport/brokered.js';
-import { Brokered, checkNotAborted, proxyFor, requestSignal, waitSpec } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { Brokered, checkNotAborted, proxyFor, waitSpec } from './_brokered.js';
+import { WaitList, remoteSpec, type WaitSpec } from './_waiters.js';
 
 /** Options of {@link Queue.put} and {@link Queue.get}. */
 export interface QueueWaitOptions {
@@ -87,6 +91,8 @@ export class Queue<T = unknown> extends Brokered {
   readonly #getters = new WaitList<T>();
   readonly #putters = new WaitList<void>();
   readonly #pollers = new WaitList<boolean>();
+  /** putters granted room that have not put yet (see the top) */
+  #reserved = 0;
   #closed = false;
   #eof: (() => Error) | undefined;
 
@@ -103,6 +109,19 @@ export class Queue<T = unknown> extends Brokered {
     const where = `new ${this._type}(maxsize)`;
     const m = maxsize !== null && typeof maxsize === 'object' ? options(where, maxsize, ['maxsize']).maxsize : maxsize;
     this.maxsize = int(where, 'maxsize', m, 0);
+    // Cancel wins: a task's get handed an item and cancelled before it resumed gives it back.
+    this.#getters.onResume = (_w, item, cancel) => {
+      if (cancel !== undefined) this._giveBack([item]);
+      return undefined;
+    };
+    // A putter granted room puts its item when it resumes, unless its task was cancelled first.
+    this.#putters.resumeAll = true;
+    this.#putters.onResume = (w, _v, cancel) => {
+      this.#reserved--;
+      if (cancel === undefined) this._admit(w.data as T);
+      this.#admitPutters();
+      return undefined;
+    };
   }
 
   /** @internal */
@@ -143,7 +162,7 @@ export class Queue<T = unknown> extends Brokered {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this._remote) return this._ask('put', [item, spec.timeout], requestSignal(spec)) as Promise<void>;
+    if (this._remote) return this._askWait('put', [item, spec.timeout], spec, true) as Promise<void>;
     return this.#put(item, spec);
   }
 
@@ -163,15 +182,15 @@ export class Queue<T = unknown> extends Brokered {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this._remote) return this._ask('get', [spec.timeout], requestSignal(spec)) as Promise<T>;
-    return settle(this.#get(spec), spec, (item) => this._giveBack([item]));
+    if (this._remote) return this._askWait('get', [spec.timeout], spec) as Promise<T>;
+    return this.#get(spec);
   }
 
   /** Puts without waiting. @throws QueueFull when full; ValueError after close(); TypeError in a child (use `put(x, { block: false })`). */
   putNowait(item: T): void {
     this.#local('putNowait()', 'await q.put(item, { block: false })');
     checkItem(`${this._type}.putNowait()`, item);
-    if (this.#isFull() || this.#putters.size > 0) throw new QueueFull();
+    if (this.#mustWait()) throw new QueueFull();
     this._admit(item);
   }
 
@@ -226,7 +245,7 @@ export class Queue<T = unknown> extends Brokered {
       case 'get': {
         const client = call.client;
         const spec = remoteSpec(client, call.signal, args[0] as number);
-        return settle(this.#get(spec), spec, (item) => this._giveBack([item])).then((item) => {
+        return this.#get(spec).then((item) => {
           call.handOver(() => this._giveBack([item]), this._keep(client, item));
           return item;
         });
@@ -234,7 +253,7 @@ export class Queue<T = unknown> extends Brokered {
       case 'poll':
         return this._poll(args[0] as number, remoteSpec(call.client, call.signal, args[0] as number));
       case 'putNoReply':
-        if (this.#isFull() || this.#putters.size > 0) throw new QueueFull();
+        if (this.#mustWait()) throw new QueueFull();
         this._admit(args[0] as T);
         return undefined;
       default:
@@ -255,11 +274,11 @@ export class Queue<T = unknown> extends Brokered {
    * In a proxy, asks the holder.
    */
   _poll(timeout: number, spec?: WaitSpec): Promise<boolean> {
-    if (this._remote) return this._ask('poll', [timeout]) as Promise<boolean>;
+    const s = spec ?? { client: LOCAL_CLIENT, signal: undefined, timeout, context: true };
+    if (this._remote) return this._askWait('poll', [timeout], s) as Promise<boolean>;
     if (this.#size() > 0 || this.#eof) return Promise.resolve(true);
-    const s = spec ?? { client: LOCAL_CLIENT, s1: undefined, s2: undefined, timeout };
     return this.#pollers
-      .wait(s, () => POLL_TIMEOUT)
+      .waitFor(s, () => POLL_TIMEOUT)
       .catch((e) => {
         if (e === POLL_TIMEOUT) return false;
         throw e;
@@ -298,8 +317,13 @@ export class Queue<T = unknown> extends Brokered {
   #size(): number {
     return this.#items.length - this.#head;
   }
+  /** Full, counting the room reserved for putters that have not resumed yet. */
   #isFull(): boolean {
-    return this.maxsize > 0 && this.#size() >= this.maxsize;
+    return this.maxsize > 0 && this.#size() + this.#reserved >= this.maxsize;
+  }
+  /** A put must wait: full, or putters are ahead of it (FIFO). */
+  #mustWait(): boolean {
+    return this.#isFull() || this.#putters.size > 0 || this.#reserved > 0;
   }
 
   /** @internal a put's item enters: counted, then to the oldest getter or the back of the buffer. */
@@ -344,27 +368,23 @@ export class Queue<T = unknown> extends Brokered {
     if (this.#pollers.size > 0) this.#pollers.grantAll(true);
   }
 
+  /** Grants the room there is to the oldest putters (each puts its item when it resumes). */
   #admitPutters(): void {
-    while (!this.#isFull()) {
-      const w = this.#putters.shift();
-      if (w === undefined) return;
-      this._admit(w.data as T);
-      w.grant(undefined);
-    }
+    while (!this.#isFull() && this.#putters.grantHead(undefined)) this.#reserved++;
   }
 
   #put(item: T, spec: WaitSpec): Promise<void> {
-    if (!this.#isFull() && this.#putters.size === 0) {
+    if (!this.#mustWait()) {
       this._admit(item);
       return Promise.resolve();
     }
-    return this.#putters.wait(spec, () => new QueueFull(), item);
+    return this.#putters.waitFor(spec, () => new QueueFull(), item);
   }
 
   #get(spec: WaitSpec): Promise<T> {
     if (this.#size() > 0) return Promise.resolve(this.#shift());
     if (this.#eof) return Promise.reject(this.#eof());
-    return this.#getters.wait(spec, () => new QueueEmpty());
+    return this.#getters.waitFor(spec, () => new QueueEmpty());
   }
 }
 

@@ -9,11 +9,11 @@
  * A release from a process is counted against the permits that process holds
  * first; a release beyond them simply adds a permit, as in Python.
  */
-import { TimeoutError, ValueError } from '../core/errors.js';
+import { ValueError } from '../core/errors.js';
 import { int } from '../core/options.js';
 import { LOCAL_CLIENT, type BrokerCall, type BrokerClient, type Holding } from '../transport/brokered.js';
-import { Brokered, Guard, proxyFor, requestSignal, type WaitOptions } from './_brokered.js';
-import { WaitList, remoteSpec, settle, type WaitSpec } from './_waiters.js';
+import { Brokered, Guard, proxyFor, type WaitOptions } from './_brokered.js';
+import { WaitList, remoteSpec, timedOut, type WaitSpec } from './_waiters.js';
 
 /** What `statistics()` of a brokered Semaphore reports (in the process that made it). */
 export interface SemaphoreStatistics {
@@ -74,6 +74,11 @@ export class Semaphore extends Brokered {
     }
     this.initialValue = int(`new ${this._type}(value)`, 'value', value, 1);
     this._value = this.initialValue;
+    // Cancel wins: a task's wait granted a permit and cancelled before it resumed gives it back.
+    this.#waiters.onResume = (_w, _v, cancel) => {
+      if (cancel !== undefined) this.#give();
+      return undefined;
+    };
   }
 
   /** @internal */
@@ -107,7 +112,7 @@ export class Semaphore extends Brokered {
   acquire(o?: WaitOptions): Promise<Guard> {
     return this._waiting(`${this._type}.acquire()`, o, (spec) => {
       if (!this._remote) return this.#acquire(spec).then(() => new Guard(this));
-      return this._ask('acquire', [spec.timeout], requestSignal(spec)).then(() => new Guard(this));
+      return this._askWait('acquire', [spec.timeout], spec).then(() => new Guard(this));
     });
   }
 
@@ -118,8 +123,7 @@ export class Semaphore extends Brokered {
       return Promise.resolve(true);
     }
     this.#contended++;
-    const p = this.#waiters.wait(spec, () => new TimeoutError(`${this._type}.acquire() timed out after ${spec.timeout} ms`));
-    return settle(p, spec, () => this.#give());
+    return this.#waiters.waitFor(spec, timedOut(`${this._type}.acquire()`, spec.timeout));
   }
 
   /** Takes a permit if one is free, without waiting. In the process that made it only. @throws TypeError elsewhere. */

@@ -54,10 +54,14 @@
  *
  * ## Cancelling a remote wait
  *
- * A proxy's wait with a signal (or inside a task that can be cancelled) sends
- * `[BROKER, 0, '', 'cancel', [id]]` when it aborts; the holder aborts that
- * call's wait, which answers CancelledError, or, if the thing was granted just
- * before, the answer is a hand-over the asker now refuses with 'nack'.
+ * A proxy's wait with a signal, or inside an asyncio task (linked into the
+ * task's cancel scope, like every core wait: the cancel is delivered to it once)
+ * sends `[BROKER, 0, '', 'cancel', [id]]` when it is cancelled; the holder aborts
+ * that call's wait, which answers CancelledError, or, if the thing was granted
+ * just before, the answer is a hand-over the asker now refuses with 'nack'. An
+ * answer to a wait that is not a hand-over (Event.wait, Barrier.wait...) becomes
+ * CancelledError too, except a put's: it was done, so it stands, and the task's
+ * cancellation goes back to its scope (delivered at its next wait).
  *
  * ## Forwarding (grandchildren)
  *
@@ -74,7 +78,15 @@ import { threadId } from 'node:worker_threads';
 import { runOutsideContext } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
 import { toCancelledError } from '../core/future.js';
-import { listenAbort, unlistenAbort, type AbortNode } from '../core/scope.js';
+import {
+  linkToContext,
+  listenAbort,
+  unlinkFromContext,
+  unlistenAbort,
+  type CancelNode,
+  type ContextLinked,
+  type ScopeState,
+} from '../core/scope.js';
 import { serializeError, deserializeError } from './errors.js';
 import { BROKER, BROKER_REPLY } from './protocol.js';
 
@@ -418,24 +430,63 @@ let nextCall = 1;
 
 /** Options of {@link brokerRequest}. */
 export interface RequestOptions {
-  /** Aborting it cancels the wait at the holder (the promise settles with the holder's answer). */
+  /** Aborting it cancels the wait at the holder. */
   signal?: AbortSignal | undefined;
+  /**
+   * A wait of this process's code: the current asyncio task's cancellation applies too
+   * (linked into its cancel scope like every core wait: one cancel() is delivered once).
+   * Once cancelled, `'wins'`: it rejects with CancelledError whatever the holder answers (a
+   * hand-over is refused); `'stands'`: a success the holder answered anyway stands (a put
+   * cannot be undone) and the task's cancellation is given back, for its next wait.
+   */
+  wait?: 'wins' | 'stands';
   /** @internal forwarding: the client the request is made for, and its call (hand-overs are relayed). */
   relay?: BrokerCall;
 }
 
-class Pending implements AbortNode {
+/**
+ * A request waiting for its answer. A wait (`opts.wait`) is a node of the current
+ * task's cancel scope: its outcome is decided, and it leaves the scope, synchronously
+ * when the answer arrives or when it is cancelled (it then asks the holder to stop and
+ * waits for its answer). A cancel() after that is the task's next wait's.
+ */
+class Pending implements ContextLinked {
+  _prevNode: CancelNode | null = null;
+  _nextNode: CancelNode | null = null;
+  _inScope: ScopeState | null = null;
+  ctxSignal: AbortSignal | undefined = undefined;
+  /** the cancellation it received (it asked the holder to stop) */
+  cancelled: CancelledError | undefined = undefined;
+  /** the task scope whose cancellation it consumed (given back if the answer stands) */
+  consumedFrom: ScopeState | null = null;
   constructor(
     readonly id: number,
     readonly resolve: (v: unknown) => void,
     readonly reject: (e: unknown) => void,
     readonly signal: AbortSignal | undefined,
     readonly relay: BrokerCall | undefined,
+    readonly wait: 'wins' | 'stands' | undefined,
   ) {}
-  cancelled = false;
-  _onAbort(): void {
+  /** Unlinks from the scope and the signals. */
+  detach(): void {
+    unlinkFromContext(this);
+    if (this.signal !== undefined) unlistenAbort(this.signal, this);
+  }
+  /** CancelNode: the task's scope was cancelled. */
+  _onCancel(reason: CancelledError): boolean {
+    this.consumedFrom = this._inScope;
+    this.cancel(reason);
+    return true;
+  }
+  /** AbortNode: the signal (or a foreign context's) aborted. */
+  _onAbort(reason: unknown): void {
+    this.cancel(toCancelledError(reason));
+  }
+  private cancel(err: CancelledError): void {
+    if (this.cancelled !== undefined) return;
+    this.cancelled = err;
+    this.detach();
     // Ask the holder to stop waiting; its answer (CancelledError, or a hand-over we refuse) settles us.
-    this.cancelled = true;
     control('cancel', this.id);
   }
 }
@@ -475,21 +526,29 @@ export function brokerRequest(channel: string, op: string, args: unknown[], opts
   const post = link;
   if (post === undefined) return Promise.reject(noLink(channel));
   const signal = opts?.signal;
-  if (signal?.aborted) return Promise.reject(toCancelledError(signal.reason));
   const relay = opts?.relay;
+  const wait = opts?.wait;
   const callId = nextCall++;
-  return new Promise((resolve, reject) => {
-    const p = new Pending(callId, resolve, reject, signal, relay);
-    pending.set(callId, p);
-    try {
-      post(relay === undefined ? [BROKER, callId, channel, op, args] : [BROKER, callId, channel, op, args, relay.client.id]);
-    } catch (err) {
-      pending.delete(callId);
-      reject(sendError(err));
-      return;
-    }
-    if (signal !== undefined) listenAbort(signal, p);
+  let p!: Pending;
+  const promise = new Promise((resolve, reject) => {
+    p = new Pending(callId, resolve, reject, signal, relay, wait);
   });
+  // Like a core wait (armWait): the task's pending cancellation first, then the signal.
+  const err = wait === undefined ? undefined : linkToContext(p);
+  if (err !== undefined || signal?.aborted) {
+    p.detach();
+    return Promise.reject(err ?? toCancelledError(signal!.reason));
+  }
+  pending.set(callId, p);
+  try {
+    post(relay === undefined ? [BROKER, callId, channel, op, args] : [BROKER, callId, channel, op, args, relay.client.id]);
+  } catch (e) {
+    pending.delete(callId);
+    p.detach();
+    return Promise.reject(sendError(e));
+  }
+  if (signal !== undefined) listenAbort(signal, p);
+  return promise;
 }
 
 /**
@@ -533,24 +592,29 @@ export function onBrokerReply(msg: unknown[]): void {
     return;
   }
   pending.delete(id);
-  if (p.signal !== undefined) unlistenAbort(p.signal, p);
-  if (!msg[2]) {
-    p.reject(deserializeError(msg[3]));
-    return;
-  }
-  if (handover) {
-    if (p.relay !== undefined) {
-      // Confirmed upwards only once the process we asked for confirmed it.
+  p.detach();
+  const ok = !!msg[2];
+  if (p.relay !== undefined) {
+    if (!ok) return p.reject(deserializeError(msg[3]));
+    // Confirmed upwards only once the process we asked for confirmed it.
+    if (handover) {
       p.relay.handOver(
         () => control('nack', id),
         () => control('ack', id),
       );
-    } else if (p.cancelled || p.signal?.aborted) {
-      control('nack', id);
-      p.reject(toCancelledError(p.signal?.reason));
-      return;
-    } else control('ack', id);
+    }
+    return p.resolve(msg[3]);
   }
+  if (p.cancelled !== undefined && (!ok || handover || p.wait !== 'stands')) {
+    // Cancel wins: a hand-over is refused (the holder gives it back); nothing else is kept.
+    if (ok && handover) control('nack', id);
+    return p.reject(p.cancelled);
+  }
+  if (!ok) return p.reject(deserializeError(msg[3]));
+  if (handover) control('ack', id);
+  // A put the holder did before the cancel reached it stands: the task's next wait gets the cancel.
+  const scope = p.cancelled === undefined ? null : p.consumedFrom;
+  if (scope?._cancelled) scope._pending = true;
   p.resolve(msg[3]);
 }
 
@@ -558,7 +622,7 @@ export function onBrokerReply(msg: unknown[]): void {
 export function brokerLinkLost(err: unknown): void {
   link = undefined;
   for (const p of pending.values()) {
-    if (p.signal !== undefined) unlistenAbort(p.signal, p);
+    p.detach();
     p.reject(err);
   }
   pending.clear();

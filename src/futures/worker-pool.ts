@@ -85,20 +85,21 @@ const KILLED_STARTS_WINDOW_MS = 30_000;
 
 /**
  * A single task in flight whose function runs this long or less (ms, measured)
- * is waited for by polling its worker's reply log for up to POLL_MS, one
- * event-loop turn at a time, instead of sleeping until the worker's message
- * wakes the loop (see `poll`).
+ * is waited for by polling its worker's reply log, one event-loop turn at a
+ * time, for its run time plus POLL_MS, instead of sleeping until the worker's
+ * message wakes the loop (see `maybePoll`).
  */
-const POLL_TASK_MS = 0.05;
+const POLL_TASK_MS = 0.1;
 const POLL_MS = 0.05;
 /**
- * After a poll that found nothing, the pool polls again only after this many
- * single tasks (doubling with every further miss, up to POLL_BACKOFF_MAX): on a
- * machine with more runnable threads than cores, the parent's polling takes the
- * core the worker needs, and a round trip then costs the whole window and more.
+ * How often the polls found their reply lately (a moving average, weight 1/32);
+ * below POLL_MIN_HITS the pool polls only every POLL_PROBE_EVERY-th single task,
+ * to notice when polling pays again. Polls miss on a machine with more runnable
+ * threads than cores, where the parent's polling takes the core the worker
+ * needs: a round trip then costs the whole window and more (~300 us seen).
  */
-const POLL_BACKOFF = 16;
-const POLL_BACKOFF_MAX = 4096;
+const POLL_MIN_HITS = 0.25;
+const POLL_PROBE_EVERY = 32;
 
 let nextTaskId = 1;
 
@@ -164,11 +165,13 @@ export abstract class WorkerPoolExecutor extends Executor {
   private starting = 0;
   private spawned = 0;
   private flushScheduled = false;
-  /** A `maybePoll` is under way. */
+  /** A `maybePoll` is under way: on this worker, until then. */
   private polling = false;
-  /** Single tasks still to send without polling, and polls in a row that found nothing (POLL_BACKOFF). */
-  private pollSkip = 0;
-  private pollMisses = 0;
+  private pollW: Worker | undefined;
+  private pollUntil = 0;
+  /** How often polls found their reply lately, and single tasks seen while that was low (POLL_MIN_HITS). */
+  private pollHits = 1;
+  private pollProbes = 0;
   /** Timings of task functions by module and name (TaskRefs: a bounded set of names). */
   private readonly fnStats = new Map<string, Map<string, FnStat>>();
   /** Timings of inline functions by source: bounded (core/bounded.ts), as the sources a program sends are not. */
@@ -391,31 +394,36 @@ export abstract class WorkerPoolExecutor extends Executor {
    * the pool looks there once per event-loop turn (setImmediate: the loop keeps
    * running timers and I/O, it only does not sleep) for up to POLL_MS, and
    * answers the future as soon as the record is there. The DONE message that
-   * follows then finds nothing left to read. A poll that finds nothing makes
-   * the pool stop polling for a while (POLL_BACKOFF): a loaded machine.
+   * follows then finds nothing left to read. When polls keep finding nothing
+   * (a loaded machine), the pool polls only now and then (POLL_MIN_HITS).
    */
   private maybePoll(w: Worker, rec: TaskRec): void {
-    if (this.polling || !(rec.stat.avg >= 0 && rec.stat.avg <= POLL_TASK_MS)) return;
+    const avg = rec.stat.avg;
+    if (!(avg >= 0 && avg <= POLL_TASK_MS)) return;
     for (const o of this.workers) if (o !== w && o.load > 0) return;
-    if (this.pollSkip > 0) {
-      this.pollSkip--;
-      return;
+    if (this.pollHits < POLL_MIN_HITS && ++this.pollProbes % POLL_PROBE_EVERY !== 0) return;
+    this.pollW = w;
+    this.pollUntil = performance.now() + avg + POLL_MS;
+    // A poll still under way (the last reply came by DONE before its turn) goes on for this task.
+    if (!this.polling) {
+      this.polling = true;
+      setImmediate(this.pollTurn);
     }
-    this.polling = true;
-    const until = performance.now() + POLL_MS;
-    const turn = () => {
-      if (w.load === 0 || w.peekReplies()) {
-        this.pollMisses = 0; // answered (by the poll, or by a DONE in between)
-      } else if (performance.now() < until) {
-        return void setImmediate(turn);
-      } else {
-        this.pollSkip = Math.min(POLL_BACKOFF << this.pollMisses, POLL_BACKOFF_MAX);
-        if (this.pollSkip < POLL_BACKOFF_MAX) this.pollMisses++;
-      }
-      this.polling = false;
-    };
-    setImmediate(turn);
   }
+
+  /** One turn of `maybePoll`: the reply is there, or it is time to give up, or poll again next turn. */
+  private readonly pollTurn = (): void => {
+    const w = this.pollW!;
+    if (w.load === 0 || w.peekReplies()) {
+      this.pollHits += (1 - this.pollHits) / 32; // answered (by the poll, or by a DONE in between)
+    } else if (performance.now() < this.pollUntil) {
+      return void setImmediate(this.pollTurn);
+    } else {
+      this.pollHits -= this.pollHits / 32;
+    }
+    this.polling = false;
+    this.pollW = undefined;
+  };
 
   private spawn(): void {
     if (this._closed && this.queuedLive === 0) return;

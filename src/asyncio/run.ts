@@ -9,7 +9,7 @@ import { shutdownDefaultExecutors } from '../core/defaults.js';
 import { CancelledError, InvalidStateError, describe } from '../core/errors.js';
 import { bool, options } from '../core/options.js';
 import { currentTask } from './current-task.js';
-import { Task, liveTasks, setLiveTasks } from './task.js';
+import { Task, tasksNotDone } from './task.js';
 
 /** Options of {@link run}. */
 export interface RunOptions {
@@ -18,6 +18,8 @@ export interface RunOptions {
 }
 
 const RUN_KEYS = ['handleSignals'] as const;
+/** True while a run() owns the leftovers (see below). */
+let active = false;
 const EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 
 function settled(f: Task<unknown>): Promise<void> {
@@ -49,13 +51,12 @@ export async function run<T>(main: () => Promise<T> | T, opts?: RunOptions): Pro
   if (typeof main !== 'function') throw new TypeError(`run(main) expects an async function, got ${describe(main)}`);
   if (currentTask() !== undefined) throw new InvalidStateError('run() cannot be called from a running task: await the function instead');
   const handleSignals = bool('run(main, opts)', 'handleSignals', options('run(main, opts)', opts, RUN_KEYS).handleSignals, true);
-  // Every task created while main runs is tracked, so the leftovers can be cancelled.
-  // (A second run() started while one is active does not own the registry: it leaves
-  // the leftovers to the first.)
-  const outer = liveTasks;
-  const owned = outer === undefined;
-  const registry = outer ?? new Set<Task<unknown>>();
-  if (owned) setLiveTasks(registry);
+  // The leftovers are the tasks created after main (task ids only grow) and not done
+  // when it ends: allTasks()'s registry, so a task collected unfinished is not kept
+  // for this. (A second run() started while one is active does not own them: it
+  // leaves the leftovers to the first.)
+  const owned = !active;
+  active = true;
   const root = new Task(main as () => T, { name: 'main' });
   let gotSignal: string | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -70,12 +71,9 @@ export async function run<T>(main: () => Promise<T> | T, opts?: RunOptions): Pro
   try {
     await settled(root as Task<unknown>);
     // Cancel what main left running, and wait for it (Python's _cancel_all_tasks).
-    registry.delete(root as Task<unknown>);
-    while (owned && registry.size > 0) {
-      const left = [...registry];
+    for (let left = owned ? tasksNotDone(root._id) : []; left.length > 0; left = tasksNotDone(root._id)) {
       for (const t of left) t.cancel();
       await Promise.all(left.map(settled));
-      for (const t of left) registry.delete(t);
     }
     if (owned) await shutdownDefaultExecutors({ wait: true });
   } finally {
@@ -83,7 +81,7 @@ export async function run<T>(main: () => Promise<T> | T, opts?: RunOptions): Pro
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (owned) setLiveTasks(undefined);
+    if (owned) active = false;
   }
   if (gotSignal !== undefined) process.exit(EXIT_CODES[gotSignal] ?? 1);
   return root.result();

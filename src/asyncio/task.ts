@@ -18,6 +18,7 @@ import { currentContext, runInContext, runOutsideContext } from '../core/context
 import { setCancelled, setException, setResult, setRunning } from '../core/internal.js';
 import { options, str } from '../core/options.js';
 import { scopeCancel, scopeSignal, type CancelNode } from '../core/scope.js';
+import { later, type Later } from '../core/timers.js';
 
 /** Options of {@link createTask} and `TaskGroup.createTask`. */
 export interface TaskOptions {
@@ -115,25 +116,96 @@ function taskFailed(t: Task<unknown>, e: unknown): void {
   forget(t);
 }
 
-/** A task is done: it leaves the registries. */
+/** A task is done: it leaves the registry. */
 function forget(t: Task<unknown>): void {
-  notDone.delete(t);
-  const reg = liveTasks;
-  if (reg !== undefined) reg.delete(t);
+  if (!young.delete(t) && !aged.delete(t)) weak.delete(t._id);
 }
 
-// ─── registry of every task not yet done (allTasks()) ────────────────────────
+// ─── registry of every task not yet done (allTasks(), run()'s leftovers) ─────
+//
+// Weak, as Python's `_all_tasks` WeakSet: a task stuck forever on a promise nobody
+// else holds is garbage (nothing can ever resume or cancel it), and a registry that
+// held it strongly would keep it, its closure and its chain of awaits for the life
+// of the process.
+//
+// But a WeakRef costs about as much as the whole rest of creating a task (V8 keeps
+// each new WeakRef's target in a set until the microtask queue drains), and most
+// tasks finish in well under a second. So the registry has generations:
+//   young: tasks created since the last tick of the ager (a strong Set);
+//   aged:  tasks created in the interval before that (a strong Set);
+//   weak:  older tasks, id -> WeakRef.
+// Every AGE_MS (an unref'd timer, armed only while young or aged holds a task) the
+// tasks still in aged move to weak and young becomes aged. So a task is held
+// strongly for at most 2 * AGE_MS, and only a task that lived at least AGE_MS pays
+// for a WeakRef. Ids only grow and each generation is in creation order, so weak,
+// aged, young read in turn are in creation order. A done task leaves at once
+// (forget); one collected unfinished leaves when a sweep finds its WeakRef empty:
+// allTasks() sweeps as it reads, and the ager sweeps when weak has doubled since
+// the last sweep (amortised O(1) per task, bounded for a program that never calls
+// allTasks()).
 
-/** @internal every Task not yet done, in creation order (Python's `asyncio.all_tasks()`). */
-export const notDone = new Set<Task<unknown>>();
+const AGE_MS = 1000;
+const MIN_SWEEP = 1024;
+let young = new Set<Task<unknown>>();
+let aged = new Set<Task<unknown>>();
+const weak = new Map<number, WeakRef<Task<unknown>>>();
+let ager: Later | undefined;
+let sweepAt = MIN_SWEEP;
 
-// ─── registry of live tasks (only while run() is active) ─────────────────────
+function remember(t: Task<unknown>): void {
+  young.add(t);
+  if (ager === undefined) runOutsideContext(armAger, undefined, undefined);
+}
 
-/** @internal tasks alive while `run()` runs, so it can cancel the leftovers. */
-export let liveTasks: Set<Task<unknown>> | undefined;
-/** @internal */
-export function setLiveTasks(s: Set<Task<unknown>> | undefined): void {
-  liveTasks = s;
+/**
+ * Armed outside any task's context: a timer keeps the async context it was armed in,
+ * and its callback re-arms in that context, so the task that first armed it (maybe
+ * one stuck forever) would be held for as long as tasks keep coming.
+ */
+function armAger(): void {
+  const timer = later(age, AGE_MS);
+  timer.unref();
+  ager = timer;
+}
+
+function age(): void {
+  ager = undefined;
+  if (aged.size > 0) {
+    for (const t of aged) weak.set(t._id, new WeakRef(t));
+    aged.clear();
+    if (weak.size >= sweepAt) {
+      sweepWeak();
+      sweepAt = Math.max(MIN_SWEEP, weak.size * 2);
+    }
+  }
+  const empty = aged;
+  aged = young;
+  young = empty;
+  if (aged.size > 0) armAger();
+}
+
+/** Drops the WeakRefs whose task was collected; calls `each` with the live ones. */
+function sweepWeak(each?: (t: Task<unknown>) => void): void {
+  for (const [id, ref] of weak) {
+    const t = ref.deref();
+    if (t === undefined) weak.delete(id);
+    else each?.(t);
+  }
+}
+
+/**
+ * @internal every Task not yet done (and not collected), in creation order; with
+ * `after`, only those created after the task of that id (run()'s leftovers).
+ */
+export function tasksNotDone(after = 0): Task<unknown>[] {
+  const out: Task<unknown>[] = [];
+  const add = (t: Task<unknown>): void => {
+    if (t._id > after) out.push(t);
+  };
+  sweepWeak(add);
+  aged.forEach(add);
+  young.forEach(add);
+  return out;
 }
 
 // ─── Task ────────────────────────────────────────────────────────────────────
@@ -179,9 +251,7 @@ export class Task<T = unknown> extends Future<T> {
     this._name = name;
     this._id = ++counter;
     this._fn = fn;
-    notDone.add(this as Task<unknown>);
-    const reg = liveTasks;
-    if (reg !== undefined) reg.add(this as Task<unknown>);
+    remember(this as Task<unknown>);
     scheduleStart(this as Task<unknown>);
   }
 

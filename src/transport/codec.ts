@@ -34,9 +34,9 @@ export function encodeArgs(args: unknown[], transferList: Transferable[], forPro
     }
     const t = typeof a;
     if (t === 'object' ? a !== null : t === 'function' || t === 'symbol') {
-      walk ??= { flags: 0, forProcess, seen: new Map(), label: '' };
-      walk.label = `Argument ${i + 1}`;
-      const enc = encodeValue(a, '', 0, walk);
+      walk ??= { flags: 0, forProcess, seen: new Map(), arg: 0, at: [] };
+      walk.arg = i;
+      const enc = encodeValue(a, 0, walk);
       if (enc !== a) args[i] = enc;
     }
   }
@@ -48,19 +48,59 @@ interface Walk {
   forProcess: boolean;
   /** every object walked, and what it was encoded as (a second reference gets the same) */
   seen: Map<object, unknown>;
-  label: string;
+  /** the index of the argument walked */
+  arg: number;
+  /**
+   * Where the walk is, without building a string per object (the path is only
+   * needed to refuse something): the container at depth d writes how it reached the
+   * child it is walking at `at[2d]` (a STEP_ kind) and `at[2d + 1]` (the key or
+   * index). A value at depth d is reached by the steps 0..d-1; deeper slots are stale.
+   */
+  at: unknown[];
 }
 
-function refuse(w: Walk, path: string, what: string, advice: string): TypeError {
-  return new TypeError(`${w.label}${path ? ` ${path}` : ''} ${what}: ${advice}`);
+const STEP_INDEX = 0; // [i]
+const STEP_KEY = 1; // .k
+const STEP_MAP_KEY = 2; // .<key i>
+const STEP_MAP_VALUE = 3; // .get(k)
+const STEP_SET_ITEM = 4; // .<item i>
+
+/** The path of the value at `depth` (`.options.onDone`, `[2].get("a")`), '' at the top. */
+function pathAt(w: Walk, depth: number): string {
+  let path = '';
+  for (let d = 0; d < depth; d++) {
+    const key = w.at[2 * d + 1];
+    switch (w.at[2 * d]) {
+      case STEP_INDEX:
+        path += `[${key}]`;
+        break;
+      case STEP_KEY:
+        path += `.${key}`;
+        break;
+      case STEP_MAP_KEY:
+        path += `.<key ${key}>`;
+        break;
+      case STEP_MAP_VALUE:
+        path += `.get(${keyText(key)})`;
+        break;
+      default:
+        path += `.<item ${key}>`;
+    }
+  }
+  return path;
 }
 
-function encodeValue(v: any, path: string, depth: number, w: Walk): any {
+function refuse(w: Walk, depth: number, what: string, advice: string): TypeError {
+  const path = pathAt(w, depth);
+  return new TypeError(`Argument ${w.arg + 1}${path ? ` ${path}` : ''} ${what}: ${advice}`);
+}
+
+function encodeValue(v: any, depth: number, w: Walk): any {
   const t = typeof v;
   if (t === 'function') {
-    throw refuse(w, path, `is ${describe(v)}`, 'functions cannot be sent to a worker; pass data, or put the code in a task module');
+    throw refuse(w, depth, `is ${describe(v)}`, 'functions cannot be sent to a worker; pass data, or put the code in a task module');
   }
-  if (t === 'symbol') throw refuse(w, path, 'is a symbol', 'symbols cannot be sent to a worker');
+  if (t === 'symbol') throw refuse(w, depth, 'is a symbol', 'symbols cannot be sent to a worker');
   if (t !== 'object' || v === null || depth > MAX_DEPTH) return v;
   if (w.seen.has(v)) return w.seen.get(v);
   if (isBrokerable(v)) {
@@ -72,7 +112,7 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     if (w.forProcess) {
       throw refuse(
         w,
-        path,
+        depth,
         `is a shared-memory ${v.constructor?.name ?? 'object'} (weft/threading)`,
         'shared memory does not cross processes; use a ThreadPoolExecutor, or the weft/multiprocessing objects (Queue, Value, Lock, ...)',
       );
@@ -82,13 +122,17 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     return { [SHARED_MARKER]: d.type, data: d.data } satisfies SharedMarker;
   }
   w.seen.set(v, v); // (a cycle back to it, while it is walked, gets it as it is)
+  const at = w.at;
+  const slot = 2 * depth;
   if (Array.isArray(v)) {
     let out: any[] | undefined;
     for (let i = 0; i < v.length; i++) {
       const x = v[i];
       const tx = typeof x;
       if (tx === 'object' ? x === null : tx !== 'function' && tx !== 'symbol') continue;
-      const e = encodeValue(x, `${path}[${i}]`, depth + 1, w);
+      at[slot] = STEP_INDEX;
+      at[slot + 1] = i;
+      const e = encodeValue(x, depth + 1, w);
       if (e !== x) (out ??= v.slice())[i] = e;
     }
     if (out !== undefined) w.seen.set(v, out);
@@ -97,22 +141,22 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
   if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return v;
   if (v instanceof SharedArrayBuffer) {
     if (w.forProcess) {
-      throw refuse(w, path, 'is a SharedArrayBuffer', 'shared memory does not cross processes; use a ThreadPoolExecutor');
+      throw refuse(w, depth, 'is a SharedArrayBuffer', 'shared memory does not cross processes; use a ThreadPoolExecutor');
     }
     return v;
   }
   if (v instanceof Map) {
     let i = 0;
     for (const [k, x] of v) {
-      inCollection(k, `${path}.<key ${i}>`, depth, w);
-      inCollection(x, `${path}.get(${keyText(k)})`, depth, w);
+      inCollection(k, STEP_MAP_KEY, i, depth, w);
+      inCollection(x, STEP_MAP_VALUE, k, depth, w);
       i++;
     }
     return v;
   }
   if (v instanceof Set) {
     let i = 0;
-    for (const x of v) inCollection(x, `${path}.<item ${i++}>`, depth, w);
+    for (const x of v) inCollection(x, STEP_SET_ITEM, i++, depth, w);
     return v;
   }
   const proto = Object.getPrototypeOf(v);
@@ -122,7 +166,7 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     if (hasMethods(proto) && !keptByClone(v, proto)) {
       throw refuse(
         w,
-        path,
+        depth,
         `is an instance of class ${cls}`,
         'it would arrive as a plain object without its methods; send plain data (e.g. { ...value }) and rebuild the object in the task',
       );
@@ -134,23 +178,29 @@ function encodeValue(v: any, path: string, depth: number, w: Walk): any {
     try {
       x = v[k];
     } catch (e) {
-      throw refuse(w, `${path}.${k}`, 'could not be read', `its getter threw ${(e as Error)?.message ?? String(e)}`);
+      at[slot] = STEP_KEY;
+      at[slot + 1] = k;
+      throw refuse(w, depth + 1, 'could not be read', `its getter threw ${(e as Error)?.message ?? String(e)}`);
     }
     const tx = typeof x;
     if (tx === 'object' ? x === null : tx !== 'function' && tx !== 'symbol') continue;
-    const e = encodeValue(x, `${path}.${k}`, depth + 1, w);
+    at[slot] = STEP_KEY;
+    at[slot + 1] = k;
+    const e = encodeValue(x, depth + 1, w);
     if (e !== x) (out ??= { ...v })[k] = e;
   }
   if (out !== undefined) w.seen.set(v, out);
   return out ?? v;
 }
 
-/** A key or value of a Map or Set: checked like any value, but it cannot be replaced by a marker there. */
-function inCollection(x: unknown, path: string, depth: number, w: Walk): void {
-  if (encodeValue(x, path, depth + 1, w) !== x) {
+/** A key or value of a Map or Set (reached by `step`, `key`): checked like any value, but it cannot be replaced by a marker there. */
+function inCollection(x: unknown, step: number, key: unknown, depth: number, w: Walk): void {
+  w.at[2 * depth] = step;
+  w.at[2 * depth + 1] = key;
+  if (encodeValue(x, depth + 1, w) !== x) {
     throw refuse(
       w,
-      path,
+      depth + 1,
       'holds a weft shared or brokered object inside a Map or Set',
       'such objects travel in arrays and plain objects only; send them beside the Map (e.g. as another argument)',
     );

@@ -11,8 +11,6 @@
  * between rounds.
  */
 import { getEventListeners } from 'node:events';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   AsyncExecutor,
   CancelledError,
@@ -34,16 +32,12 @@ import * as threading from 'weft/threading';
 import tasks from '../fixtures/lifecycle-tasks.mjs';
 import ttasks from '../fixtures/threading-tasks.mjs';
 import { disposeBoard, makeBoard, type Board } from '../fixtures/board.mjs';
+import { fullGc } from './gc.ts';
 import { workersOf } from './helpers.ts';
 
-let gc: (() => void) | undefined;
-/** Heap used after forced full GCs (no `--expose-gc` needed: the flag is set, and `gc` taken from a new context). */
+/** Heap used after forced full GCs (no `--expose-gc` needed: see gc.ts). */
 export function heapAfterGc(): number {
-  if (gc === undefined) {
-    setFlagsFromString('--expose-gc');
-    gc = runInNewContext('gc') as () => void;
-  }
-  for (let i = 0; i < 4; i++) gc();
+  fullGc();
   return process.memoryUsage().heapUsed;
 }
 

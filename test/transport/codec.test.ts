@@ -36,6 +36,41 @@ describe('argument codec', { timeout: 10_000 }, () => {
     refuse([() => 1], /^Argument 1 is a function/);
   });
 
+  it('names the exact path through every kind of step, after deeper siblings and earlier arguments', () => {
+    const deepSibling = { a: [[1, { deep: { x: { y: [{}] } } }]] };
+    refuse(
+      [
+        deepSibling,
+        {
+          ...deepSibling,
+          b: new Map<unknown, unknown>([
+            [{ k: 1 }, 1],
+            ['v', new Set([1, { bad: Symbol('s') }])],
+          ]),
+        },
+      ],
+      /^Argument 2 \.b\.get\("v"\)\.<item 1>\.bad is a symbol/,
+    );
+    refuse([{ m: new Map([[() => 1, 1]]) }], /^Argument 1 \.m\.<key 0> is a function/);
+    refuse([{ m: new Map([[{}, [0, 1n, () => 1]]]) }], /^Argument 1 \.m\.get\(<object>\)\[2\] is a function/);
+    refuse(
+      [
+        {
+          list: [
+            {},
+            {
+              get y(): number {
+                throw new Error('nope');
+              },
+            },
+          ],
+        },
+      ],
+      /^Argument 1 \.list\[1\]\.y could not be read: its getter threw nope/,
+    );
+    refuse([[{ p: { q: new Point(1, 2) } }]], /^Argument 1 \[0\]\.p\.q is an instance of class Point/);
+  });
+
   it('refuses an instance of a class with methods by its class name, and says what to send', () => {
     refuse(
       [{ shape: new Point(3, 4) }],

@@ -27,10 +27,10 @@
  * The caches weft uses are warm after the first round (Node's compile cache in
  * workers on Node 22.1+, the compiled copies of TypeScript task modules under
  * tsx on Node 20: see src/workers/loader.ts); the "cold caches" rows start each
- * run with empty ones.
+ * run with empty ones (and tsx's own cache empty too: a fresh TMPDIR).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,7 +78,7 @@ interface Row {
   label: string;
   major: string;
   argv: string[];
-  /** a fresh cache directory per run (NODE_COMPILE_CACHE) and a touched TS task module */
+  /** every cache empty in every run (a fresh temp dir: Node's compile cache, weft's and tsx's TypeScript caches) */
   coldCaches?: boolean;
 }
 const rows: Row[] = [];
@@ -127,10 +127,13 @@ function runOnce(row: Row): Sample {
   delete env.NODE_COMPILE_CACHE;
   let cacheDir: string | undefined;
   if (row.coldCaches) {
+    // Every cache empty, as on a machine's first run: Node's compile cache, weft's
+    // compiled TypeScript copies and tsx's own cache (both under the temp dir). The
+    // warm rows' caches are left alone (touching the task module instead made the
+    // next warm run rebuild its copy, inside the measurement).
     cacheDir = mkdtempSync(join(tmpdir(), 'weft-cold-cc-'));
-    env.NODE_COMPILE_CACHE = cacheDir;
-    const t = new Date();
-    utimesSync(join(project, 'tasks.ts'), t, t); // the compiled copy (tsx, Node 20) is stale
+    env.NODE_COMPILE_CACHE = join(cacheDir, 'node');
+    env.TMPDIR = cacheDir;
   }
   const t0 = performance.now();
   const r = spawnSync(nodes[row.major]!, row.argv, { cwd: project, env, encoding: 'utf8', timeout: 60_000 });

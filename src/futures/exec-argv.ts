@@ -42,6 +42,14 @@ const TAKES_VALUE = new Set([
   '--run',
   '--test-coverage-include',
   '--test-coverage-exclude',
+  '--test-coverage-branches',
+  '--test-coverage-functions',
+  '--test-coverage-lines',
+  '--test-isolation',
+  '--test-global-setup',
+  '--inspect-port',
+  '--debug-port',
+  '--inspect-publish-uid',
 ]);
 const isTsx = (spec: string) => /(?:^|[\\/])tsx(?:$|[\\/])/.test(spec.replace(/^file:\/\//, ''));
 

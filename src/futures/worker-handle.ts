@@ -65,6 +65,7 @@ import {
   FATAL,
   BROKER,
   REPLY_FIELDS,
+  ordersReplies,
   type WorkerInit,
 } from '../transport/protocol.js';
 
@@ -142,6 +143,8 @@ export abstract class WorkerHandle<T extends Task = Task> {
   backlog = 0;
   /** Tasks this worker has answered. */
   answeredCount = 0;
+  /** Messages handled that order replies (transport/protocol.ts `ordersReplies`): see `peekReplies`. */
+  private ordering = 0;
   private broker: BrokerSession | undefined;
   private log: ReplyLogReader | undefined;
   private fatal: unknown;
@@ -330,6 +333,7 @@ export abstract class WorkerHandle<T extends Task = Task> {
   /** @internal every message the worker sends (backends call it). */
   protected handleMessage(msg: any): void {
     if (this._state === 'gone') return;
+    if (ordersReplies(msg)) this.ordering++;
     switch (msg[0]) {
       case DONE:
         return this.onDone(msg[1], msg[2] as number, msg[3] as unknown[]);
@@ -381,13 +385,15 @@ export abstract class WorkerHandle<T extends Task = Task> {
    * Reads the replies a thread has written to its reply log so far, ahead of the
    * DONE message that will announce them (which then reads nothing more); true
    * if there were any. The pool polls with it while a single quick task is in flight.
+   * Only once every message the worker posted before those replies has been
+   * handled (a brokered `Event.set`, an earlier reply sent inline): a task is never
+   * answered before what it said while it ran, nor before a task sent before it.
    */
   peekReplies(): boolean {
     const log = this.log;
-    if (log === undefined || this._state === 'gone' || !log.hasNew()) return false;
+    if (log === undefined || this._state === 'gone') return false;
     const before = this.answeredCount;
-    log.readTo(log.published(), this.onReply);
-    if (this.answeredCount === before) return false;
+    if (!log.peek(this.ordering, this.onReply) || this.answeredCount === before) return false;
     this.compact();
     return true;
   }

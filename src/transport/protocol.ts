@@ -42,6 +42,18 @@ export const READY = 10,
   PROGRESS = 15,
   BROKER = 16;
 
+/**
+ * True for a message a worker sends that the parent must handle before any reply
+ * the worker logs after it: every message but a DONE that only announces logged
+ * replies (it carries no inline reply). Both ends count these (the reply log's
+ * POSTED word), so a parent that reads the log ahead of DONE (futures/worker-pool.ts,
+ * the poll) never answers a task before what the worker said while running it
+ * (a brokered Event.set, a lock released, an earlier reply sent inline).
+ */
+export function ordersReplies(msg: readonly unknown[]): boolean {
+  return msg[0] !== DONE || (msg[3] as readonly unknown[]).length > 0;
+}
+
 /** The kinds of a PROGRESS message (child processes). */
 export const CLAIM = 0,
   LAST_WORD = 2; // (1 was CANCEL_SEEN: cancels are answered by the child's control thread now)

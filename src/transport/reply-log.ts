@@ -14,9 +14,16 @@
  *           end of a turn -> [DONE, WRITE, busyMs, inline]
  *   parent: DONE          -> read records up to WRITE, then the inline replies
  *           worker gone   -> read records up to Atomics.load(WRITE)
- *           a short poll  -> read records up to Atomics.load(WRITE), before the
- *                            DONE that announces them (one quick task in
- *                            flight: futures/worker-pool.ts, `poll`)
+ *           a short poll  -> load WRITE, then POSTED: if every such message
+ *                            the worker posted has been handled, read records
+ *                            up to that WRITE before the DONE that announces
+ *                            them (one quick task in flight: futures/worker-
+ *                            pool.ts, `maybePoll`). A message posted before a
+ *                            record is counted before the record is written,
+ *                            so none can be overtaken.
+ *
+ * The worker counts a message in POSTED before it posts it (and takes it back if
+ * posting throws); the parent counts it when it handles it.
  *
  * A value the log cannot hold (shared memory, a transfer list, a port, more than
  * the free space) goes inline in a DONE message sent at once, so order is kept:
@@ -27,8 +34,9 @@
  * control thread freezes the log and sends what is left (`dumpFrozen`,
  * workers/child-control.ts), so a child's finished results survive too.
  *
- * Layout: Int32 [WRITE, READ, LOCK] (byte positions, counting up, wrapping at
- * 2^31; LOCK: 0 free, 1 the child is taking records, 2 frozen for a dump),
+ * Layout: Int32 [WRITE, READ, LOCK, POSTED] (byte positions, counting up, wrapping at
+ * 2^31; LOCK: 0 free, 1 the child is taking records, 2 frozen for a dump;
+ * POSTED: messages the worker has posted that order replies, `ordersReplies`),
  * then CAPACITY bytes of records: u32 id | u8 status | f64 ms | u32 n | n bytes
  * of the value (item-codec.ts: numbers and strings raw, plain data as JSON,
  * the rest through the V8 serializer). A record never wraps: when the space
@@ -39,7 +47,8 @@ import { decodeItem, encodeItem, readBuffer, T_FALSE, T_NULL, T_NUMBER, T_TRUE, 
 
 const WRITE = 0,
   READ = 1,
-  LOCK = 2;
+  LOCK = 2,
+  POSTED = 3;
 const HEADER = 16;
 /** Bytes of records (a power of two). */
 export const CAPACITY = 1 << 16;
@@ -66,7 +75,7 @@ class Ring {
   protected readonly bytes: Uint8Array;
 
   constructor(sab: SharedArrayBuffer) {
-    this.head = new Int32Array(sab, 0, 3);
+    this.head = new Int32Array(sab, 0, 4);
     this.view = new DataView(sab, HEADER, CAPACITY);
     this.bytes = new Uint8Array(sab, HEADER, CAPACITY);
   }
@@ -118,6 +127,11 @@ export class ReplyLogWriter extends Ring {
   /** Where the log ends now (what a thread's DONE message carries). */
   get end(): number {
     return this.pos;
+  }
+
+  /** A message that orders replies is about to be posted (`by` -1: its post threw). */
+  countPost(by = 1): void {
+    Atomics.add(this.head, POSTED, by);
   }
 
   /**
@@ -209,9 +223,16 @@ export class ReplyLogReader extends Ring {
     this.pos = Atomics.load(this.head, READ);
   }
 
-  /** True if the worker has published records not read yet. */
-  hasNew(): boolean {
-    return Atomics.load(this.head, WRITE) !== this.pos;
+  /**
+   * Reads the records published so far, ahead of the DONE that will announce
+   * them, if every message that orders replies the worker posted has been handled
+   * (`handled` of them); false if it read nothing.
+   */
+  peek(handled: number, onReply: OnReply): boolean {
+    const end = Atomics.load(this.head, WRITE); // first WRITE, then POSTED: see the header
+    if (end === this.pos || Atomics.load(this.head, POSTED) !== handled) return false;
+    this.readTo(end, onReply);
+    return true;
   }
 
   /** Where the worker has published up to, now (once it is gone: everything it wrote). */

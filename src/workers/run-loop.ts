@@ -76,6 +76,7 @@ import {
   CB_STARTED,
   CB_RING,
   CANCEL_RING,
+  ordersReplies,
   type WorkerInit,
 } from '../transport/protocol.js';
 
@@ -171,7 +172,22 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
     (flags & F_KIND) === F_INLINE ? inlineFns.get(target) : fnCache.get(cacheKey(flags, target, name));
   let reviveShared: Reviver | undefined;
   let reviveBrokered: Reviver | undefined;
-  setBrokerLink((msg) => port.post(msg));
+  /**
+   * Every message the loop sends: those that order replies are counted in the
+   * log first (transport/reply-log.ts, POSTED), so a parent that reads the log
+   * ahead of DONE waits until it has handled them.
+   */
+  const send = (msg: unknown[], transfer?: Transferable[]): void => {
+    const counted = ordersReplies(msg);
+    if (counted) log.countPost();
+    try {
+      port.post(msg, transfer);
+    } catch (err) {
+      if (counted) log.countPost(-1);
+      throw err;
+    }
+  };
+  setBrokerLink((msg) => send(msg as unknown[]));
 
   function pending(): boolean {
     return logged;
@@ -183,17 +199,17 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
     const ms = busyMs;
     logged = false;
     busyMs = 0;
-    port.post([DONE, logMark(), ms, NO_REPLIES]);
+    send([DONE, logMark(), ms, NO_REPLIES]);
   }
 
   /** Sends one reply inline now (a value with a transfer list, or one the log cannot hold). */
   function postInline(id: number, status: number, value: unknown, ms: number, transfer: Transferable[] | undefined): void {
     const mark = logMark();
     try {
-      port.post([DONE, mark, 0, [id, status, value, ms]], transfer);
+      send([DONE, mark, 0, [id, status, value, ms]], transfer);
     } catch (e) {
       const err = new TypeError(`The task's result cannot be sent back from the worker: ${(e as Error).message}`);
-      port.post([DONE, mark, 0, [id, ERR, serializeError(err), ms]]);
+      send([DONE, mark, 0, [id, ERR, serializeError(err), ms]]);
     }
   }
 
@@ -317,7 +333,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       // Results already computed leave before a task that may run long (it has a
       // timeout, or its function took over a millisecond before): not held back by it.
       if (pending() && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
-      if ((flags & F_NOTIFY_START) !== 0) port.post([STARTED, id]);
+      if ((flags & F_NOTIFY_START) !== 0) send([STARTED, id]);
       if (!runTask(id, flags, fn, args)) return false; // went async; resumes in `finishTask`
       if (stopping && finished >= exitAfter) return false;
       if (pending() && performance.now() - firstPendingAt > HOLD_MS) flush();
@@ -390,7 +406,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
     if (err instanceof ModuleInitError) {
       // The module may have left this worker half-initialised: report, then exit so the pool replaces us.
       flush();
-      port.post([FATAL, id, serializeError(err)]);
+      send([FATAL, id, serializeError(err)]);
       port.exit(1, exitAfter !== Infinity ? err : undefined);
       return;
     }
@@ -508,9 +524,9 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
           setWorkerContext(undefined);
         }
       }
-      port.post([READY, port.threadId]);
+      send([READY, port.threadId]);
     } catch (err) {
-      port.post([INIT_FAILED, serializeError(err)]);
+      send([INIT_FAILED, serializeError(err)]);
     }
   }
 

@@ -16,6 +16,7 @@ import {
   BrokenExecutorError,
   ExecutorShutdownError,
 } from 'weft';
+import { Event as MpEvent } from 'weft/multiprocessing';
 import tasks from '../fixtures/tasks.mjs';
 import { makeBoard, set, get, snapshot, waitFor, type Board } from '../fixtures/board.mjs';
 import { executorContract, poolOptions, POOL_BAD_OPTIONS } from '../contracts/executor.contract.ts';
@@ -100,6 +101,46 @@ describe('ThreadPoolExecutor', { timeout: 60_000 }, () => {
     }
     assert.equal(await p.submit(tasks.add, 2, 2), 4, 'the pool still works');
     assert.equal(p.stats().busy, 0);
+    await p.shutdown();
+  });
+
+  it('the poll never answers a task ahead of an earlier reply sent inline, nor ahead of what the task told the parent', async () => {
+    // Found in review: the reply log was read ahead of DONE messages and brokered
+    // messages the worker had sent before (B settled before A in ~7 of 2000 rounds;
+    // a task's Event.set() was not yet applied when its future settled in ~8 of 3000).
+    const p = pool({ maxWorkers: 1 });
+    const inline = () => new SharedArrayBuffer(8); // too big a thing for the log: its reply goes inline
+    const logged = (i: number) => i;
+    for (let i = 0; i < 200; i++) {
+      await p.submit(inline);
+      await p.submit(logged, i);
+    }
+    let inversions = 0;
+    for (let i = 0; i < 2000; i++) {
+      const order: string[] = [];
+      const a = p.submit(inline);
+      a.addDoneCallback(() => order.push('A'));
+      await null;
+      await null; // A is sent alone, and polled for
+      const b = p.submit(logged, i);
+      b.addDoneCallback(() => order.push('B'));
+      await Promise.all([a, b]);
+      if (order[0] !== 'A') inversions++;
+    }
+    assert.equal(inversions, 0, 'B, sent after A to the same worker, settled first');
+
+    const ev = new MpEvent();
+    const setIt = (e: { set(): void }) => {
+      e.set();
+      return 1;
+    };
+    let notYet = 0;
+    for (let i = 0; i < 2000; i++) {
+      ev.clear();
+      await p.submit(setIt, ev);
+      if (!ev.isSet()) notYet++;
+    }
+    assert.equal(notYet, 0, "the task's Event.set() was not applied when its future settled");
     await p.shutdown();
   });
 

@@ -170,9 +170,13 @@ describe('threadExecArgv', { timeout: 30_000 }, () => {
     // (tsx too: the probe imports TypeScript)
     assert.deepEqual(await probe(['--import', tsx, '--no-warnings', '--input-type', 'module', '-e', code]), ['--no-warnings']);
     assert.deepEqual(await probe(['--input-type=module', '--conditions', 'x', '--import=tsx', '-e', code]), ['--conditions', 'x']);
+    // a dropped flag's separate value goes with it (it was left behind: `node 9333 entry.js` in a child)
+    assert.deepEqual(await probe(['--inspect-port', '9333', '--debug-port', '9334', '--no-warnings', '--import=tsx', '-e', code]), [
+      '--no-warnings',
+    ]);
   });
 
-  it('a thread pool and a process pool start under `node --input-type=module -e` (a worker refuses --input-type)', async () => {
+  it('a thread pool and a process pool start under `node --inspect-port 9333 --input-type=module -e` (a worker refuses --input-type)', async () => {
     const root = fileURLToPath(new URL('../../', import.meta.url));
     const code = [
       "import { ThreadPoolExecutor, ProcessPoolExecutor } from 'weft';",
@@ -182,7 +186,10 @@ describe('threadExecArgv', { timeout: 30_000 }, () => {
       '  await pool.shutdown();',
       '}',
     ].join('\n');
-    const r = await runChild(process.execPath, ['--input-type=module', '-e', code], { cwd: root, timeoutMs: 20_000 });
+    const r = await runChild(process.execPath, ['--inspect-port', '9333', '--input-type=module', '-e', code], {
+      cwd: root,
+      timeoutMs: 20_000,
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split('\n'), ['42', '42']);
   });

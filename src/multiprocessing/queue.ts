@@ -22,7 +22,9 @@
  * - a put waiting in a full queue is granted room, reserved for it (`full()`
  *   counts it, so FIFO among putters holds), and its item goes in when it
  *   resumes; cancelled in between (its task's cancel() won), it puts nothing and
- *   the room goes to the next putter. As asyncio's Queue does.
+ *   the room goes to the next putter. As asyncio's Queue does;
+ * - likewise an item handed to a waiting get still takes room until that get
+ *   resumes, so a cancel that gives it back never leaves maxsize + 1 items.
  */
 import { QueueEmpty, QueueFull, ValueError, describe } from '../core/errors.js';
 import { int, options } from '../core/options.js';
@@ -110,8 +112,13 @@ export class Queue<T = unknown> extends Brokered {
     const m = maxsize !== null && typeof maxsize === 'object' ? options(where, maxsize, ['maxsize']).maxsize : maxsize;
     this.maxsize = int(where, 'maxsize', m, 0);
     // Cancel wins: a task's get handed an item and cancelled before it resumed gives it back.
+    // Until then the item still takes room (`#isFull` counts it), as in asyncio's Queue, where
+    // it stays in the queue until the getter resumes; every get resumes through here
+    // (resumeAll), so the room is given to putters the moment it frees.
+    this.#getters.resumeAll = true;
     this.#getters.onResume = (_w, item, cancel) => {
       if (cancel !== undefined) this._giveBack([item]);
+      else this.#admitPutters();
       return undefined;
     };
     // A putter granted room puts its item when it resumes, unless its task was cancelled first.
@@ -317,9 +324,12 @@ export class Queue<T = unknown> extends Brokered {
   #size(): number {
     return this.#items.length - this.#head;
   }
-  /** Full, counting the room reserved for putters that have not resumed yet. */
+  /**
+   * Full, counting the room reserved for putters that have not resumed yet and the
+   * items handed to getters that have not resumed yet (a cancel may still give them back).
+   */
   #isFull(): boolean {
-    return this.maxsize > 0 && this.#size() + this.#reserved >= this.maxsize;
+    return this.maxsize > 0 && this.#size() + this.#reserved + this.#getters.resuming >= this.maxsize;
   }
   /** A put must wait: full, or putters are ahead of it (FIFO). */
   #mustWait(): boolean {

@@ -305,6 +305,36 @@ describe('multiprocessing waits inside asyncio tasks (cancel scopes)', { timeout
     assert.equal(q.getNowait(), 3);
   });
 
+  it('an item handed to a waiting get takes room until the get resumes: a cancel that gives it back never leaves maxsize + 1', async () => {
+    const q = new Queue<string>(1);
+    let waited = false;
+    const g = createTask(async () => {
+      waited = true;
+      return await q.get();
+    });
+    await blockedIn(() => waited, 'get task started');
+    await sleep(20);
+    q.putNowait('X'); // handed to the waiting get, which has not resumed yet
+    assert.throws(
+      () => q.putNowait('Z'),
+      (e: Error) => e.name === 'QueueFull',
+      'the handed item still takes the room',
+    );
+    assert.equal(q.full(), true);
+    g.cancel(); // before it resumes: cancel wins, X goes back
+    await assert.rejects(guard(g, 'get task'), CancelledError);
+    assert.equal(q.qsize(), 1, 'X is back, and nothing else went in');
+    assert.equal(q.getNowait(), 'X');
+    // A put waiting for that room is admitted when the get resumes with the item.
+    const g2 = createTask(() => q.get());
+    await sleep(20);
+    q.putNowait('Y');
+    const p = createTask(() => q.put('W'));
+    assert.equal(await guard(g2, 'second get'), 'Y');
+    await guard(p, 'put admitted once the get resumed');
+    assert.equal(q.getNowait(), 'W');
+  });
+
   it('a child Process holds the Lock: a task cancelled in acquire() gets the cancel once', async () => {
     const lock = new Lock();
     const q = new Queue<string>();

@@ -2,10 +2,11 @@
  * Finding tsx, so worker threads can load TypeScript task modules.
  *
  * On Node 20, tsx's loader hooks do not reach worker threads, and inheriting
- * the parent's `--import tsx` does not help. What works: the worker registers
- * tsx's ESM API itself before it imports a .ts module. We find that API next
- * to the tsx the parent runs under. Node 22.18+/24 strip types natively and
- * need nothing.
+ * the parent's `--import tsx` does not help (threads drop it: exec-argv.ts).
+ * A worker compiles a task module once with the esbuild next to tsx
+ * (workers/loader.ts) and, if that fails, registers tsx's ESM API itself. We
+ * find that API next to the tsx the parent runs under. Node 22.18+/24 strip
+ * types natively and need it only for what they cannot strip.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

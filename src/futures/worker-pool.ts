@@ -92,7 +92,7 @@ const KILLED_STARTS_WINDOW_MS = 30_000;
 const POLL_TASK_MS = 0.1;
 const POLL_MS = 0.05;
 /**
- * How often the polls found their reply lately (a moving average, weight 1/32);
+ * How often the polls found their reply lately (a moving average, POLL_HIT_WEIGHT);
  * below POLL_MIN_HITS the pool polls only every POLL_PROBE_EVERY-th single task,
  * to notice when polling pays again. Polls miss on a machine with more runnable
  * threads than cores, where the parent's polling takes the core the worker
@@ -100,6 +100,7 @@ const POLL_MS = 0.05;
  */
 const POLL_MIN_HITS = 0.25;
 const POLL_PROBE_EVERY = 32;
+const POLL_HIT_WEIGHT = 1 / 32;
 
 let nextTaskId = 1;
 
@@ -392,8 +393,9 @@ export abstract class WorkerPoolExecutor extends Executor {
    * loop's, asleep until the worker's DONE message arrives (~10 us on a VM). The
    * reply is in the reply log in shared memory before that message is sent, so
    * the pool looks there once per event-loop turn (setImmediate: the loop keeps
-   * running timers and I/O, it only does not sleep) for up to POLL_MS, and
-   * answers the future as soon as the record is there. The DONE message that
+   * running timers and I/O, it only does not sleep) for the task's run time plus
+   * POLL_MS, and answers the future as soon as the record is there (and every
+   * message the worker sent before it has been handled: WorkerHandle.peekReplies). The DONE message that
    * follows then finds nothing left to read. When polls keep finding nothing
    * (a loaded machine), the pool polls only now and then (POLL_MIN_HITS).
    */
@@ -415,11 +417,11 @@ export abstract class WorkerPoolExecutor extends Executor {
   private readonly pollTurn = (): void => {
     const w = this.pollW!;
     if (w.load === 0 || w.peekReplies()) {
-      this.pollHits += (1 - this.pollHits) / 32; // answered (by the poll, or by a DONE in between)
+      this.pollHits += (1 - this.pollHits) * POLL_HIT_WEIGHT; // answered (by the poll, or by a DONE in between)
     } else if (performance.now() < this.pollUntil) {
       return void setImmediate(this.pollTurn);
     } else {
-      this.pollHits -= this.pollHits / 32;
+      this.pollHits -= this.pollHits * POLL_HIT_WEIGHT;
     }
     this.polling = false;
     this.pollW = undefined;

@@ -189,10 +189,6 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   };
   setBrokerLink((msg) => send(msg as unknown[]));
 
-  function pending(): boolean {
-    return logged;
-  }
-
   /** Announces the replies written to the log since the last DONE (one message for a run of them). */
   function flush(): void {
     if (!logged) return;
@@ -214,7 +210,7 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
   }
 
   function reply(id: number, status: number, value: unknown, ms: number): void {
-    if (!pending()) firstPendingAt = performance.now();
+    if (!logged) firstPendingAt = performance.now();
     if (value instanceof Transfer) {
       // Moved, not copied: only a message can carry a transfer list. Send what is pending first.
       flush();
@@ -332,11 +328,11 @@ export function startRunLoop(port: Port, shared: Shared): RunLoop {
       if ((flags & F_BROKERED) !== 0) args = decodeBrokered(args, reviveBrokered!);
       // Results already computed leave before a task that may run long (it has a
       // timeout, or its function took over a millisecond before): not held back by it.
-      if (pending() && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
+      if (logged && ((flags & F_NOTIFY_START) !== 0 || slowFns.has(fn))) flush();
       if ((flags & F_NOTIFY_START) !== 0) send([STARTED, id]);
       if (!runTask(id, flags, fn, args)) return false; // went async; resumes in `finishTask`
       if (stopping && finished >= exitAfter) return false;
-      if (pending() && performance.now() - firstPendingAt > HOLD_MS) flush();
+      if (logged && performance.now() - firstPendingAt > HOLD_MS) flush();
     }
     if (q.length > 4096) {
       q = [];
